@@ -1,0 +1,195 @@
+// pipeline(options, build): the entry point of the authoring API. The builder records tasks as plain
+// specs and returns typed references; nothing runs and nothing is validated beyond what only the
+// builder can see (duplicate ids, references from another pipeline) — the graph compiler does the rest.
+import type { z } from "zod";
+import { isValidId } from "../common/ids.js";
+import { PIPELINE_BRAND, type AnyTaskFunction, type DefinitionProblem, type PipelineSpec, type PipelineSpecOptions, type TaskSpec } from "./spec.js";
+import type {
+  EmptyParams,
+  Inputs,
+  MappedTaskOptions,
+  Needs,
+  RetryOptions,
+  Schedule,
+  ShellOptions,
+  TaskContext,
+  TaskOptions,
+  TaskRef,
+} from "./types.js";
+import type { Duration } from "./duration.js";
+
+/** Options of `pipeline()`. */
+export interface PipelineOptions<S extends z.ZodType | undefined = undefined> {
+  /** Unique pipeline id: letters, digits, `_`, `.`, `-`. */
+  id: string;
+  description?: string;
+  /** Cron ("0 2 * * *"), preset ("@daily"), interval ("15m"), or null for manual runs only (default). */
+  schedule?: Schedule;
+  /** IANA time zone the schedule is read in (default "UTC"). */
+  timezone?: string;
+  /** First logical date the schedule covers, e.g. "2025-09-01". */
+  start?: string | Date;
+  end?: string | Date;
+  /** Create a run for every missed interval since `start` (default false: only the latest). */
+  catchup?: boolean;
+  tags?: readonly string[];
+  /** Retry and timeout options for every task (a task's own options win). */
+  defaults?: RetryOptions;
+  /** A zod object schema: `--param k=v` values are coerced and validated against it. */
+  params?: S;
+  /** Runs of this pipeline active at once (default 16). */
+  maxActiveRuns?: number;
+  /** Task instances of this pipeline running at once, across its runs. */
+  maxActiveTasks?: number;
+  /** A run still going after this long is failed (dagrun timeout). */
+  timeout?: Duration;
+}
+
+/** The params type a schema produces. */
+export type ParamsOf<S> = S extends z.ZodType ? z.output<S> : EmptyParams;
+
+/** Builds the tasks of one pipeline; received by the function passed to `pipeline()`. */
+export interface PipelineBuilder<P> {
+  /**
+   * A task running a TypeScript function in a worker process. Returns a typed reference to its output.
+   * @example
+   * const extract = p.task("extract", async (ctx) => fetchRows(ctx.interval));
+   * p.task("load", { needs: { extract }, retries: 3 }, async (_ctx, { extract }) => save(extract));
+   */
+  task<R>(id: string, fn: (ctx: TaskContext<P>) => R | Promise<R>): TaskRef<Awaited<R>>;
+  task<N extends Needs = Record<never, never>, R = unknown>(
+    id: string,
+    options: TaskOptions<P, N> & { map?: undefined },
+    fn: (ctx: TaskContext<P>, inputs: NoInfer<Inputs<N>>) => R | Promise<R>,
+  ): TaskRef<Awaited<R>>;
+  /** A mapped task: one instance per element of `map` at run time; downstream receives the array of results. */
+  task<E, N extends Needs = Record<never, never>, R = unknown>(
+    id: string,
+    options: MappedTaskOptions<P, N, E>,
+    fn: (ctx: TaskContext<P>, item: E, inputs: NoInfer<Inputs<N>>) => R | Promise<R>,
+  ): TaskRef<Awaited<R>[]>;
+
+  /**
+   * A task running a command through /bin/sh. A non-zero exit fails the try; stdout and stderr go to
+   * the try's log; the output is the last non-empty line of stdout. Params and run facts are in the
+   * environment as WEIR_* variables (never interpolated into the command).
+   * @example
+   * p.shell("publish", { after: [load] }, "echo published $WEIR_LOGICAL_DATE");
+   */
+  shell(id: string, command: string): TaskRef<string>;
+  shell(id: string, options: ShellOptions, command: string): TaskRef<string>;
+}
+
+/** A defined pipeline: export it (default or named) from a pipeline file. */
+export interface Pipeline<P = EmptyParams> {
+  readonly [PIPELINE_BRAND]: true;
+  readonly id: string;
+  readonly spec: PipelineSpec;
+  /** Phantom: the params type, for sub-pipelines and typed triggers. */
+  readonly __params?: P;
+}
+
+/**
+ * Defines a pipeline.
+ * @example
+ * import { pipeline } from "weir";
+ * export default pipeline({ id: "etl_daily", schedule: "@daily", start: "2025-09-01" }, (p) => {
+ *   const extract = p.task("extract", async () => [1, 2, 3]);
+ *   p.task("load", { needs: { extract } }, async (_ctx, { extract }) => extract.length);
+ * });
+ */
+export function pipeline<S extends z.ZodType | undefined = undefined>(
+  options: PipelineOptions<S>,
+  build: (p: PipelineBuilder<ParamsOf<S>>) => void,
+): Pipeline<ParamsOf<S>> {
+  const spec: PipelineSpec = { options: { ...options } as PipelineSpecOptions, tasks: [], problems: [] };
+  const taken = new Set<string>();
+
+  const problem = (p: DefinitionProblem): void => {
+    spec.problems.push(p);
+  };
+
+  const refId = (ref: unknown, task: string, where: string): string | null => {
+    if (typeof ref !== "object" || ref === null || typeof (ref as { id?: unknown }).id !== "string") {
+      problem({ code: "reference_invalid", message: `${where} of task ${task} is not a task reference`, task });
+      return null;
+    }
+    const id = (ref as { id: string }).id;
+    // A reference made by another pipeline's builder (or by hand, in JavaScript) is resolved by id;
+    // the graph compiler reports it if no such task exists here.
+    return id;
+  };
+
+  const add = (id: string, spec0: Omit<TaskSpec, "id">): TaskRef<never> => {
+    if (typeof id !== "string" || !isValidId(id)) {
+      problem({ code: "task_id_invalid", message: `task id ${JSON.stringify(id)} must match [A-Za-z0-9_.-]{1,250}`, task: String(id) });
+    } else if (taken.has(id)) {
+      problem({ code: "task_duplicate", message: `task id "${id}" is defined twice`, task: id });
+    }
+    taken.add(id);
+    spec.tasks.push({ id, ...spec0 });
+    const ref = Object.freeze({ kind: "task" as const, id });
+    return ref as TaskRef<never>;
+  };
+
+  const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[]; map?: TaskRef<unknown> }) => {
+    const needs: Record<string, string> = {};
+    for (const [name, ref] of Object.entries(options.needs ?? {})) {
+      const up = refId(ref, id, `needs.${name}`);
+      if (up !== null) needs[name] = up;
+    }
+    const after: string[] = [];
+    if (options.after !== undefined && !Array.isArray(options.after)) {
+      problem({ code: "reference_invalid", message: `after of task ${id} must be an array of task references`, task: id });
+    } else {
+      for (const [i, ref] of (options.after ?? []).entries()) {
+        const up = refId(ref, id, `after[${i}]`);
+        if (up !== null) after.push(up);
+      }
+    }
+    const map = options.map === undefined ? null : refId(options.map, id, "map");
+    return { needs, after, map };
+  };
+
+  const builder: PipelineBuilder<ParamsOf<S>> = {
+    task(id: string, a: unknown, b?: unknown): TaskRef<never> {
+      const fn = (b === undefined ? a : b) as AnyTaskFunction;
+      const options = (b === undefined ? {} : (a ?? {})) as TaskOptions<unknown, Needs> & { map?: TaskRef<unknown> };
+      if (typeof fn !== "function") {
+        problem({ code: "task_function_missing", message: `task ${id} needs a function`, task: id });
+      }
+      const { needs, after, map, ...rest } = options;
+      const upstream = collectUpstream(id, { needs, after, map });
+      return add(id, { kind: "function", ...upstream, options: rest, fn });
+    },
+    shell(id: string, a: unknown, b?: unknown): TaskRef<never> {
+      const command = (b === undefined ? a : b) as string;
+      const options = (b === undefined ? {} : (a ?? {})) as ShellOptions;
+      if (typeof command !== "string" || command.trim() === "") {
+        problem({ code: "shell_command_missing", message: `shell task ${id} needs a command string`, task: id });
+      }
+      const { after, env, cwd, ...rest } = options;
+      const upstream = collectUpstream(id, { after });
+      const task: Omit<TaskSpec, "id"> = { kind: "shell", ...upstream, options: rest, command };
+      if (env !== undefined) task.env = env;
+      if (cwd !== undefined) task.cwd = cwd;
+      return add(id, task);
+    },
+  } as PipelineBuilder<ParamsOf<S>>;
+
+  if (typeof options?.id !== "string" || !isValidId(options.id)) {
+    problem({ code: "pipeline_id_invalid", message: `pipeline id ${JSON.stringify(options?.id)} must match [A-Za-z0-9_.-]{1,250}` });
+  }
+  try {
+    build(builder);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    problem({ code: "pipeline_build_failed", message: `building the pipeline threw: ${message}` });
+  }
+  return Object.freeze({ [PIPELINE_BRAND]: true as const, id: String(options?.id), spec });
+}
+
+/** True for objects made by `pipeline()`, also from another copy of the package. */
+export function isPipeline(value: unknown): value is Pipeline<unknown> {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true;
+}

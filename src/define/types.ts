@@ -1,0 +1,126 @@
+// The public types of the authoring API (DESIGN.md §3). Wiring is typed: a task's `needs` maps input
+// names to references of upstream tasks, and the task function receives their outputs with their types.
+import type { TriggerRule } from "./trigger-rule-names.js";
+import type { Duration } from "./duration.js";
+
+declare const outputType: unique symbol;
+
+/**
+ * A typed reference to a task's output, returned by `p.task` and `p.shell`. Pass it in another task's
+ * `needs` to receive the output, in `after` to only order, or in `map` to fan out over it.
+ */
+export interface TaskRef<T> {
+  readonly kind: "task";
+  readonly id: string;
+  /** Phantom: carries the output type for `needs`; never set at run time. */
+  readonly [outputType]?: T;
+}
+
+/** The output type of a task reference. */
+export type OutputOf<R> = R extends TaskRef<infer T> ? T : never;
+
+/** Named upstream references a task needs. */
+export type Needs = Record<string, TaskRef<unknown>>;
+
+/** What a task function receives for its `needs`: each name bound to that upstream's output. */
+export type Inputs<N extends Needs> = { readonly [K in keyof N]: OutputOf<N[K]> };
+
+export interface DataInterval {
+  start: Date;
+  end: Date;
+}
+
+/** Structured log lines written to the try's log, timestamped. */
+export interface TaskLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** Everything a task function knows about the try it runs in. */
+export interface TaskContext<P = EmptyParams> {
+  readonly runId: string;
+  readonly pipelineId: string;
+  readonly taskId: string;
+  /** -1 for an unmapped task, 0…n-1 for the instances of a mapped one. */
+  readonly mapIndex: number;
+  readonly logicalDate: Date;
+  /** The data interval the run covers: [start, end). */
+  readonly interval: DataInterval;
+  readonly params: P;
+  /** 1 for the first try, 2 for the first retry, … */
+  readonly tryNumber: number;
+  /** Tries this instance may use in all (retries + 1). */
+  readonly maxTries: number;
+  /** Stable across the tries of one task instance: use it to make side effects idempotent. */
+  readonly idempotencyKey: string;
+  readonly log: TaskLogger;
+  /** Fires when the try times out or the run is canceled: pass it to fetch, child processes, … */
+  readonly signal: AbortSignal;
+}
+
+/** The parameters type of a pipeline without a params schema. */
+export type EmptyParams = Record<string, never>;
+
+/** Retry and timeout options: settable per task and, for all tasks, in the pipeline's `defaults`. */
+export interface RetryOptions {
+  /** Retries after the first try (default 0). */
+  retries?: number;
+  /** Delay before a retry (default "30s"); with exponential backoff, the delay before the first retry. */
+  retryDelay?: Duration;
+  /** "fixed" waits `retryDelay` each time; "exponential" doubles it each retry, with jitter. */
+  backoff?: "fixed" | "exponential";
+  /** Upper bound of any retry delay (default "1h"). */
+  maxRetryDelay?: Duration;
+  /** A try running longer is stopped and fails with a timeout error (retried per policy). */
+  timeout?: Duration;
+}
+
+export interface CacheOptions<P, I> {
+  /** Overrides the default key (hash of the task's code, inputs and params). */
+  key?: (ctx: TaskContext<P>, inputs: I) => string;
+  /** How long a cached result stays valid. */
+  ttl?: Duration;
+}
+
+/** Options of every task kind. */
+export interface CommonTaskOptions extends RetryOptions {
+  /** Orders after these tasks without passing their data. */
+  after?: readonly TaskRef<unknown>[];
+  /** When the task may run given its upstreams' outcomes (default "all_success"). */
+  trigger?: TriggerRule;
+  /** Routes the task to workers serving this queue (default "default"). */
+  queue?: string;
+  /** Takes a slot of this pool while it runs (default "default"). */
+  pool?: string;
+  /** Higher runs first among tasks waiting for the same pool. */
+  priority?: number;
+  /** A human description, shown in the UI. */
+  description?: string;
+}
+
+export interface TaskOptions<P, N extends Needs> extends CommonTaskOptions {
+  /** Upstream outputs this task receives, by name, with their types. */
+  needs?: N;
+  /** Reuse a previous successful result when the cache key matches. */
+  cache?: boolean | CacheOptions<P, Inputs<N>>;
+}
+
+export interface MappedTaskOptions<P, N extends Needs, E> extends TaskOptions<P, N> {
+  /** Fan out at run time: one task instance per element of this upstream array. */
+  map: TaskRef<readonly E[]>;
+}
+
+export interface ShellOptions extends CommonTaskOptions {
+  /** Extra environment variables for the command (params and run facts arrive as WEIR_* variables). */
+  env?: Record<string, string>;
+  /** Working directory of the command (default: the directory of the pipeline file). */
+  cwd?: string;
+}
+
+/** Schedule of a pipeline: cron ("0 2 * * *"), a preset ("@daily"), an interval ("15m"), or null (manual). */
+export type Schedule = string | null | { events: readonly string[]; cron?: string } | { after: readonly string[] };
+
+/** Retry and timeout defaults for every task of a pipeline. */
+export type TaskDefaults = RetryOptions;

@@ -1,0 +1,150 @@
+// The engine's vocabulary: the run snapshot it reads, the events it takes (past-tense facts), and the
+// decision it returns (guarded transitions, actions, timers). Plain data only: the store persists a
+// decision in one transaction, the scheduler performs its actions after that commit.
+import type { RetryPolicy } from "../graph/types.js";
+import type { RunState, TaskState, TriggerRule } from "./states.js";
+
+export type { RetryPolicy };
+
+/** What the engine needs to know of a task: nothing that runs code. */
+export interface EngineTask {
+  id: string;
+  /** Direct upstream task ids (needs ∪ after ∪ map source), deduplicated. */
+  upstream: readonly string[];
+  trigger: TriggerRule;
+  retry: RetryPolicy;
+}
+
+/** A pipeline version compiled for the engine: built once per version and shared by its runs. */
+export interface EngineGraph {
+  tasks: ReadonlyMap<string, EngineTask>;
+  downstream: ReadonlyMap<string, readonly string[]>;
+  /** Task ids in a topological order. */
+  order: readonly string[];
+}
+
+/** Counts of an instance's direct upstream instances by terminal outcome, kept incrementally. */
+export interface UpstreamCounts {
+  success: number;
+  skipped: number;
+  failed: number;
+  upstreamFailed: number;
+  /** removed and canceled upstreams: done, neither success nor failure of their own. */
+  removed: number;
+  /** Number of direct upstream instances in all (constant for a run). */
+  total: number;
+}
+
+export interface InstanceSnapshot {
+  taskId: string;
+  mapIndex: number;
+  state: TaskState;
+  /** Number of the latest try, 0 before the first one. */
+  tryNumber: number;
+  /** When an up_for_retry instance may be scheduled again (epoch ms), else null. */
+  retryAtMs: number | null;
+  counts: UpstreamCounts;
+}
+
+/** The scheduler's in-memory view of one run, changed only by `applyDecision`. */
+export interface RunSnapshot {
+  runId: string;
+  state: RunState;
+  graph: EngineGraph;
+  /** Keyed by `instanceKey(taskId, mapIndex)`. */
+  instances: Map<string, InstanceSnapshot>;
+  /** Instances not yet in a terminal state: the run ends when this reaches 0. */
+  unfinished: number;
+  /** Instances that ended failed or upstream_failed. */
+  failed: number;
+}
+
+/** A failure crosses processes as data (Temporal's failure converter, Dagster's error boundary). */
+export interface TaskFailure {
+  name: string;
+  message: string;
+  stack?: string;
+  /** False for failures that must not be retried (FailWithoutRetry, a value that can't be serialized). */
+  retryable: boolean;
+  /** What kind of failure: user code threw, the try ran past its timeout, its worker was lost, … */
+  kind: "error" | "timeout" | "lost" | "canceled";
+}
+
+interface InstanceRef {
+  taskId: string;
+  mapIndex: number;
+}
+
+interface TryRef extends InstanceRef {
+  tryNumber: number;
+}
+
+/** Events are facts that already happened; applying one twice is the same as applying it once. */
+export type EngineEvent =
+  | { kind: "run_started" }
+  /** The dispatcher claimed a scheduled instance: try `tryNumber` is created. */
+  | ({ kind: "try_queued" } & TryRef)
+  /** A worker took the try; committed before any user code runs. */
+  | ({ kind: "try_started"; worker?: string } & TryRef)
+  /** `output` is the encoded value, persisted with the try; the engine doesn't read it. */
+  | ({ kind: "try_succeeded"; output?: string } & TryRef)
+  | ({ kind: "try_failed"; error: TaskFailure } & TryRef)
+  /** The task asked to be skipped (SkipTask). */
+  | ({ kind: "try_skipped"; reason?: string } & TryRef)
+  /** A retry timer fired. */
+  | ({ kind: "retry_due" } & InstanceRef)
+  | { kind: "run_cancel_requested"; reason?: string };
+
+export type EngineEventKind = EngineEvent["kind"];
+
+export interface InstanceTransition {
+  taskId: string;
+  mapIndex: number;
+  from: TaskState;
+  to: TaskState;
+  /** The try this transition concerns (new try number on try_queued), else the instance's current one. */
+  tryNumber: number;
+  /** Set on transitions into up_for_retry. */
+  retryAtMs?: number;
+  /** Set when a try ends successfully. */
+  output?: string;
+  /** Set when a try ends in failure (also on a failure that is retried). */
+  error?: TaskFailure;
+  /** Set on transitions a try didn't cause (skips, upstream failures, cancellations): why. */
+  reason?: string;
+  /** Set on try_started: which worker took it. */
+  worker?: string;
+}
+
+export interface RunTransition {
+  from: RunState;
+  to: RunState;
+}
+
+/** Side effects the scheduler performs after the decision is committed (an outbox). */
+export type EngineAction =
+  /** Stop a running or queued try (run canceled). */
+  | { kind: "cancel_try"; taskId: string; mapIndex: number; tryNumber: number; reason: string };
+
+export interface Timer {
+  atMs: number;
+  event: EngineEvent;
+}
+
+export interface Decision {
+  runId: string;
+  /** The time the decision was made at: the store writes it as the transitions' timestamp. */
+  nowMs: number;
+  run?: RunTransition;
+  transitions: InstanceTransition[];
+  actions: EngineAction[];
+  timers: Timer[];
+}
+
+export function instanceKey(taskId: string, mapIndex: number): string {
+  return mapIndex < 0 ? taskId : `${taskId}[${mapIndex}]`;
+}
+
+export function isEmptyDecision(decision: Decision): boolean {
+  return decision.run === undefined && decision.transitions.length === 0 && decision.actions.length === 0 && decision.timers.length === 0;
+}

@@ -1,0 +1,71 @@
+// The pipeline graph: the serializable, validated form of a pipeline. Workers compile it from the user's
+// module and hand it to the scheduler as JSON, so the scheduler and server never run user code.
+import type { Schedule } from "../define/types.js";
+import type { TriggerRule } from "../define/trigger-rule-names.js";
+
+export interface RetryPolicy {
+  /** Retries after the first try: a task with retries 2 runs at most 3 tries. */
+  retries: number;
+  retryDelayMs: number;
+  backoff: "fixed" | "exponential";
+  /** Upper bound of any computed delay, jitter included. */
+  maxRetryDelayMs: number;
+}
+
+export interface TaskNode {
+  id: string;
+  kind: "function" | "shell";
+  /** Direct upstream task ids: needs ∪ after ∪ map, deduplicated, in declaration order. */
+  upstream: string[];
+  /** Input name → upstream task id. */
+  needs: Record<string, string>;
+  after: string[];
+  map: string | null;
+  trigger: TriggerRule;
+  retry: RetryPolicy;
+  timeoutMs: number | null;
+  queue: string;
+  pool: string;
+  priority: number;
+  cache: { enabled: boolean; ttlMs: number | null; customKey: boolean };
+  description: string | null;
+  /** The shell command, for display; null for function tasks. */
+  command: string | null;
+  /** Hash of the task's code (function source or command and env): its code version. */
+  codeHash: string;
+}
+
+export interface PipelineGraph {
+  id: string;
+  /** Fingerprint of everything below: a run records the version it started with. */
+  version: string;
+  /** Absolute path of the file that defines it. */
+  file: string;
+  description: string | null;
+  schedule: Schedule;
+  timezone: string;
+  /** ISO timestamps, or null. */
+  start: string | null;
+  end: string | null;
+  catchup: boolean;
+  tags: string[];
+  maxActiveRuns: number;
+  maxActiveTasks: number | null;
+  timeoutMs: number | null;
+  /** JSON Schema of the params (from the zod schema), or null when the pipeline has none. */
+  paramsSchema: Record<string, unknown> | null;
+  tasks: TaskNode[];
+  /** Task ids in a topological order (stable: declaration order breaks ties). */
+  order: string[];
+}
+
+/** A problem with a pipeline, reported by `weir validate` with its file and, where there is one, task. */
+export interface GraphProblem {
+  code: string;
+  message: string;
+  task?: string;
+}
+
+export const DEFAULT_RETRY_DELAY_MS = 30_000;
+export const DEFAULT_MAX_RETRY_DELAY_MS = 3_600_000;
+export const DEFAULT_MAX_ACTIVE_RUNS = 16;

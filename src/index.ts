@@ -1,0 +1,26 @@
+// The public package entry: what pipeline files import from "weir".
+export { pipeline, isPipeline } from "./define/pipeline.js";
+export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf } from "./define/pipeline.js";
+export type {
+  TaskRef,
+  OutputOf,
+  Needs,
+  Inputs,
+  DataInterval,
+  TaskLogger,
+  TaskContext,
+  EmptyParams,
+  RetryOptions,
+  CacheOptions,
+  CommonTaskOptions,
+  TaskOptions,
+  MappedTaskOptions,
+  ShellOptions,
+  Schedule,
+  TaskDefaults,
+} from "./define/types.js";
+export type { Duration } from "./define/duration.js";
+export type { TriggerRule } from "./define/trigger-rule-names.js";
+export { TRIGGER_RULES } from "./define/trigger-rule-names.js";
+export { RUN_STATES, TASK_STATES } from "./engine/states.js";
+export type { RunState, TaskState } from "./engine/states.js";

@@ -1,0 +1,80 @@
+// Messages between the executor (parent) and a worker process over Node's IPC channel. Everything that
+// crosses is plain data: user code, its errors and its values never leave the worker as objects.
+import type { TaskFailure } from "../engine/types.js";
+import type { GraphProblem, PipelineGraph } from "../graph/types.js";
+
+/** One try for a worker to run. `inputs`/`item` are values encoded with value-codec. */
+export interface TryJob {
+  /** Unique per try: `${runId}/${taskId}/${mapIndex}/${tryNumber}`. */
+  tryKey: string;
+  file: string;
+  pipelineId: string;
+  /** The pipeline version the run uses; a worker refuses a try of a version it can't load. */
+  version: string;
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+  maxTries: number;
+  runId: string;
+  logicalDateMs: number;
+  intervalStartMs: number;
+  intervalEndMs: number;
+  /** Validated params as stored with the run (JSON). */
+  params: Record<string, unknown>;
+  /** Encoded upstream outputs by input name (the task's `needs`). */
+  inputs: Record<string, string>;
+  /** Encoded element for a mapped instance. */
+  item?: string;
+  /** Absolute path of the try's log file (derived from ids). */
+  logPath: string;
+  /** Enforced by the executor: abort at the deadline, kill the worker if it doesn't stop. */
+  timeoutMs: number | null;
+  idempotencyKey: string;
+}
+
+export type TryResult =
+  | { outcome: "success"; output: string }
+  | { outcome: "failure"; error: TaskFailure }
+  | { outcome: "skipped"; reason: string };
+
+/** A problem loading a file: an import or syntax error, or a problem of one of its pipelines. */
+export interface LoadProblem extends GraphProblem {
+  file: string;
+  pipeline?: string;
+}
+
+export interface LoadResult {
+  file: string;
+  pipelines: PipelineGraph[];
+  problems: LoadProblem[];
+}
+
+export interface ParamProblem {
+  /** The param's name, or "" for a problem with the params as a whole. */
+  param: string;
+  message: string;
+}
+
+export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok: false; problems: ParamProblem[] };
+
+export type ToWorker =
+  | { kind: "load"; requestId: number; file: string }
+  /**
+   * Validates params against the pipeline's schema. `raw` are `--param k=v` strings, coerced by the
+   * schema's types; `values` are JSON values (API, stored params). Unknown names are problems.
+   */
+  | { kind: "parse_params"; requestId: number; file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown> }
+  | { kind: "run_try"; job: TryJob }
+  | { kind: "abort_try"; tryKey: string; reason: "timeout" | "canceled" }
+  | { kind: "shutdown" };
+
+export type FromWorker =
+  | { kind: "ready"; pid: number }
+  | { kind: "loaded"; requestId: number; result: LoadResult }
+  | { kind: "params_parsed"; requestId: number; result: ParamsResult }
+  | { kind: "try_started"; tryKey: string }
+  | { kind: "try_result"; tryKey: string; result: TryResult };
+
+export function tryKeyOf(runId: string, taskId: string, mapIndex: number, tryNumber: number): string {
+  return `${runId}/${taskId}/${mapIndex}/${tryNumber}`;
+}
