@@ -1,0 +1,229 @@
+// The engine's state machine: (snapshot, event, now) → Decision, and the one function that applies a
+// decision to a snapshot. advance() is pure: it works on a copy-on-write draft, so its cost is the number
+// of instances the event affects, never the size of the run.
+import { WeirError } from "../common/errors.js";
+import { assertNever } from "../common/assert-never.js";
+import { downstreamInstanceKeys } from "./instance-edges.js";
+import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
+import { DraftLedger, recordTransition, snapshotLedger } from "./run-ledger.js";
+import { isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
+import { evaluateTriggerRule } from "./trigger-rules.js";
+import type { Decision, EngineEvent, InstanceSnapshot, InstanceTransition, RunSnapshot } from "./types.js";
+import { instanceKey } from "./types.js";
+
+/** States in which a try exists and may still report: its end events are accepted from any of them. */
+const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
+
+type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber">>;
+
+/** Collects one decision: every transition is recorded on the draft as it is made. */
+class DecisionBuilder {
+  readonly decision: Decision;
+  readonly draft: DraftLedger;
+  /** Instances that became terminal and whose downstream have not been looked at yet. */
+  private readonly settled: InstanceSnapshot[] = [];
+
+  constructor(
+    private readonly snapshot: RunSnapshot,
+    nowMs: number,
+  ) {
+    this.draft = new DraftLedger(snapshot);
+    this.decision = { runId: snapshot.runId, nowMs, transitions: [], actions: [], timers: [] };
+  }
+
+  /** Keys of every instance of the run, for the run-wide events (start, cancel). */
+  snapshotKeys(): string[] {
+    return [...this.snapshot.instances.keys()];
+  }
+
+  instance(taskId: string, mapIndex: number): InstanceSnapshot | undefined {
+    return this.draft.instance(instanceKey(taskId, mapIndex));
+  }
+
+  move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = {}): void {
+    const transition: InstanceTransition = {
+      taskId: instance.taskId,
+      mapIndex: instance.mapIndex,
+      from: instance.state,
+      to,
+      tryNumber: details.tryNumber ?? instance.tryNumber,
+    };
+    if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
+    if (details.output !== undefined) transition.output = details.output;
+    if (details.error !== undefined) transition.error = details.error;
+    if (details.reason !== undefined) transition.reason = details.reason;
+    if (details.worker !== undefined) transition.worker = details.worker;
+    recordTransition(this.draft, transition);
+    this.decision.transitions.push(transition);
+    if (isTerminalTaskState(to)) {
+      const moved = this.draft.instance(instanceKey(instance.taskId, instance.mapIndex));
+      if (moved) this.settled.push(moved);
+    }
+  }
+
+  /** Moves a pending instance on if its trigger rule has decided; a no-op while the rule says wait. */
+  settlePending(instance: InstanceSnapshot): void {
+    if (instance.state !== "pending") return;
+    const task = this.draft.graph.tasks.get(instance.taskId);
+    if (!task) return;
+    const outcome = evaluateTriggerRule(task.trigger, instance.counts);
+    switch (outcome) {
+      case "wait":
+        return;
+      case "run":
+        this.move(instance, "scheduled");
+        return;
+      case "skip":
+        this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: upstream skipped` });
+        return;
+      case "upstream_failed":
+        this.move(instance, "upstream_failed", { reason: `trigger rule ${task.trigger} can no longer be met: upstream failed` });
+        return;
+      default:
+        assertNever(outcome, "trigger outcome");
+    }
+  }
+
+  /**
+   * Re-evaluates the pending downstream of every instance that became terminal, and of those in turn.
+   * A work list, not recursion: a 100k-long chain failing at its root must not overflow the stack.
+   */
+  propagate(): void {
+    for (let next = this.settled.pop(); next; next = this.settled.pop()) {
+      for (const key of downstreamInstanceKeys(this.draft.graph, next.taskId, next.mapIndex)) {
+        const down = this.draft.instance(key);
+        if (down) this.settlePending(down);
+      }
+    }
+  }
+
+  finish(): Decision {
+    this.propagate();
+    const draft = this.draft;
+    if (draft.state === "running" && draft.unfinished === 0) draft.state = draft.failed > 0 ? "failed" : "success";
+    if (draft.state !== this.snapshot.state) this.decision.run = { from: this.snapshot.state, to: draft.state };
+    return this.decision;
+  }
+}
+
+/**
+ * Decides what `event` changes in the run. Never mutates `snapshot`. Stale, duplicate or unknown events
+ * (wrong try number, terminal instance or run, unknown task) give an empty decision, so delivering an
+ * event twice is the same as delivering it once.
+ */
+export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number): Decision {
+  const builder = new DecisionBuilder(snapshot, nowMs);
+  if (event.kind === "run_started") {
+    if (snapshot.state === "queued") startRun(builder);
+    return builder.finish();
+  }
+  if (event.kind === "run_cancel_requested") {
+    if (!isTerminalRunState(snapshot.state)) cancelRun(builder, event.reason ?? "run canceled");
+    return builder.finish();
+  }
+  // Everything else concerns one instance of a running run.
+  if (snapshot.state !== "running") return builder.finish();
+  const instance = builder.instance(event.taskId, event.mapIndex);
+  if (!instance) return builder.finish();
+  const task = snapshot.graph.tasks.get(instance.taskId);
+  if (!task) return builder.finish();
+
+  switch (event.kind) {
+    case "try_queued":
+      if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
+        builder.move(instance, "queued", { tryNumber: event.tryNumber });
+      }
+      break;
+    case "try_started":
+      if (instance.state === "queued" && event.tryNumber === instance.tryNumber) {
+        builder.move(instance, "running", event.worker === undefined ? {} : { worker: event.worker });
+      }
+      break;
+    case "try_succeeded":
+      if (isActiveTry(instance, event.tryNumber)) {
+        builder.move(instance, "success", event.output === undefined ? {} : { output: event.output });
+      }
+      break;
+    case "try_failed":
+      if (isActiveTry(instance, event.tryNumber)) {
+        if (canRetry(task.retry, event.tryNumber, event.error)) {
+          const jitter = jitterSampleFor(snapshot.runId, instance.taskId, instance.mapIndex, event.tryNumber);
+          const retryAtMs = nowMs + retryDelayMs(task.retry, event.tryNumber, jitter);
+          builder.move(instance, "up_for_retry", { error: event.error, retryAtMs });
+          builder.decision.timers.push(retryTimer(instance, retryAtMs));
+        } else {
+          builder.move(instance, "failed", { error: event.error });
+        }
+      }
+      break;
+    case "try_skipped":
+      if (isActiveTry(instance, event.tryNumber)) {
+        builder.move(instance, "skipped", { reason: event.reason ?? "the task asked to be skipped" });
+      }
+      break;
+    case "retry_due":
+      if (instance.state === "up_for_retry") {
+        // Timers may fire early (clock skew, a restarted scheduler): re-arm instead of retrying early.
+        if (instance.retryAtMs !== null && nowMs < instance.retryAtMs) {
+          builder.decision.timers.push(retryTimer(instance, instance.retryAtMs));
+        } else {
+          builder.move(instance, "scheduled");
+        }
+      }
+      break;
+    default:
+      assertNever(event, "engine event");
+  }
+  return builder.finish();
+}
+
+function isActiveTry(instance: InstanceSnapshot, tryNumber: number): boolean {
+  return ACTIVE_TRY_STATES.has(instance.state) && instance.tryNumber === tryNumber;
+}
+
+function retryTimer(instance: InstanceSnapshot, atMs: number): Decision["timers"][number] {
+  return { atMs, event: { kind: "retry_due", taskId: instance.taskId, mapIndex: instance.mapIndex } };
+}
+
+/** O(instances), once per run: roots and `always` tasks are scheduled, and anything already decided moves. */
+function startRun(builder: DecisionBuilder): void {
+  builder.draft.state = "running";
+  for (const key of builder.snapshotKeys()) {
+    const instance = builder.draft.instance(key);
+    if (instance) builder.settlePending(instance);
+  }
+}
+
+function cancelRun(builder: DecisionBuilder, reason: string): void {
+  builder.draft.state = "canceled";
+  for (const key of builder.snapshotKeys()) {
+    const instance = builder.draft.instance(key);
+    if (!instance || isTerminalTaskState(instance.state)) continue;
+    if (ACTIVE_TRY_STATES.has(instance.state)) {
+      builder.decision.actions.push({
+        kind: "cancel_try",
+        taskId: instance.taskId,
+        mapIndex: instance.mapIndex,
+        tryNumber: instance.tryNumber,
+        reason,
+      });
+    }
+    builder.move(instance, "canceled", { reason });
+  }
+}
+
+/**
+ * Applies a decision made by `advance` on this snapshot: the only function that mutates a snapshot.
+ * Each transition is guarded by its from-state, as in the store.
+ */
+export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
+  if (decision.runId !== snapshot.runId) {
+    throw new WeirError("engine_run_mismatch", `decision for run ${decision.runId} applied to run ${snapshot.runId}`, {
+      input: false,
+      where: { run: snapshot.runId },
+    });
+  }
+  const ledger = snapshotLedger(snapshot);
+  for (const transition of decision.transitions) recordTransition(ledger, transition);
+  if (decision.run && snapshot.state === decision.run.from) snapshot.state = decision.run.to;
+}

@@ -1,0 +1,26 @@
+// Compiles a validated PipelineGraph into the engine's form once per pipeline version: only what the
+// state machine reads, plus a downstream index so propagation never scans the whole graph.
+import type { PipelineGraph } from "../graph/types.js";
+import type { EngineGraph, EngineTask } from "./types.js";
+
+export function compileEngineGraph(graph: PipelineGraph): EngineGraph {
+  const tasks = new Map<string, EngineTask>();
+  for (const node of graph.tasks) {
+    tasks.set(node.id, {
+      id: node.id,
+      upstream: [...new Set(node.upstream)],
+      trigger: node.trigger,
+      retry: { ...node.retry },
+    });
+  }
+  const downstream = new Map<string, string[]>();
+  for (const id of tasks.keys()) downstream.set(id, []);
+  // Walk in topological order so each downstream list is itself in a stable, meaningful order.
+  const order = graph.order.length === tasks.size ? graph.order : [...tasks.keys()];
+  for (const id of order) {
+    const task = tasks.get(id);
+    if (!task) continue;
+    for (const up of task.upstream) downstream.get(up)?.push(id);
+  }
+  return { tasks, downstream, order: [...order] };
+}

@@ -1,0 +1,117 @@
+// Test-only builders shared by the engine's test files (not matched by vitest's *.test.ts pattern).
+import type { PipelineGraph, TaskNode } from "../graph/types.js";
+import { compileEngineGraph } from "./compile-graph.js";
+import { createRunSnapshot } from "./snapshot.js";
+import type { TriggerRule } from "./states.js";
+import type { TriggerOutcome } from "./trigger-rules.js";
+import type { EngineGraph, RetryPolicy, RunSnapshot } from "./types.js";
+
+export interface TaskSketch {
+  upstream?: string[];
+  trigger?: TriggerRule;
+  retry?: Partial<RetryPolicy>;
+}
+
+export const NO_RETRY: RetryPolicy = { retries: 0, retryDelayMs: 1_000, backoff: "fixed", maxRetryDelayMs: 60_000 };
+
+/** Declaration order must already be topological: tests write upstreams before their downstream. */
+export function pipelineGraph(tasks: Record<string, TaskSketch>): PipelineGraph {
+  const nodes: TaskNode[] = Object.entries(tasks).map(([id, sketch]) => ({
+    id,
+    kind: "function",
+    upstream: sketch.upstream ?? [],
+    needs: {},
+    after: sketch.upstream ?? [],
+    map: null,
+    trigger: sketch.trigger ?? "all_success",
+    retry: { ...NO_RETRY, ...sketch.retry },
+    timeoutMs: null,
+    queue: "default",
+    pool: "default",
+    priority: 0,
+    cache: { enabled: false, ttlMs: null, customKey: false },
+    description: null,
+    command: null,
+    codeHash: "test",
+  }));
+  return {
+    id: "test_pipeline",
+    version: "v1",
+    file: "/test/pipeline.ts",
+    description: null,
+    schedule: null,
+    timezone: "UTC",
+    start: null,
+    end: null,
+    catchup: false,
+    tags: [],
+    maxActiveRuns: 1,
+    maxActiveTasks: null,
+    timeoutMs: null,
+    paramsSchema: null,
+    tasks: nodes,
+    order: nodes.map((node) => node.id),
+  };
+}
+
+export function engineGraph(tasks: Record<string, TaskSketch>): EngineGraph {
+  return compileEngineGraph(pipelineGraph(tasks));
+}
+
+/** A queued run with every instance pending and unmapped, as the scheduler creates it. */
+export function freshSnapshot(graph: EngineGraph, runId = "run_1"): RunSnapshot {
+  return createRunSnapshot(
+    runId,
+    "queued",
+    graph,
+    graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null })),
+  );
+}
+
+// An upstream's state as a downstream sees it: one of the terminal outcomes, or still going.
+export type Upstream = "success" | "skipped" | "failed" | "upstream_failed" | "removed" | "not_done";
+export const UPSTREAM_STATES: Upstream[] = ["success", "skipped", "failed", "upstream_failed", "removed", "not_done"];
+
+// The oracle, written from Airflow's documentation over the list of upstreams rather than over counts.
+// Removed upstreams don't exist for the rule (they are no longer in the pipeline).
+export function oracle(rule: TriggerRule, all: Upstream[]): TriggerOutcome {
+  const ups = all.filter((u) => u !== "removed");
+  if (ups.length === 0 || rule === "always") return "run";
+  const some = (...states: Upstream[]) => ups.some((u) => states.includes(u));
+  const every = (...states: Upstream[]) => ups.every((u) => states.includes(u));
+  const allDone = !some("not_done");
+  switch (rule) {
+    case "all_success":
+      if (some("failed", "upstream_failed")) return "upstream_failed";
+      if (some("skipped")) return "skip";
+      return every("success") ? "run" : "wait";
+    case "all_failed":
+      if (some("success", "skipped")) return "skip";
+      return every("failed", "upstream_failed") ? "run" : "wait";
+    case "all_done":
+      return allDone ? "run" : "wait";
+    case "all_skipped":
+      if (some("success", "failed", "upstream_failed")) return "skip";
+      return every("skipped") ? "run" : "wait";
+    case "one_success":
+      if (some("success")) return "run";
+      if (!allDone) return "wait";
+      return every("skipped") ? "skip" : "upstream_failed";
+    case "one_failed":
+      if (some("failed", "upstream_failed")) return "run";
+      return allDone ? "skip" : "wait";
+    case "one_done":
+      if (some("success", "failed")) return "run";
+      return allDone ? "skip" : "wait";
+    case "none_failed":
+      if (some("failed", "upstream_failed")) return "upstream_failed";
+      return allDone ? "run" : "wait";
+    case "none_failed_min_one_success":
+      if (some("failed", "upstream_failed")) return "upstream_failed";
+      if (every("skipped")) return "skip";
+      return allDone ? "run" : "wait";
+    case "none_skipped":
+      if (some("skipped")) return "skip";
+      return allDone ? "run" : "wait";
+  }
+}

@@ -1,0 +1,112 @@
+// Persists engine decisions: the whole batch in one transaction (group commit), each decision in a savepoint,
+// every write guarded by the state (and try number) it expects. A guard that fails rolls back that decision
+// alone and becomes a conflict value; the rest of the batch commits.
+import type { Decision, InstanceTransition, RunTransition } from "../engine/types.js";
+import { instanceKey } from "../engine/types.js";
+import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
+import type { Dialect, SqlTransaction } from "./dialect.js";
+import { START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
+import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
+import { END_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
+import type { ApplyResult } from "./types.js";
+
+/** Instance states in which a try exists and has not ended. */
+const TRY_HOLDING_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
+
+/** The try's outcome when its instance moves to one of these states out of a try-holding state. */
+const TRY_OUTCOMES: ReadonlyMap<TaskState, TryState> = new Map<TaskState, TryState>([
+  ["success", "success"],
+  ["failed", "failed"],
+  ["up_for_retry", "failed"],
+  ["skipped", "skipped"],
+  ["canceled", "canceled"],
+]);
+
+/** Thrown inside a decision's savepoint when a guard did not hold; never escapes this module. */
+class GuardFailed {
+  constructor(readonly what: string) {}
+}
+
+export async function applyDecisionBatch(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
+  const result: ApplyResult = { applied: [], conflicts: [] };
+  if (decisions.length === 0) return result;
+  await dialect.transaction(async (tx) => {
+    for (let index = 0; index < decisions.length; index++) {
+      const decision = decisions[index]!;
+      if (decision.run === undefined && decision.transitions.length === 0) {
+        result.applied.push(index);
+        continue;
+      }
+      try {
+        await tx.savepoint(() => applyDecision(tx, decision));
+        result.applied.push(index);
+      } catch (error) {
+        const what = conflictOf(dialect, error);
+        if (what === null) throw error;
+        result.conflicts.push({ index, runId: decision.runId, what });
+      }
+    }
+  });
+  return result;
+}
+
+/** A failed guard, or a constraint the decision broke (a try that already exists, an unknown run): a conflict. */
+function conflictOf(dialect: Dialect, error: unknown): string | null {
+  if (error instanceof GuardFailed) return error.what;
+  const kind = dialect.classifyError(error);
+  if (kind === "unique_violation" || kind === "foreign_key_violation") {
+    return `${kind.replace(/_/g, " ")}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return null;
+}
+
+async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<void> {
+  if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
+  for (const transition of decision.transitions) {
+    await applyInstanceTransition(tx, decision.runId, transition, decision.nowMs);
+  }
+}
+
+async function applyRunTransition(tx: SqlTransaction, runId: string, run: RunTransition, nowMs: number): Promise<void> {
+  let changed: number;
+  if (run.to === "running") changed = await tx.run(START_RUN, [nowMs, runId, run.from]);
+  else if (isTerminalRunState(run.to)) changed = await tx.run(END_RUN, [run.to, nowMs, runId, run.from]);
+  else changed = await tx.run(TRANSITION_RUN, [run.to, runId, run.from]);
+  if (changed === 0) throw new GuardFailed(`run ${runId}: not ${run.from} (wanted ${run.from} → ${run.to})`);
+}
+
+async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: InstanceTransition, nowMs: number): Promise<void> {
+  const key = instanceKey(t.taskId, t.mapIndex);
+  // A transition to queued creates try `tryNumber`: the instance must still be at the try before it.
+  const expectedTry = t.to === "queued" ? t.tryNumber - 1 : t.tryNumber;
+  const retryAtMs = t.to === "up_for_retry" ? (t.retryAtMs ?? null) : null;
+  const endedMs = isTerminalTaskState(t.to) ? nowMs : null;
+  const where = [runId, t.taskId, t.mapIndex, t.from, expectedTry];
+  const changed =
+    t.to === "running"
+      ? await tx.run(START_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, nowMs, ...where])
+      : await tx.run(TRANSITION_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, ...where]);
+  if (changed === 0) {
+    throw new GuardFailed(`instance ${key}: not ${t.from} at try ${expectedTry} (wanted ${t.from} → ${t.to})`);
+  }
+
+  const tryKey = [runId, t.taskId, t.mapIndex, t.tryNumber];
+  if (t.to === "queued") {
+    await tx.run(QUEUE_TRY, [...tryKey, nowMs]);
+    return;
+  }
+  if (t.to === "running" && t.from === "queued") {
+    if ((await tx.run(START_TRY, [nowMs, t.worker ?? null, ...tryKey])) === 0) {
+      throw new GuardFailed(`try ${key}#${t.tryNumber}: not queued (wanted queued → running)`);
+    }
+    return;
+  }
+  const outcome = TRY_OUTCOMES.get(t.to);
+  if (outcome !== undefined && TRY_HOLDING_STATES.has(t.from)) {
+    const output = t.to === "success" ? (t.output ?? null) : null;
+    const error = t.error === undefined ? null : JSON.stringify(t.error);
+    if ((await tx.run(END_TRY, [outcome, nowMs, output, error, ...tryKey])) === 0) {
+      throw new GuardFailed(`try ${key}#${t.tryNumber}: already ended (wanted → ${outcome})`);
+    }
+  }
+}

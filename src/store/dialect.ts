@@ -1,0 +1,57 @@
+// The small surface a database must offer the one SQL store (STYLE: "one store implementation over a small
+// Dialect"). Everything that differs between SQLite and Postgres — placeholders, how a transaction is begun
+// and serialized, the migration lock, error classification — sits behind it; the SQL itself is shared.
+
+/** A bound parameter. Booleans are stored as 0/1 integers and JSON as text, the same on both databases. */
+export type SqlParam = string | number | null;
+
+/** A row as the driver returns it: column name → value. Mapped to records in `records.ts`. */
+export type SqlRow = Record<string, unknown>;
+
+/**
+ * Runs statements. SQL is written once with `?` placeholders; a dialect rewrites them if it needs to
+ * (Postgres: `$1, $2, …`) and caches the prepared statement by its text.
+ */
+export interface SqlSession {
+  all<R extends SqlRow>(sql: string, params?: readonly SqlParam[]): Promise<R[]>;
+  get<R extends SqlRow>(sql: string, params?: readonly SqlParam[]): Promise<R | undefined>;
+  /** Runs a write; resolves to the number of rows it changed (the guard of a guarded write). */
+  run(sql: string, params?: readonly SqlParam[]): Promise<number>;
+}
+
+export interface SqlTransaction extends SqlSession {
+  /** Runs several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+  /**
+   * Runs `fn` inside a savepoint: released when `fn` resolves, rolled back to (and the error rethrown) when it
+   * rejects. The work done before the savepoint stays in the transaction either way.
+   */
+  savepoint<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** What a driver error means to the store, independent of the database's own error codes. */
+export type SqlErrorKind = "unique_violation" | "foreign_key_violation" | "busy" | "corrupt" | "other";
+
+export interface Dialect {
+  readonly name: "sqlite" | "postgres";
+  /** Where the data lives, for messages: a file path or a URL without its password. */
+  readonly location: string;
+  /** Most parameters one statement may bind (multi-row inserts are chunked below it). */
+  readonly maxParams: number;
+  /** Statements outside a transaction (each one atomic on its own). */
+  readonly session: SqlSession;
+  /**
+   * Runs `fn` in one write transaction: committed when `fn` resolves, rolled back when it rejects. A dialect
+   * whose connection is shared (SQLite) serializes transactions and statements so that nothing else runs on
+   * the connection meanwhile; SQLite begins with `BEGIN IMMEDIATE` so writers queue on busy_timeout instead of
+   * failing to upgrade a read lock.
+   */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
+  /**
+   * Inside a migration transaction: waits until no other process is migrating. SQLite's `BEGIN IMMEDIATE`
+   * already holds the database's write lock; Postgres takes a transaction-scoped advisory lock.
+   */
+  lockForMigration(tx: SqlTransaction): Promise<void>;
+  classifyError(error: unknown): SqlErrorKind;
+  close(): Promise<void>;
+}

@@ -1,0 +1,15 @@
+// The store's public surface: the Store contract, the SQLite opener and the URL-driven factory.
+export type * from "./types.js";
+export type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlTransaction } from "./dialect.js";
+export { SqlStore } from "./sql-store.js";
+export { openSqliteStore, type SqliteOptions, type SqliteSynchronous } from "./sqlite/open-sqlite-store.js";
+export {
+  describeStore,
+  describeStoreLocation,
+  openStore,
+  resolveStoreLocation,
+  SQLITE_FILE_NAME,
+  type StoreLocation,
+} from "./open-store.js";
+export { MIGRATIONS, type Migration } from "./migrations/index.js";
+export { toRunDocument, type RunDocument } from "./run-document.js";

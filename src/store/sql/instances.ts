@@ -1,0 +1,33 @@
+// SQL of the task instance aggregate. Every state write is guarded by the expected state and try number, so a
+// late or duplicate report changes nothing and is seen as a conflict (changes() = 0).
+
+/** One row per pending instance; `rowCount` tuples per statement (chunked below the dialect's parameter cap). */
+export function insertPendingInstancesSql(rowCount: number): string {
+  let sql = insertPendingBySize.get(rowCount);
+  if (sql === undefined) {
+    const tuples = Array.from({ length: rowCount }, () => "(?, ?, -1, 'pending', 0, 0)").join(", ");
+    sql = `INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) VALUES ${tuples}`;
+    insertPendingBySize.set(rowCount, sql);
+  }
+  return sql;
+}
+const insertPendingBySize = new Map<number, string>();
+export const INSERT_PENDING_INSTANCES_PARAMS_PER_ROW = 2;
+
+export const LIST_INSTANCES = `
+SELECT run_id, task_id, map_index, state, try_number, cached, retry_at_ms, started_ms, ended_ms
+FROM task_instances WHERE run_id = ? ORDER BY task_id, map_index`;
+
+/**
+ * Moves an instance from one state to another. Sets the try number (a new try on `queued`), retry_at_ms (only
+ * on up_for_retry) and ended_ms (only in a terminal state; cleared otherwise, e.g. when an instance is cleared).
+ * Params: state, try_number, retry_at_ms, ended_ms, run_id, task_id, map_index, expected state, expected try.
+ */
+export const TRANSITION_INSTANCE = `
+UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = ?, ended_ms = ?
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;
+
+/** As TRANSITION_INSTANCE, and records the instance's start: the start of its first try. */
+export const START_INSTANCE = `
+UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = ?, ended_ms = ?, started_ms = COALESCE(started_ms, ?)
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;

@@ -1,0 +1,31 @@
+// SQL of the try aggregate: one row per attempt at an instance, history kept. Writes are guarded by the try's
+// state so a try is started once and ended once.
+
+const TRY_COLUMNS = `run_id, task_id, map_index, try_number, state, queued_ms, started_ms, ended_ms, worker, error_json,
+  CASE WHEN output IS NULL THEN 0 ELSE 1 END AS has_output`;
+
+export const QUEUE_TRY = `
+INSERT INTO tries (run_id, task_id, map_index, try_number, state, queued_ms) VALUES (?, ?, ?, ?, 'queued', ?)`;
+
+export const START_TRY = `
+UPDATE tries SET state = 'running', started_ms = ?, worker = ?
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state = 'queued'`;
+
+/** Ends a queued or running try with its outcome, and its output or error. */
+export const END_TRY = `
+UPDATE tries SET state = ?, ended_ms = ?, output = ?, error_json = ?
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state IN ('queued', 'running')`;
+
+export const LIST_RUN_TRIES = `SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? ORDER BY task_id, map_index, try_number`;
+export const LIST_TASK_TRIES = `
+SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? AND task_id = ? ORDER BY map_index, try_number`;
+export const LIST_INSTANCE_TRIES = `
+SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? AND task_id = ? AND map_index = ? ORDER BY try_number`;
+
+/** Outputs of the successful tries of unmapped instances; the latest try wins when there are several. */
+export function getOutputsSql(taskCount: number): string {
+  const list = Array.from({ length: taskCount }, () => "?").join(", ");
+  return `SELECT task_id, output FROM tries
+WHERE run_id = ? AND map_index = -1 AND state = 'success' AND output IS NOT NULL AND task_id IN (${list})
+ORDER BY task_id, try_number`;
+}

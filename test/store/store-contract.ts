@@ -1,0 +1,496 @@
+// The contract every Store implementation passes (Dagster's TestRunStorage): the same cases run on a real
+// SQLite file now and on real Postgres later. `open` returns a fresh, migrated, empty store.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { WeirError } from "../../src/common/errors.js";
+import type { Decision } from "../../src/engine/types.js";
+import type { Store } from "../../src/store/types.js";
+import { DAY_MS, SEP_1, decision, failure, graph, move, newRun } from "./fixtures.js";
+
+const T0 = 1_760_000_000_000;
+
+export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+
+    beforeEach(async () => {
+      store = await open();
+      await store.savePipelineVersion(graph("p", "v1"), T0);
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    /** Creates run `id` and moves it to running. */
+    async function startedRun(id: string, taskIds = ["a", "b", "c"]): Promise<void> {
+      await store.createRun(newRun({ id, taskIds }), T0);
+      const result = await store.applyDecisions([decision(id, T0 + 1, [], { from: "queued", to: "running" })]);
+      expect(result.conflicts).toEqual([]);
+    }
+
+    async function instance(runId: string, taskId: string) {
+      const found = (await store.listTaskInstances(runId)).find((i) => i.taskId === taskId && i.mapIndex === -1);
+      if (found === undefined) throw new Error(`no instance ${taskId}`);
+      return found;
+    }
+
+    describe("migrate", () => {
+      it("is idempotent and keeps data", async () => {
+        await store.migrate();
+        await store.migrate();
+        expect((await store.getPipeline("p"))?.version).toBe("v1");
+      });
+    });
+
+    describe("pipelines", () => {
+      it("saves a version, reads it back and lists it", async () => {
+        const p = await store.getPipeline("p");
+        expect(p).toEqual({ id: "p", version: "v1", file: "/pipelines/p.ts", paused: false, graph: graph("p", "v1"), updatedMs: T0 });
+        expect(await store.getPipelineVersion("p", "v1")).toEqual(graph("p", "v1"));
+        expect((await store.listPipelines()).map((x) => x.id)).toEqual(["p"]);
+      });
+
+      it("returns null for unknown pipelines and versions", async () => {
+        expect(await store.getPipeline("nope")).toBeNull();
+        expect(await store.getPipelineVersion("p", "v9")).toBeNull();
+        expect(await store.getPipelineVersion("nope", "v1")).toBeNull();
+      });
+
+      it("is idempotent for the same version and makes a new version the latest, keeping old ones", async () => {
+        await store.savePipelineVersion(graph("p", "v1"), T0 + 50);
+        expect((await store.getPipeline("p"))?.updatedMs).toBe(T0);
+
+        await store.savePipelineVersion(graph("p", "v2", ["a", "z"]), T0 + 100);
+        const p = await store.getPipeline("p");
+        expect(p?.version).toBe("v2");
+        expect(p?.graph.order).toEqual(["a", "z"]);
+        expect(p?.updatedMs).toBe(T0 + 100);
+        expect((await store.getPipelineVersion("p", "v1"))?.order).toEqual(["a", "b", "c"]);
+
+        // Going back to an older version makes it the latest again.
+        await store.savePipelineVersion(graph("p", "v1"), T0 + 200);
+        expect((await store.getPipeline("p"))?.version).toBe("v1");
+      });
+
+      it("lists pipelines by id", async () => {
+        await store.savePipelineVersion(graph("b_pipe", "x"), T0);
+        await store.savePipelineVersion(graph("a_pipe", "y"), T0);
+        expect((await store.listPipelines()).map((x) => x.id)).toEqual(["a_pipe", "b_pipe", "p"]);
+      });
+    });
+
+    describe("createRun", () => {
+      it("creates a queued run with a pending instance per task", async () => {
+        const { created, run } = await store.createRun(
+          newRun({ id: "r1", params: { threshold: 0.5, name: "x" }, backfillId: "bf1", owner: "me" }),
+          T0,
+        );
+        expect(created).toBe(true);
+        expect(run).toEqual({
+          id: "r1",
+          pipelineId: "p",
+          version: "v1",
+          state: "queued",
+          trigger: "manual",
+          logicalDateMs: SEP_1,
+          intervalStartMs: SEP_1,
+          intervalEndMs: SEP_1 + DAY_MS,
+          params: { threshold: 0.5, name: "x" },
+          file: "/pipelines/p.ts",
+          backfillId: "bf1",
+          createdMs: T0,
+          startedMs: null,
+          endedMs: null,
+          owner: "me",
+        });
+        expect(await store.getRun("r1")).toEqual(run);
+        const instances = await store.listTaskInstances("r1");
+        expect(instances).toHaveLength(3);
+        expect(instances[0]).toEqual({
+          runId: "r1",
+          taskId: "a",
+          mapIndex: -1,
+          state: "pending",
+          tryNumber: 0,
+          cached: false,
+          retryAtMs: null,
+          startedMs: null,
+          endedMs: null,
+        });
+        expect(instances.map((i) => i.state)).toEqual(["pending", "pending", "pending"]);
+      });
+
+      it("does not create a second scheduled run for the same pipeline and logical date", async () => {
+        const first = await store.createRun(newRun({ id: "s1", trigger: "scheduled" }), T0);
+        const again = await store.createRun(newRun({ id: "s2", trigger: "scheduled", taskIds: ["a"] }), T0 + 5);
+        expect(again.created).toBe(false);
+        expect(again.run).toEqual(first.run);
+        expect(await store.getRun("s2")).toBeNull();
+        expect(await store.listTaskInstances("s2")).toEqual([]);
+        // Another logical date, or a manual run at the same date, is a new run.
+        expect((await store.createRun(newRun({ id: "s3", trigger: "scheduled", logicalDateMs: SEP_1 + DAY_MS }), T0)).created).toBe(true);
+        expect((await store.createRun(newRun({ id: "m1", trigger: "manual" }), T0)).created).toBe(true);
+        expect((await store.createRun(newRun({ id: "m2", trigger: "manual" }), T0)).created).toBe(true);
+      });
+
+      it("rejects a run of an unregistered version and writes nothing", async () => {
+        const error = await store.createRun(newRun({ id: "r1", version: "v404" }), T0).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(WeirError);
+        expect((error as WeirError).code).toBe("pipeline_version_unknown");
+        expect(await store.getRun("r1")).toBeNull();
+      });
+
+      it("rejects a duplicate run id or task id and writes nothing", async () => {
+        await store.createRun(newRun({ id: "r1" }), T0);
+        const dupRun = await store.createRun(newRun({ id: "r1", taskIds: ["x"] }), T0).catch((e: unknown) => e);
+        expect((dupRun as WeirError).code).toBe("run_conflict");
+        expect((await store.listTaskInstances("r1")).map((i) => i.taskId)).toEqual(["a", "b", "c"]);
+
+        const dupTask = await store.createRun(newRun({ id: "r2", taskIds: ["a", "a"] }), T0).catch((e: unknown) => e);
+        expect((dupTask as WeirError).code).toBe("run_conflict");
+        expect(await store.getRun("r2")).toBeNull();
+      });
+
+      it("creates runs with many tasks", async () => {
+        const taskIds = Array.from({ length: 1234 }, (_, i) => `t${String(i).padStart(5, "0")}`);
+        await store.createRun(newRun({ id: "big", taskIds }), T0);
+        const instances = await store.listTaskInstances("big");
+        expect(instances.map((i) => i.taskId)).toEqual(taskIds);
+      });
+    });
+
+    describe("runs", () => {
+      it("returns null for an unknown run", async () => {
+        expect(await store.getRun("nope")).toBeNull();
+      });
+
+      it("lists runs newest first, filtered by pipeline and state, limited", async () => {
+        await store.savePipelineVersion(graph("q", "w1"), T0);
+        await store.createRun(newRun({ id: "old" }), T0 + 1);
+        await store.createRun(newRun({ id: "mid" }), T0 + 2);
+        await store.createRun(newRun({ id: "q1", pipelineId: "q", version: "w1" }), T0 + 3);
+        await store.createRun(newRun({ id: "new" }), T0 + 4);
+        await store.applyDecisions([decision("mid", T0 + 5, [], { from: "queued", to: "running" })]);
+
+        expect((await store.listRuns({})).map((r) => r.id)).toEqual(["new", "q1", "mid", "old"]);
+        expect((await store.listRuns({ pipelineId: "p" })).map((r) => r.id)).toEqual(["new", "mid", "old"]);
+        expect((await store.listRuns({ pipelineId: "q" })).map((r) => r.id)).toEqual(["q1"]);
+        expect((await store.listRuns({ states: ["running"] })).map((r) => r.id)).toEqual(["mid"]);
+        expect((await store.listRuns({ states: ["queued", "running"], pipelineId: "p" })).map((r) => r.id)).toEqual([
+          "new",
+          "mid",
+          "old",
+        ]);
+        expect((await store.listRuns({ states: ["success"] })).map((r) => r.id)).toEqual([]);
+        expect((await store.listRuns({ limit: 2 })).map((r) => r.id)).toEqual(["new", "q1"]);
+        expect((await store.listRuns({ pipelineId: "none" })).map((r) => r.id)).toEqual([]);
+      });
+
+      it("lists at most 100 runs by default", async () => {
+        for (let i = 0; i < 105; i++) await store.createRun(newRun({ id: `r${i}`, taskIds: [] }), T0 + i);
+        const runs = await store.listRuns({});
+        expect(runs).toHaveLength(100);
+        expect(runs[0]?.id).toBe("r104");
+      });
+
+      it("sets the owner only when the expected owner holds it", async () => {
+        await store.createRun(newRun({ id: "r1" }), T0);
+        expect(await store.setRunOwner("r1", "a", "b")).toBe(false);
+        expect(await store.setRunOwner("r1", "a", null)).toBe(true);
+        expect((await store.getRun("r1"))?.owner).toBe("a");
+        expect(await store.setRunOwner("r1", "b", null)).toBe(false);
+        expect(await store.setRunOwner("r1", "b", "x")).toBe(false);
+        expect(await store.setRunOwner("r1", "b", "a")).toBe(true);
+        expect(await store.setRunOwner("r1", null, "b")).toBe(true);
+        expect((await store.getRun("r1"))?.owner).toBeNull();
+        expect(await store.setRunOwner("nope", "a", null)).toBe(false);
+      });
+    });
+
+    describe("applyDecisions", () => {
+      it("returns an empty result for no decisions and applies decisions with nothing to write", async () => {
+        expect(await store.applyDecisions([])).toEqual({ applied: [], conflicts: [] });
+        const timersOnly: Decision = {
+          runId: "r1",
+          nowMs: T0,
+          transitions: [],
+          actions: [],
+          timers: [{ atMs: T0 + 10, event: { kind: "run_started" } }],
+        };
+        expect(await store.applyDecisions([timersOnly])).toEqual({ applied: [0], conflicts: [] });
+      });
+
+      it("starts and ends a run, guarded by its state", async () => {
+        await store.createRun(newRun({ id: "r1" }), T0);
+        let result = await store.applyDecisions([decision("r1", T0 + 10, [], { from: "queued", to: "running" })]);
+        expect(result).toEqual({ applied: [0], conflicts: [] });
+        expect(await store.getRun("r1")).toMatchObject({ state: "running", startedMs: T0 + 10, endedMs: null });
+
+        result = await store.applyDecisions([decision("r1", T0 + 20, [], { from: "queued", to: "running" })]);
+        expect(result.applied).toEqual([]);
+        expect(result.conflicts).toEqual([{ index: 0, runId: "r1", what: expect.stringContaining("r1") }]);
+        expect((await store.getRun("r1"))?.startedMs).toBe(T0 + 10);
+
+        result = await store.applyDecisions([decision("r1", T0 + 30, [], { from: "running", to: "success" })]);
+        expect(result.applied).toEqual([0]);
+        expect(await store.getRun("r1")).toMatchObject({ state: "success", startedMs: T0 + 10, endedMs: T0 + 30 });
+      });
+
+      it("reports a decision for an unknown run or instance as a conflict", async () => {
+        const result = await store.applyDecisions([
+          decision("ghost", T0, [], { from: "queued", to: "running" }),
+          decision("ghost", T0, [move("a", "pending", "scheduled", 0)]),
+        ]);
+        expect(result.applied).toEqual([]);
+        expect(result.conflicts.map((c) => c.index)).toEqual([0, 1]);
+      });
+
+      it("records the lifecycle of tries: queued, running, failed and retried, succeeded with output", async () => {
+        await startedRun("r1");
+        const apply = async (nowMs: number, ...transitions: Parameters<typeof decision>[2]) => {
+          const result = await store.applyDecisions([decision("r1", nowMs, transitions)]);
+          expect(result.conflicts).toEqual([]);
+        };
+
+        await apply(T0 + 10, move("a", "pending", "scheduled", 0));
+        expect(await store.listTries("r1")).toEqual([]);
+        await apply(T0 + 20, move("a", "scheduled", "queued", 1));
+        expect(await instance("r1", "a")).toMatchObject({ state: "queued", tryNumber: 1, startedMs: null });
+        expect(await store.listTries("r1")).toEqual([
+          {
+            runId: "r1",
+            taskId: "a",
+            mapIndex: -1,
+            tryNumber: 1,
+            state: "queued",
+            queuedMs: T0 + 20,
+            startedMs: null,
+            endedMs: null,
+            worker: null,
+            error: null,
+            hasOutput: false,
+          },
+        ]);
+
+        await apply(T0 + 30, move("a", "queued", "running", 1, { worker: "w1" }));
+        expect(await instance("r1", "a")).toMatchObject({ state: "running", tryNumber: 1, startedMs: T0 + 30 });
+        expect((await store.listTries("r1", "a", -1))[0]).toMatchObject({ state: "running", startedMs: T0 + 30, worker: "w1" });
+
+        const error = failure("boom");
+        await apply(T0 + 40, move("a", "running", "up_for_retry", 1, { error, retryAtMs: T0 + 1000 }));
+        expect(await instance("r1", "a")).toMatchObject({ state: "up_for_retry", tryNumber: 1, retryAtMs: T0 + 1000, endedMs: null });
+        expect((await store.listTries("r1", "a"))[0]).toMatchObject({ state: "failed", endedMs: T0 + 40, error, hasOutput: false });
+
+        await apply(T0 + 1000, move("a", "up_for_retry", "scheduled", 1));
+        expect(await instance("r1", "a")).toMatchObject({ state: "scheduled", tryNumber: 1, retryAtMs: null });
+        await apply(T0 + 1010, move("a", "scheduled", "queued", 2));
+        await apply(T0 + 1020, move("a", "queued", "running", 2, { worker: "w2" }));
+        // The instance's span starts at its first try.
+        expect(await instance("r1", "a")).toMatchObject({ state: "running", tryNumber: 2, startedMs: T0 + 30 });
+        await apply(T0 + 1030, move("a", "running", "success", 2, { output: '{"rows":3}' }));
+
+        expect(await instance("r1", "a")).toEqual({
+          runId: "r1",
+          taskId: "a",
+          mapIndex: -1,
+          state: "success",
+          tryNumber: 2,
+          cached: false,
+          retryAtMs: null,
+          startedMs: T0 + 30,
+          endedMs: T0 + 1030,
+        });
+        const tries = await store.listTries("r1", "a", -1);
+        expect(tries.map((t) => [t.tryNumber, t.state, t.worker, t.hasOutput])).toEqual([
+          [1, "failed", "w1", false],
+          [2, "success", "w2", true],
+        ]);
+        expect(tries[1]).toMatchObject({ queuedMs: T0 + 1010, startedMs: T0 + 1020, endedMs: T0 + 1030, error: null });
+        expect(await store.getOutputs("r1", ["a"])).toEqual(new Map([["a", '{"rows":3}']]));
+      });
+
+      it("ends a try that fails, is skipped or is canceled", async () => {
+        await startedRun("r1");
+        const error = failure("fatal");
+        const result = await store.applyDecisions([
+          decision("r1", T0 + 10, [
+            move("a", "pending", "scheduled", 0),
+            move("b", "pending", "scheduled", 0),
+            move("c", "pending", "scheduled", 0),
+          ]),
+          decision("r1", T0 + 20, [move("a", "scheduled", "queued", 1), move("b", "scheduled", "queued", 1), move("c", "scheduled", "queued", 1)]),
+          decision("r1", T0 + 30, [move("a", "queued", "running", 1), move("b", "queued", "running", 1)]),
+          decision("r1", T0 + 40, [
+            move("a", "running", "failed", 1, { error }),
+            move("b", "running", "skipped", 1, { reason: "SkipTask" }),
+            move("c", "queued", "canceled", 1, { reason: "run canceled" }),
+          ]),
+        ]);
+        expect(result).toEqual({ applied: [0, 1, 2, 3], conflicts: [] });
+        const tries = await store.listTries("r1");
+        expect(tries.map((t) => [t.taskId, t.state, t.endedMs])).toEqual([
+          ["a", "failed", T0 + 40],
+          ["b", "skipped", T0 + 40],
+          ["c", "canceled", T0 + 40],
+        ]);
+        expect(tries[0]?.error).toEqual(error);
+        const instances = await store.listTaskInstances("r1");
+        expect(instances.map((i) => [i.state, i.endedMs])).toEqual([
+          ["failed", T0 + 40],
+          ["skipped", T0 + 40],
+          ["canceled", T0 + 40],
+        ]);
+        expect(await store.getOutputs("r1", ["a", "b", "c"])).toEqual(new Map());
+      });
+
+      it("changes only the instance for transitions no try caused", async () => {
+        await startedRun("r1");
+        const result = await store.applyDecisions([
+          decision("r1", T0 + 10, [
+            move("a", "pending", "skipped", 0, { reason: "branch" }),
+            move("b", "pending", "upstream_failed", 0),
+            move("c", "pending", "canceled", 0),
+          ]),
+        ]);
+        expect(result.conflicts).toEqual([]);
+        expect(await store.listTries("r1")).toEqual([]);
+        expect((await store.listTaskInstances("r1")).map((i) => [i.taskId, i.state, i.tryNumber, i.endedMs, i.startedMs])).toEqual([
+          ["a", "skipped", 0, T0 + 10, null],
+          ["b", "upstream_failed", 0, T0 + 10, null],
+          ["c", "canceled", 0, T0 + 10, null],
+        ]);
+      });
+
+      it("reports stale and duplicate transitions as conflicts and changes nothing", async () => {
+        await startedRun("r1");
+        await store.applyDecisions([
+          decision("r1", T0 + 10, [move("a", "pending", "scheduled", 0)]),
+          decision("r1", T0 + 20, [move("a", "scheduled", "queued", 1)]),
+          decision("r1", T0 + 30, [move("a", "queued", "running", 1, { worker: "w1" })]),
+        ]);
+        const result = await store.applyDecisions([
+          // The same start reported twice (a duplicate message).
+          decision("r1", T0 + 40, [move("a", "queued", "running", 1, { worker: "w2" })]),
+          // A try number the instance is not at (a late report from an older try).
+          decision("r1", T0 + 50, [move("a", "running", "success", 7, { output: "late" })]),
+          // A second try while the first runs.
+          decision("r1", T0 + 60, [move("a", "scheduled", "queued", 2)]),
+          // A wrong from-state.
+          decision("r1", T0 + 70, [move("b", "scheduled", "queued", 1)]),
+        ]);
+        expect(result.applied).toEqual([]);
+        expect(result.conflicts.map((c) => [c.index, c.runId])).toEqual([
+          [0, "r1"],
+          [1, "r1"],
+          [2, "r1"],
+          [3, "r1"],
+        ]);
+        for (const c of result.conflicts) expect(c.what).toMatch(/\S/);
+        expect(await instance("r1", "a")).toMatchObject({ state: "running", tryNumber: 1 });
+        expect(await store.listTries("r1")).toEqual([expect.objectContaining({ tryNumber: 1, state: "running", worker: "w1" })]);
+        expect(await instance("r1", "b")).toMatchObject({ state: "pending", tryNumber: 0 });
+        expect(await store.getOutputs("r1", ["a"])).toEqual(new Map());
+      });
+
+      it("rolls back a decision whose later guard fails, alone, and commits the rest of the batch", async () => {
+        await store.createRun(newRun({ id: "r1" }), T0);
+        await store.createRun(newRun({ id: "r2" }), T0);
+        const result = await store.applyDecisions([
+          decision("r1", T0 + 10, [move("a", "pending", "scheduled", 0)], { from: "queued", to: "running" }),
+          // Its run transition and first instance transition hold; the second doesn't: none of it may land.
+          decision("r2", T0 + 10, [move("a", "pending", "scheduled", 0), move("b", "running", "success", 1)], {
+            from: "queued",
+            to: "running",
+          }),
+          decision("r1", T0 + 20, [move("b", "pending", "scheduled", 0)]),
+        ]);
+        expect(result.applied).toEqual([0, 2]);
+        expect(result.conflicts).toEqual([{ index: 1, runId: "r2", what: expect.stringContaining("b") }]);
+        expect(await store.getRun("r2")).toMatchObject({ state: "queued", startedMs: null });
+        expect((await store.listTaskInstances("r2")).map((i) => i.state)).toEqual(["pending", "pending", "pending"]);
+        expect(await store.getRun("r1")).toMatchObject({ state: "running", startedMs: T0 + 10 });
+        expect((await store.listTaskInstances("r1")).map((i) => i.state)).toEqual(["scheduled", "scheduled", "pending"]);
+      });
+
+      it("applies a decision's transitions in order, so later ones see earlier ones", async () => {
+        await startedRun("r1");
+        const result = await store.applyDecisions([
+          decision("r1", T0 + 10, [
+            move("a", "pending", "scheduled", 0),
+            move("a", "scheduled", "queued", 1),
+            move("a", "queued", "running", 1),
+            move("a", "running", "success", 1, { output: "1" }),
+          ]),
+        ]);
+        expect(result.conflicts).toEqual([]);
+        expect(await instance("r1", "a")).toMatchObject({ state: "success", tryNumber: 1 });
+      });
+
+      it("lets one of two concurrent batches win a race for the same transition", async () => {
+        await startedRun("r1");
+        const [first, second] = await Promise.all([
+          store.applyDecisions([decision("r1", T0 + 10, [move("a", "pending", "scheduled", 0)])]),
+          store.applyDecisions([decision("r1", T0 + 11, [move("a", "pending", "scheduled", 0)])]),
+        ]);
+        expect(first!.applied.length + second!.applied.length).toBe(1);
+        expect(first!.conflicts.length + second!.conflicts.length).toBe(1);
+      });
+
+      it("applies large batches in one call", async () => {
+        const taskIds = Array.from({ length: 2000 }, (_, i) => `t${i}`);
+        await startedRun("r1", taskIds);
+        const decisions = taskIds.map((t) => decision("r1", T0 + 10, [move(t, "pending", "scheduled", 0), move(t, "scheduled", "queued", 1)]));
+        const result = await store.applyDecisions(decisions);
+        expect(result.applied).toHaveLength(2000);
+        expect(result.conflicts).toEqual([]);
+        expect(await store.listTries("r1")).toHaveLength(2000);
+      });
+    });
+
+    describe("outputs and tries", () => {
+      it("returns the outputs of successful unmapped tries of the asked tasks only", async () => {
+        await startedRun("r1");
+        const finish = (task: string, output: string) => [
+          move(task, "pending", "scheduled", 0),
+          move(task, "scheduled", "queued", 1),
+          move(task, "queued", "running", 1),
+          move(task, "running", "success", 1, { output }),
+        ];
+        await store.applyDecisions([decision("r1", T0 + 10, [...finish("a", '"A"'), ...finish("b", '"B"')])]);
+        await startedRun("r2");
+        await store.applyDecisions([decision("r2", T0 + 10, finish("a", '"other run"'))]);
+
+        expect(await store.getOutputs("r1", ["a", "b", "c", "unknown"])).toEqual(
+          new Map([
+            ["a", '"A"'],
+            ["b", '"B"'],
+          ]),
+        );
+        expect(await store.getOutputs("r1", ["b"])).toEqual(new Map([["b", '"B"']]));
+        expect(await store.getOutputs("r1", [])).toEqual(new Map());
+        expect(await store.getOutputs("r2", ["a", "b"])).toEqual(new Map([["a", '"other run"']]));
+      });
+
+      it("lists tries of a run ordered by task, map index and try number, filtered by task", async () => {
+        await startedRun("r1");
+        await store.applyDecisions([
+          decision("r1", T0 + 1, [
+            move("b", "pending", "scheduled", 0),
+            move("b", "scheduled", "queued", 1),
+            move("b", "queued", "running", 1),
+            move("b", "running", "up_for_retry", 1, { error: failure("x"), retryAtMs: T0 + 5 }),
+            move("b", "up_for_retry", "scheduled", 1),
+            move("b", "scheduled", "queued", 2),
+            move("a", "pending", "scheduled", 0),
+            move("a", "scheduled", "queued", 1),
+          ]),
+        ]);
+        expect((await store.listTries("r1")).map((t) => `${t.taskId}#${t.tryNumber}`)).toEqual(["a#1", "b#1", "b#2"]);
+        expect((await store.listTries("r1", "b")).map((t) => t.tryNumber)).toEqual([1, 2]);
+        expect((await store.listTries("r1", "b", 0)).map((t) => t.tryNumber)).toEqual([]);
+        expect(await store.listTries("nope")).toEqual([]);
+        expect(await store.listTaskInstances("nope")).toEqual([]);
+      });
+    });
+  });
+}
