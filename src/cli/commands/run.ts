@@ -1,0 +1,232 @@
+// `weir run`: one run in the foreground. Everything the user gave is checked (file loads, graph valid,
+// params valid, logical date valid) before anything is written; then the run is created and driven to
+// its end by the coordinator with a local worker pool. `--resume` finishes a run whose driver died.
+import { existsSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { WeirError } from "../../common/errors.js";
+import type { RunState } from "../../engine/states.js";
+import type { PipelineGraph } from "../../graph/types.js";
+import { LocalWorkerPool } from "../../executor/local-pool.js";
+import { systemClock } from "../../scheduler/clock.js";
+import { Coordinator } from "../../scheduler/coordinator.js";
+import { newRunId } from "../../scheduler/run-ids.js";
+import { openStore } from "../../store/open-store.js";
+import { toRunDocument } from "../../store/run-document.js";
+import type { RunRecord, Store } from "../../store/types.js";
+import { dataIntervalFor, latestCompleteInterval, parseLogicalDate, parseSchedule } from "../../time/index.js";
+import { resolveConfig, type CliConfig } from "../config.js";
+import { formatLoadProblems } from "../load-problems.js";
+import { describeParamProblems } from "../param-problems.js";
+import { printJson, say, useColor } from "../output.js";
+import { parseParamArgs } from "../params.js";
+import { createProgressRenderer } from "../render/progress.js";
+import { summarizeRun } from "../render/summary.js";
+
+export interface RunOptions {
+  param: string[];
+  logicalDate?: string;
+  pipeline?: string;
+  resume?: string;
+  concurrency?: number;
+  json?: boolean;
+}
+
+export async function runCommand(target: string | undefined, options: RunOptions): Promise<void> {
+  const config = resolveConfig();
+  // Task code and shell tasks see the same absolute WEIR_HOME as the CLI, whatever their cwd.
+  process.env.WEIR_HOME = config.home;
+  const session = new RunSession(config, options);
+  try {
+    const state = options.resume ? await session.resume(options.resume) : await session.start(target);
+    process.exitCode = state === "success" ? 0 : 1;
+  } finally {
+    await session.close();
+  }
+}
+
+/** The resources of one `weir run`: opened lazily, closed once. */
+class RunSession {
+  private store: Store | null = null;
+  private pool: LocalWorkerPool | null = null;
+  private coordinator: Coordinator | null = null;
+  private readonly owner = `${hostname()}:${process.pid}:${Date.now()}`;
+
+  constructor(
+    private readonly config: CliConfig,
+    private readonly options: RunOptions,
+  ) {}
+
+  async start(target: string | undefined): Promise<RunState> {
+    if (!target) throw new WeirError("target_missing", "weir run needs a pipeline file or id (or --resume <run-id>)");
+    const raw = parseParamArgs(this.options.param);
+    const { file, pipelineId } = await this.resolveTarget(target);
+
+    const pool = this.openPool();
+    const loaded = await pool.load(file);
+    if (loaded.problems.length > 0) throw new WeirError("pipeline_invalid", formatLoadProblems(loaded.problems), { where: {} });
+    const graph = choosePipeline(loaded.pipelines, pipelineId ?? this.options.pipeline, file);
+
+    const parsed = await pool.parseParams({ file, pipelineId: graph.id, raw });
+    if (!parsed.ok) throw new WeirError("param_invalid", describeParamProblems(parsed.problems), { where: { pipeline: graph.id } });
+
+    const nowMs = systemClock.now();
+    const schedule = parseSchedule(graph.schedule, graph.timezone);
+    let interval: { startMs: number; endMs: number };
+    let logicalDateMs: number;
+    if (this.options.logicalDate !== undefined) {
+      logicalDateMs = parseLogicalDate(this.options.logicalDate, graph.timezone);
+      interval = dataIntervalFor(schedule, logicalDateMs);
+    } else {
+      // Like a manual trigger in Airflow: a scheduled pipeline runs for its latest complete interval.
+      interval = latestCompleteInterval(schedule, nowMs) ?? { startMs: nowMs, endMs: nowMs };
+      logicalDateMs = interval.startMs;
+    }
+
+    // Everything checked: from here on the store is written.
+    const store = await this.openStore();
+    await store.savePipelineVersion(graph, nowMs);
+    const { run } = await store.createRun(
+      {
+        id: newRunId("manual", logicalDateMs),
+        pipelineId: graph.id,
+        version: graph.version,
+        trigger: "manual",
+        logicalDateMs,
+        intervalStartMs: interval.startMs,
+        intervalEndMs: interval.endMs,
+        params: parsed.params,
+        file,
+        owner: this.owner,
+        taskIds: graph.order,
+      },
+      nowMs,
+    );
+    if (!this.options.json) say(`weir: run ${run.id} of ${graph.id} for ${new Date(logicalDateMs).toISOString()} (store: ${this.config.home})`);
+    return this.drive(run, graph, (c) => c.startRun(run, graph));
+  }
+
+  async resume(runId: string): Promise<RunState> {
+    const store = await this.openStore();
+    const run = await store.getRun(runId);
+    if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${this.config.home}`, { where: { run: runId } });
+    if (run.state === "success" || run.state === "failed" || run.state === "canceled") {
+      if (!this.options.json) say(`weir: run ${run.id} already ended: ${run.state}`);
+      return this.finish(run.id, run.state, store);
+    }
+    if (run.owner && run.owner !== this.owner && isOwnerAlive(run.owner)) {
+      throw new WeirError("run_owned", `run ${run.id} is being driven by another live process (${run.owner})`, { where: { run: runId } });
+    }
+    if (!(await store.setRunOwner(run.id, this.owner, run.owner))) {
+      throw new WeirError("run_owned", `run ${run.id} was taken over by another process just now`, { where: { run: runId } });
+    }
+    const graph = await store.getPipelineVersion(run.pipelineId, run.version);
+    if (!graph) throw new WeirError("pipeline_version_missing", `the pipeline version of run ${run.id} is not in the store`, { input: false });
+    if (!existsSync(run.file)) throw new WeirError("pipeline_file_missing", `the pipeline file of run ${run.id} is gone: ${run.file}`);
+    // The worker refuses a try whose version differs from the file's, so resuming after an edit fails loudly.
+    const pool = this.openPool();
+    const loaded = await pool.load(run.file);
+    if (!loaded.pipelines.some((p) => p.id === graph.id && p.version === graph.version)) {
+      throw new WeirError("pipeline_changed", `${run.file} changed since run ${run.id} started (version ${graph.version}); restore it to resume the run`);
+    }
+    if (!this.options.json) say(`weir: resuming run ${run.id} of ${graph.id}`);
+    return this.drive({ ...run, owner: this.owner }, graph, (c) => c.resumeRun(run, graph));
+  }
+
+  private async drive(run: RunRecord, graph: PipelineGraph, begin: (c: Coordinator) => Promise<RunState>): Promise<RunState> {
+    const store = await this.openStore();
+    const pool = this.openPool();
+    const coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: this.config.home });
+    this.coordinator = coordinator;
+    const renderer = this.options.json ? null : createProgressRenderer(process.stderr, graph.order, useColor());
+    if (renderer) coordinator.onChange((change) => renderer.onChange(change));
+
+    // First Ctrl-C cancels the run (tries stopped, history kept); a second one leaves at once (resumable).
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts === 1) {
+        say("\nweir: canceling the run (Ctrl-C again to leave it resumable with --resume)");
+        coordinator.cancelRun(run.id, "canceled from the terminal");
+      } else {
+        process.exit(130);
+      }
+    };
+    process.on("SIGINT", onSigint);
+    try {
+      const state = await begin(coordinator);
+      renderer?.finish();
+      return await this.finish(run.id, state, store);
+    } finally {
+      process.off("SIGINT", onSigint);
+    }
+  }
+
+  private async finish(runId: string, state: RunState, store: Store): Promise<RunState> {
+    await store.setRunOwner(runId, null, this.owner);
+    const run = await store.getRun(runId);
+    if (!run) return state;
+    const instances = await store.listTaskInstances(runId);
+    const graph = await store.getPipelineVersion(run.pipelineId, run.version);
+    if (this.options.json) printJson(toRunDocument(run, instances, graph?.order));
+    else say(summarizeRun(run, instances));
+    return run.state;
+  }
+
+  private async resolveTarget(target: string): Promise<{ file: string; pipelineId: string | undefined }> {
+    const path = resolve(target);
+    if (existsSync(path)) {
+      if (!statSync(path).isFile()) throw new WeirError("target_not_file", `${target} is a directory; weir run takes one pipeline file or id`);
+      return { file: path, pipelineId: undefined };
+    }
+    if (/[/\\]|\.(m?[jt]s|tsx?)$/.test(target)) throw new WeirError("file_not_found", `no such file: ${target}`);
+    const store = await this.openStore();
+    const pipeline = await store.getPipeline(target);
+    if (!pipeline) throw new WeirError("pipeline_not_found", `"${target}" is neither a file nor a pipeline known to ${this.config.home}`);
+    return { file: pipeline.file, pipelineId: pipeline.id };
+  }
+
+  private openPool(): LocalWorkerPool {
+    if (!this.pool) {
+      const coordinatorResult = (tryKey: string, result: Parameters<Coordinator["handleResult"]>[1]): void => this.coordinator?.handleResult(tryKey, result);
+      this.pool = new LocalWorkerPool({ size: this.options.concurrency, onResult: coordinatorResult });
+    }
+    return this.pool;
+  }
+
+  private async openStore(): Promise<Store> {
+    if (!this.store) {
+      this.store = await openStore(this.config.databaseUrl, this.config.home);
+      await this.store.migrate();
+    }
+    return this.store;
+  }
+
+  async close(): Promise<void> {
+    this.coordinator?.close();
+    await this.pool?.close();
+    await this.store?.close();
+  }
+}
+
+function choosePipeline(pipelines: readonly PipelineGraph[], wanted: string | undefined, file: string): PipelineGraph {
+  if (wanted !== undefined) {
+    const found = pipelines.find((p) => p.id === wanted);
+    if (!found) throw new WeirError("pipeline_not_found", `${file} defines no pipeline "${wanted}" (it defines: ${pipelines.map((p) => p.id).join(", ")})`);
+    return found;
+  }
+  if (pipelines.length === 1) return pipelines[0] as PipelineGraph;
+  throw new WeirError("pipeline_ambiguous", `${file} defines ${pipelines.length} pipelines (${pipelines.map((p) => p.id).join(", ")}); choose one with --pipeline`);
+}
+
+/** Owners are `host:pid:startMs`; a process on this host that is gone can't be driving the run. */
+function isOwnerAlive(owner: string): boolean {
+  const [host, pid] = owner.split(":");
+  if (host !== hostname()) return true;
+  try {
+    process.kill(Number(pid), 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+// The `weir` command line (DESIGN.md §4). Each command lives in commands/; this file wires them to
+// commander and turns every failure into one line on stderr with the contract's exit code.
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { describeFailure, say } from "./output.js";
+import { runCommand } from "./commands/run.js";
+import { validateCommand } from "./commands/validate.js";
+import { runsCommand } from "./commands/runs.js";
+import { tasksCommand } from "./commands/tasks.js";
+import { logsCommand } from "./commands/logs.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+const positiveInt = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+};
+
+export function buildProgram(): Command {
+  const program = new Command("weir")
+    .description("Weir: typed pipelines for data and ML, scheduled and run durably")
+    .version("0.1.0")
+    .showHelpAfterError(false)
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run a pipeline once in the foreground (exit 0 success, 1 failed, 2 bad input)")
+    .argument("[target]", "pipeline file, or the id of a pipeline that has run before")
+    .option("-p, --param <key=value>", "a param (repeatable); coerced and validated by the pipeline's schema", collect, [])
+    .option("-d, --logical-date <date>", "logical date: YYYY-MM-DD or an ISO timestamp (default: the latest complete interval, or now)")
+    .option("--pipeline <id>", "which pipeline, when the file defines several")
+    .option("--resume <run-id>", "finish a run whose `weir run` was interrupted")
+    .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
+    .option("--json", "print the run document on stdout and nothing else")
+    .action(runCommand);
+
+  program
+    .command("validate")
+    .description("load every pipeline under a path and report every problem (exit 0 ok, 2 problems)")
+    .argument("[path]", "a pipeline file or a directory", ".")
+    .option("--json", "print the report as JSON")
+    .action(validateCommand);
+
+  program
+    .command("runs")
+    .description("list the runs of a pipeline, newest first")
+    .argument("<pipeline>", "pipeline id")
+    .option("-n, --limit <n>", "how many", positiveInt, 20)
+    .option("--json", "print JSON")
+    .action(runsCommand);
+
+  program
+    .command("tasks")
+    .description("show a run's task instances")
+    .argument("<run-id>", "run id")
+    .option("--json", "print the run document")
+    .action(tasksCommand);
+
+  program
+    .command("logs")
+    .description("print the log of a task's try")
+    .argument("<run-id>", "run id")
+    .argument("<task>", "task id")
+    .option("-t, --try <n>", "try number (default: the latest)", positiveInt)
+    .option("-m, --map-index <n>", "map index of a mapped task", Number, -1)
+    .option("-f, --follow", "keep printing as the try writes")
+    .action(logsCommand);
+
+  return program;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; usage errors are bad input.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const { line, exitCode } = describeFailure(error);
+    say(`weir: ${line}`);
+    return exitCode;
+  }
+}
+
+const code = await main(process.argv);
+// Exit only after stdout has flushed: a piped `--json` document must arrive whole.
+process.stdout.write("", () => process.exit(code));
