@@ -1,0 +1,342 @@
+// compilePipeline: PipelineSpec (what the user wrote) → PipelineGraph (what the scheduler runs), or
+// every problem found, each naming its task and option. Schedules are checked by time/validateSchedule.
+import { z } from "zod";
+import { isValidId } from "../common/ids.js";
+import { parseDuration, type Duration } from "../define/duration.js";
+import type { PipelineSpec, TaskSpec } from "../define/spec.js";
+import { isTriggerRule } from "../define/trigger-rule-names.js";
+import type { CacheOptions, RetryOptions, Schedule } from "../define/types.js";
+import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
+import { describeCycle, findCycles, topologicalOrder } from "./graph-order.js";
+import {
+  DEFAULT_MAX_ACTIVE_RUNS,
+  DEFAULT_MAX_RETRY_DELAY_MS,
+  DEFAULT_RETRY_DELAY_MS,
+  type GraphProblem,
+  type PipelineGraph,
+  type RetryPolicy,
+  type TaskNode,
+} from "./types.js";
+import { isValidTimeZone, parseZonedDateTime } from "./zoned-time.js";
+
+export interface CompileResult {
+  /** The graph, or null when there is any problem. */
+  graph: PipelineGraph | null;
+  problems: GraphProblem[];
+}
+
+type Report = (problem: GraphProblem) => void;
+
+/**
+ * Resolves defaults, converts durations, checks references, cycles, options and params, and computes
+ * the topological order, code hashes and version. Never throws for bad input: it reports problems.
+ */
+export function compilePipeline(spec: PipelineSpec, file: string): CompileResult {
+  const problems: GraphProblem[] = spec.problems.map((p) => ({ ...p }));
+  const report: Report = (p) => problems.push(p);
+  const options = spec.options ?? ({} as PipelineSpec["options"]);
+
+  const timezone = options.timezone ?? "UTC";
+  const timezoneOk = isValidTimeZone(timezone);
+  if (!timezoneOk) {
+    report({ code: "timezone_invalid", message: `timezone ${JSON.stringify(timezone)} is not an IANA time zone (e.g. "UTC", "Europe/Berlin")` });
+  }
+  const defaults = resolveDefaults(options.defaults, report);
+  const tasks = compileTasks(spec.tasks, defaults, report);
+
+  const graphWithoutVersion: Omit<PipelineGraph, "version"> = {
+    id: String(options.id),
+    file,
+    description: optionalString(options.description, "description", report),
+    schedule: cloneSchedule(options.schedule),
+    timezone,
+    start: resolveBoundary(options.start, "start", timezoneOk ? timezone : "UTC", report),
+    end: resolveBoundary(options.end, "end", timezoneOk ? timezone : "UTC", report),
+    catchup: booleanOption(options.catchup, false, "catchup", report),
+    tags: resolveTags(options.tags, report),
+    maxActiveRuns: positiveInteger(options.maxActiveRuns, "maxActiveRuns", report) ?? DEFAULT_MAX_ACTIVE_RUNS,
+    maxActiveTasks: positiveInteger(options.maxActiveTasks, "maxActiveTasks", report),
+    timeoutMs: optionalDuration(options.timeout, "timeout", report, true),
+    paramsSchema: resolveParams(options.params, report),
+    tasks,
+    order: [],
+  };
+  const { start, end } = graphWithoutVersion;
+  if (start !== null && end !== null && Date.parse(end) < Date.parse(start)) {
+    report({ code: "pipeline_option_invalid", message: `end ${end} is before start ${start}` });
+  }
+
+  const upstream = new Map(tasks.map((t) => [t.id, t.upstream]));
+  for (const task of tasks) {
+    for (const up of task.upstream) {
+      if (up === task.id) {
+        report({ code: "task_depends_on_itself", message: `task ${task.id} depends on itself`, task: task.id });
+      } else if (!upstream.has(up)) {
+        report({ code: "dependency_unknown", message: `task ${task.id} needs "${up}", which is not a task of this pipeline`, task: task.id });
+      }
+    }
+  }
+  for (const cycle of findCycles(upstream)) {
+    report({ code: "pipeline_cycle", message: `tasks form a cycle: ${describeCycle(cycle)}`, task: cycle[0] as string });
+  }
+
+  if (problems.length > 0) return { graph: null, problems };
+  const order = topologicalOrder(upstream);
+  if (order === null) {
+    // findCycles and the self-dependency check above should have said why; never hand out a bad graph.
+    return { graph: null, problems: [{ code: "pipeline_cycle", message: "the tasks cannot be ordered: they form a cycle" }] };
+  }
+  graphWithoutVersion.order = order;
+  const graph: PipelineGraph = { ...graphWithoutVersion, version: graphVersion(graphWithoutVersion) };
+  return { graph, problems };
+}
+
+interface ResolvedDefaults {
+  retries: number;
+  retryDelayMs: number;
+  backoff: "fixed" | "exponential";
+  maxRetryDelayMs: number;
+  timeoutMs: number | null;
+}
+
+function resolveDefaults(defaults: RetryOptions | undefined, report: Report): ResolvedDefaults {
+  const base: ResolvedDefaults = {
+    retries: 0,
+    retryDelayMs: DEFAULT_RETRY_DELAY_MS,
+    backoff: "fixed",
+    maxRetryDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
+    timeoutMs: null,
+  };
+  if (defaults === undefined || defaults === null) return base;
+  if (typeof defaults !== "object") {
+    report({ code: "pipeline_option_invalid", message: "defaults must be an object of retry and timeout options" });
+    return base;
+  }
+  return resolveRetryOptions(defaults, base, "defaults", report, undefined);
+}
+
+function resolveRetryOptions(
+  options: RetryOptions,
+  base: ResolvedDefaults,
+  where: string,
+  report: Report,
+  task: string | undefined,
+): ResolvedDefaults {
+  const code = task === undefined ? "pipeline_option_invalid" : "task_option_invalid";
+  const say = (message: string) => report(task === undefined ? { code, message } : { code, message, task });
+  const duration = (value: Duration | undefined, name: string, fallback: number, positive: boolean): number => {
+    if (value === undefined) return fallback;
+    try {
+      const ms = parseDuration(value, `${where}: ${name}`);
+      if (positive && ms <= 0) {
+        say(`${where}: ${name} must be longer than 0`);
+        return fallback;
+      }
+      return ms;
+    } catch (error) {
+      report({ code: "duration_invalid", message: (error as Error).message, ...(task === undefined ? {} : { task }) });
+      return fallback;
+    }
+  };
+  let retries = base.retries;
+  if (options.retries !== undefined) {
+    if (typeof options.retries === "number" && Number.isInteger(options.retries) && options.retries >= 0) retries = options.retries;
+    else say(`${where}: retries must be a whole number ≥ 0, got ${JSON.stringify(options.retries)}`);
+  }
+  let backoff = base.backoff;
+  if (options.backoff !== undefined) {
+    if (options.backoff === "fixed" || options.backoff === "exponential") backoff = options.backoff;
+    else say(`${where}: backoff must be "fixed" or "exponential", got ${JSON.stringify(options.backoff)}`);
+  }
+  return {
+    retries,
+    retryDelayMs: duration(options.retryDelay, "retryDelay", base.retryDelayMs, false),
+    backoff,
+    maxRetryDelayMs: duration(options.maxRetryDelay, "maxRetryDelay", base.maxRetryDelayMs, false),
+    // A bad timeout keeps the inherited one (0 stands for "none" only inside this call).
+    timeoutMs: duration(options.timeout, "timeout", base.timeoutMs ?? 0, true) || null,
+  };
+}
+
+function compileTasks(specs: readonly TaskSpec[], defaults: ResolvedDefaults, report: Report): TaskNode[] {
+  const seen = new Set<string>();
+  const nodes: TaskNode[] = [];
+  for (const spec of specs) {
+    // A duplicate id is already a definition problem; the first definition stands.
+    if (seen.has(spec.id)) continue;
+    seen.add(spec.id);
+    nodes.push(compileTask(spec, defaults, report));
+  }
+  return nodes;
+}
+
+function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report): TaskNode {
+  const id = spec.id;
+  const options = (spec.options ?? {}) as TaskSpec["options"];
+  const where = `task ${id}`;
+  const say = (message: string) => report({ code: "task_option_invalid", message: `${where}: ${message}`, task: id });
+
+  const retry = resolveRetryOptions(options, defaults, where, report, id);
+  const policy: RetryPolicy = {
+    retries: retry.retries,
+    retryDelayMs: retry.retryDelayMs,
+    backoff: retry.backoff,
+    maxRetryDelayMs: retry.maxRetryDelayMs,
+  };
+
+  let trigger: TaskNode["trigger"] = "all_success";
+  if (options.trigger !== undefined) {
+    if (isTriggerRule(options.trigger)) trigger = options.trigger;
+    else say(`trigger ${JSON.stringify(options.trigger)} is not a trigger rule (all_success, all_done, none_failed, …)`);
+  }
+  const label = (value: unknown, name: "queue" | "pool"): string => {
+    if (value === undefined) return "default";
+    if (typeof value === "string" && isValidId(value)) return value;
+    say(`${name} ${JSON.stringify(value)} must match [A-Za-z0-9_.-]{1,250}`);
+    return "default";
+  };
+  let priority = 0;
+  if (options.priority !== undefined) {
+    if (typeof options.priority === "number" && Number.isFinite(options.priority)) priority = options.priority;
+    else say(`priority must be a number, got ${JSON.stringify(options.priority)}`);
+  }
+  let description: string | null = null;
+  if (options.description !== undefined) {
+    if (typeof options.description === "string") description = options.description;
+    else say("description must be a string");
+  }
+
+  const needs = { ...spec.needs };
+  const after = [...spec.after];
+  const upstream = [...new Set([...Object.values(needs), ...after, ...(spec.map === null ? [] : [spec.map])])];
+  return {
+    id,
+    kind: spec.kind,
+    upstream,
+    needs,
+    after,
+    map: spec.map,
+    trigger,
+    retry: policy,
+    timeoutMs: retry.timeoutMs,
+    queue: label(options.queue, "queue"),
+    pool: label(options.pool, "pool"),
+    priority,
+    cache: resolveCache(options.cache, where, report, id),
+    description,
+    command: spec.kind === "shell" ? (spec.command ?? null) : null,
+    codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : hashFunction(spec.fn),
+  };
+}
+
+function resolveCache(value: boolean | CacheOptions<never, never> | undefined, where: string, report: Report, task: string): TaskNode["cache"] {
+  const off = { enabled: false, ttlMs: null, customKey: false };
+  if (value === undefined || value === false) return off;
+  if (value === true) return { enabled: true, ttlMs: null, customKey: false };
+  if (typeof value !== "object" || value === null) {
+    report({ code: "task_option_invalid", message: `${where}: cache must be true, false or { key?, ttl? }`, task });
+    return off;
+  }
+  if (value.key !== undefined && typeof value.key !== "function") {
+    report({ code: "task_option_invalid", message: `${where}: cache.key must be a function`, task });
+  }
+  let ttlMs: number | null = null;
+  if (value.ttl !== undefined) {
+    try {
+      ttlMs = parseDuration(value.ttl, `${where}: cache.ttl`);
+    } catch (error) {
+      report({ code: "duration_invalid", message: (error as Error).message, task });
+    }
+  }
+  return { enabled: true, ttlMs, customKey: typeof value.key === "function" };
+}
+
+function resolveParams(schema: unknown, report: Report): Record<string, unknown> | null {
+  if (schema === undefined || schema === null) return null;
+  const zod = (schema as { _zod?: { def?: { type?: unknown } } })._zod;
+  const isObjectSchema =
+    typeof schema === "object" && typeof (schema as { safeParse?: unknown }).safeParse === "function" && zod?.def?.type === "object";
+  if (!isObjectSchema) {
+    report({ code: "params_invalid", message: "params must be a zod object schema (zod 4), e.g. z.object({ threshold: z.number() })" });
+    return null;
+  }
+  try {
+    return z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
+  } catch (error) {
+    report({ code: "params_invalid", message: `params schema cannot be described as JSON Schema: ${(error as Error).message}` });
+    return null;
+  }
+}
+
+function resolveBoundary(value: unknown, name: "start" | "end", timezone: string, report: Report): string | null {
+  if (value === undefined || value === null) return null;
+  let ms: number | null = null;
+  if (value instanceof Date) ms = value.getTime();
+  else if (typeof value === "string") ms = parseZonedDateTime(value, timezone);
+  if (ms === null || !Number.isFinite(ms)) {
+    report({
+      code: "pipeline_option_invalid",
+      message: `${name}: ${JSON.stringify(value instanceof Date ? "Invalid Date" : value)} is not a date (use "YYYY-MM-DD", an ISO timestamp or a Date)`,
+    });
+    return null;
+  }
+  return new Date(ms).toISOString();
+}
+
+function resolveTags(tags: unknown, report: Report): string[] {
+  if (tags === undefined) return [];
+  if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) {
+    report({ code: "pipeline_option_invalid", message: "tags must be an array of strings" });
+    return [];
+  }
+  return [...new Set(tags as string[])];
+}
+
+function positiveInteger(value: unknown, name: string, report: Report): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
+  report({ code: "pipeline_option_invalid", message: `${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}` });
+  return null;
+}
+
+function booleanOption(value: unknown, fallback: boolean, name: string, report: Report): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === "boolean") return value;
+  report({ code: "pipeline_option_invalid", message: `${name} must be true or false` });
+  return fallback;
+}
+
+function optionalString(value: unknown, name: string, report: Report): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value;
+  report({ code: "pipeline_option_invalid", message: `${name} must be a string` });
+  return null;
+}
+
+function optionalDuration(value: Duration | undefined, name: string, report: Report, positive: boolean): number | null {
+  if (value === undefined || value === null) return null;
+  try {
+    const ms = parseDuration(value, name);
+    if (positive && ms <= 0) {
+      report({ code: "pipeline_option_invalid", message: `${name} must be longer than 0` });
+      return null;
+    }
+    return ms;
+  } catch (error) {
+    report({ code: "duration_invalid", message: (error as Error).message });
+    return null;
+  }
+}
+
+/** A plain copy, so the graph is JSON data and a later change to the user's object cannot reach it. */
+function cloneSchedule(schedule: Schedule | undefined): Schedule {
+  if (schedule === undefined || schedule === null) return null;
+  if (typeof schedule !== "object") return schedule;
+  if ("events" in schedule) {
+    const copy: { events: readonly string[]; cron?: string } = { events: Array.isArray(schedule.events) ? [...schedule.events] : schedule.events };
+    if (schedule.cron !== undefined) copy.cron = schedule.cron;
+    return copy;
+  }
+  if ("after" in schedule) return { after: Array.isArray(schedule.after) ? [...schedule.after] : schedule.after };
+  return schedule;
+}
