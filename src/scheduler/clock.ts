@@ -8,18 +8,16 @@ export interface Clock {
 export const systemClock: Clock = {
   now: () => Date.now(),
   at(atMs, fn) {
-    // setTimeout's delay is a 32-bit int: longer waits re-arm until the time has come.
+    // setTimeout's delay is a 32-bit int: longer waits re-arm until the time has come. `fn` never runs
+    // synchronously, so callers can hold the cancel function before it fires. Timers keep the process
+    // alive: a pending retry is work still to do.
     let handle: NodeJS.Timeout;
     const arm = (): void => {
       const delay = atMs - Date.now();
-      if (delay <= 0) {
-        fn();
-        return;
-      }
-      handle = setTimeout(arm, Math.min(delay, 2 ** 31 - 1));
-      handle.unref?.();
+      if (delay <= 0) fn();
+      else handle = setTimeout(arm, Math.min(delay, 2 ** 31 - 1));
     };
-    arm();
+    handle = setTimeout(arm, Math.max(0, Math.min(atMs - Date.now(), 2 ** 31 - 1)));
     return () => clearTimeout(handle);
   },
 };

@@ -10,6 +10,7 @@ import type { RunRecord, Store } from "../store/types.js";
 import { tryKeyOf, type TryJob, type TryResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
 import type { Executor } from "./executor.js";
+import { crashPoint } from "./crash-points.js";
 import { lostTryFailure } from "./lost-try.js";
 
 /** What a listener hears after a decision is committed. */
@@ -124,6 +125,7 @@ export class Coordinator {
 
   /** Called by the executor when a try ends. */
   readonly handleResult = (tryKey: string, result: TryResult): void => {
+    crashPoint("on_result");
     const parsed = parseTryKey(tryKey);
     if (!parsed) return;
     const { runId, ...ref } = parsed;
@@ -199,7 +201,9 @@ export class Coordinator {
       const jobs = this.dispatch(nowMs, decisions);
       if (decisions.length === 0) return;
 
+      crashPoint("before_commit");
       const result = await this.options.store.applyDecisions(decisions);
+      crashPoint("after_commit");
       const conflicted = new Set(result.conflicts.map((c) => c.runId));
       for (const runId of conflicted) await this.reload(runId);
 
@@ -208,6 +212,7 @@ export class Coordinator {
         if (conflicted.has(pending.job.runId)) continue;
         if (pending.missing.size > 0) await this.readMissingInputs(pending);
         this.options.executor.submit(pending.job);
+        crashPoint("after_dispatch");
       }
       for (const index of result.applied) this.afterCommit(decisions[index] as Decision);
     } catch (error) {
