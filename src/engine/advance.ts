@@ -6,9 +6,9 @@ import { assertNever } from "../common/assert-never.js";
 import { downstreamInstanceKeys } from "./instance-edges.js";
 import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
 import { DraftLedger, recordTransition, snapshotLedger } from "./run-ledger.js";
-import { isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
+import { isTerminalRunState, isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
 import { evaluateTriggerRule } from "./trigger-rules.js";
-import type { Decision, EngineEvent, InstanceSnapshot, InstanceTransition, RunSnapshot } from "./types.js";
+import type { Decision, EngineEvent, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** States in which a try exists and may still report: its end events are accepted from any of them. */
@@ -74,10 +74,10 @@ class DecisionBuilder {
         this.move(instance, "scheduled");
         return;
       case "skip":
-        this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: upstream skipped` });
+        this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: ${skipCause(task.trigger, instance.counts)} (${describeCounts(instance.counts)})` });
         return;
       case "upstream_failed":
-        this.move(instance, "upstream_failed", { reason: `trigger rule ${task.trigger} can no longer be met: upstream failed` });
+        this.move(instance, "upstream_failed", { reason: `trigger rule ${task.trigger} can no longer be met: upstream failed (${describeCounts(instance.counts)})` });
         return;
       default:
         assertNever(outcome, "trigger outcome");
@@ -226,4 +226,31 @@ export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
   const ledger = snapshotLedger(snapshot);
   for (const transition of decision.transitions) recordTransition(ledger, transition);
   if (decision.run && snapshot.state === decision.run.from) snapshot.state = decision.run.to;
+}
+
+/** Why a rule skips, in the rule's own terms: only "upstream skipped" when one was. */
+function skipCause(rule: TriggerRule, counts: UpstreamCounts): string {
+  switch (rule) {
+    case "all_failed":
+      return "an upstream did not fail";
+    case "all_skipped":
+      return "an upstream ran";
+    case "one_failed":
+      return "no upstream failed";
+    case "one_done":
+      return "no upstream succeeded or failed";
+    default:
+      return counts.skipped > 0 ? "upstream skipped" : "no upstream succeeded";
+  }
+}
+
+/** The upstream outcomes behind a skip or upstream_failed, e.g. "upstream: 2 success, 1 failed". */
+function describeCounts(counts: UpstreamCounts): string {
+  const parts: string[] = [];
+  if (counts.success) parts.push(`${counts.success} success`);
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.upstreamFailed) parts.push(`${counts.upstreamFailed} upstream_failed`);
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  if (counts.removed) parts.push(`${counts.removed} removed or canceled`);
+  return `upstream: ${parts.join(", ") || "none done"}`;
 }

@@ -72,7 +72,6 @@ export type FromWorker =
   | { kind: "ready"; pid: number }
   | { kind: "loaded"; requestId: number; result: LoadResult }
   | { kind: "params_parsed"; requestId: number; result: ParamsResult }
-  | { kind: "try_started"; tryKey: string }
   | { kind: "try_result"; tryKey: string; result: TryResult };
 
 export function tryKeyOf(runId: string, taskId: string, mapIndex: number, tryNumber: number): string {

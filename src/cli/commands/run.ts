@@ -14,7 +14,7 @@ import { newRunId } from "../../scheduler/run-ids.js";
 import { openStore } from "../../store/open-store.js";
 import { toRunDocument } from "../../store/run-document.js";
 import type { RunRecord, Store } from "../../store/types.js";
-import { dataIntervalFor, latestCompleteInterval, parseLogicalDate, parseSchedule } from "../../time/index.js";
+import { dataIntervalFor, latestCompleteInterval, nextFireAfter, parseLogicalDate, parseSchedule, type ParsedSchedule } from "../../time/index.js";
 import { resolveConfig, type CliConfig } from "../config.js";
 import { formatLoadProblems } from "../load-problems.js";
 import { describeParamProblems } from "../param-problems.js";
@@ -75,7 +75,7 @@ class RunSession {
     let interval: { startMs: number; endMs: number };
     let logicalDateMs: number;
     if (this.options.logicalDate !== undefined) {
-      logicalDateMs = parseLogicalDate(this.options.logicalDate, graph.timezone);
+      logicalDateMs = alignToSchedule(this.options.logicalDate, parseLogicalDate(this.options.logicalDate, graph.timezone), schedule);
       interval = dataIntervalFor(schedule, logicalDateMs);
     } else {
       // Like a manual trigger in Airflow: a scheduled pipeline runs for its latest complete interval.
@@ -217,6 +217,16 @@ function choosePipeline(pipelines: readonly PipelineGraph[], wanted: string | un
   }
   if (pipelines.length === 1) return pipelines[0] as PipelineGraph;
   throw new WeirError("pipeline_ambiguous", `${file} defines ${pipelines.length} pipelines (${pipelines.map((p) => p.id).join(", ")}); choose one with --pipeline`);
+}
+
+/**
+ * `--logical-date 2025-09-03` names a day: for a schedule that fires later that day (cron "0 3 * * *"),
+ * the run is the interval that starts on that day, not one starting at midnight between two fire times.
+ */
+function alignToSchedule(text: string, dateMs: number, schedule: ParsedSchedule): number {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) return dateMs;
+  const fire = nextFireAfter(schedule, dateMs - 1);
+  return fire !== null && fire < dateMs + 86_400_000 ? fire : dateMs;
 }
 
 /** Owners are `host:pid:startMs`; a process on this host that is gone can't be driving the run. */

@@ -1,0 +1,295 @@
+// The in-process side of the benchmarks (bench/README.md): bundled by scripts/build.mjs into
+// dist/bench-harness.js and started by bench/run.mjs once per repetition, so every measurement gets a
+// fresh process (its own peak RSS) and a fresh WEIR_HOME. It drives the same modules `weir run` does —
+// the SQLite store, the LocalWorkerPool and the Coordinator — and prints one JSON line on stdout.
+//
+//   node dist/bench-harness.js '{"workload":"W2","file":"/abs/fanout.ts","home":"/tmp/x","runs":1}'
+import { readFileSync, readdirSync } from "node:fs";
+import { LocalWorkerPool } from "../src/executor/local-pool.js";
+import type { PipelineGraph } from "../src/graph/types.js";
+import type { RunState } from "../src/engine/states.js";
+import type { TryResult } from "../src/worker/protocol.js";
+import { systemClock } from "../src/scheduler/clock.js";
+import { Coordinator } from "../src/scheduler/coordinator.js";
+import { newRunId } from "../src/scheduler/run-ids.js";
+import { openStore } from "../src/store/open-store.js";
+import type { RunRecord, Store } from "../src/store/types.js";
+
+export interface HarnessConfig {
+  workload: string;
+  /** Absolute path of the pipeline file (one pipeline in it). */
+  file: string;
+  /** A fresh WEIR_HOME. */
+  home: string;
+  /** How many runs of the pipeline to create and start at once. */
+  runs: number;
+  /** Worker processes (default: the pool's default, the machine's parallelism — as `weir run`). */
+  workers?: number;
+  /** Load the file in every worker before the clock starts (default true); false: only one, as `weir run`. */
+  warmAll?: boolean;
+  /** Worker entry (default: dist/worker.js), e.g. a wrapper that instruments it. */
+  workerScript?: string;
+  /** Also time the store's commits and the driver's turnaround (wraps the store and pool objects; no src change). */
+  diagnose?: boolean;
+}
+
+/** With `diagnose`: where the time of the timed part went, in the driving process. */
+export interface Diagnosis {
+  commits: number;
+  decisionsPerCommit: number;
+  commitMsTotal: number;
+  commitMsMean: number;
+  submits: number;
+  /** Wall and CPU time inside pool.submit (the IPC write of the job), mean. */
+  submitMsMean: number;
+  submitCpuMsMean: number;
+  /** Submit → result, mean: IPC both ways + the worker's work. */
+  roundTripMsMean: number;
+  /** A result → the next submit, mean: the driver's turnaround (tick, decide, commit, dispatch). */
+  turnaroundMsMean: number;
+  /** With an instrumented worker: submit → worker receives, in the worker, worker sends → driver's onResult. */
+  legsMsMean?: { toWorker: number; inWorker: number; fromWorker: number };
+}
+
+export interface HarnessResult {
+  workload: string;
+  tasks: number;
+  runs: number;
+  workers: number;
+  /** Forking the first workers and importing the pipeline file in them. */
+  loadMs: number;
+  /** Opening + migrating the store, saving the pipeline version, creating the runs. */
+  setupMs: number;
+  /** First startRun to the last run's end. */
+  wallMs: number;
+  states: Record<string, number>;
+  driverMaxRssMb: number;
+  /** CPU of the driving process during the wall time. */
+  driverCpuMs: number;
+  workerPeakRssMb: number[];
+  /** CPU of the workers over their whole life (load included). */
+  workerCpuMs: number[];
+  spawned: number;
+  diagnosis?: Diagnosis;
+}
+
+const MB = 1024 * 1024;
+
+export async function runHarness(config: HarnessConfig): Promise<HarnessResult> {
+  process.env.WEIR_HOME = config.home;
+  let coordinator: Coordinator | null = null;
+  const probe = config.diagnose ? new Probe() : null;
+  const pool = new LocalWorkerPool({
+    size: config.workers,
+    ...(config.workerScript ? { workerScript: config.workerScript } : {}),
+    onResult: (key, result) => {
+      probe?.result(key, result);
+      coordinator?.handleResult(key, result);
+    },
+  });
+  const store = await openStore(undefined, config.home);
+  if (probe) probe.wrap(store, pool);
+  try {
+    // Load: as `weir run` does, plus (by default) the same file in every other worker, so the timed part
+    // measures orchestration, not forks and imports.
+    const loadStarted = performance.now();
+    const loads = await Promise.all(Array.from({ length: config.warmAll === false ? 1 : pool.size }, () => pool.load(config.file)));
+    const loadMs = performance.now() - loadStarted;
+    const loaded = loads[0];
+    if (!loaded || loaded.problems.length > 0 || loaded.pipelines.length !== 1) {
+      throw new Error(`bench: ${config.file} did not load: ${JSON.stringify(loaded?.problems ?? [])}`);
+    }
+    const graph = loaded.pipelines[0] as PipelineGraph;
+
+    const setupStarted = performance.now();
+    await store.migrate();
+    const nowMs = systemClock.now();
+    await store.savePipelineVersion(graph, nowMs);
+    const records: RunRecord[] = [];
+    for (let i = 0; i < config.runs; i++) {
+      const logicalDateMs = Date.UTC(2025, 8, 1) + i * 86_400_000;
+      const { run } = await store.createRun(
+        {
+          id: newRunId("manual", logicalDateMs),
+          pipelineId: graph.id,
+          version: graph.version,
+          trigger: "manual",
+          logicalDateMs,
+          intervalStartMs: logicalDateMs,
+          intervalEndMs: logicalDateMs + 86_400_000,
+          params: {},
+          file: config.file,
+          owner: `bench:${process.pid}`,
+          taskIds: graph.order,
+        },
+        nowMs,
+      );
+      records.push(run);
+    }
+    const setupMs = performance.now() - setupStarted;
+
+    coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: config.home });
+    const cpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const c = coordinator;
+    const finals: RunState[] = await Promise.all(records.map((run) => c.startRun(run, graph)));
+    const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+
+    const states: Record<string, number> = {};
+    for (const s of finals) states[s] = (states[s] ?? 0) + 1;
+    const workers = childProcesses().map(procFacts);
+    const stats = pool.stats();
+    coordinator.close();
+    return {
+      workload: config.workload,
+      tasks: graph.order.length * config.runs,
+      runs: config.runs,
+      workers: stats.workers,
+      loadMs,
+      setupMs,
+      wallMs,
+      states,
+      driverMaxRssMb: (process.resourceUsage().maxRSS * 1024) / MB,
+      driverCpuMs: (cpu.user + cpu.system) / 1000,
+      workerPeakRssMb: workers.map((w) => w.peakRssMb),
+      workerCpuMs: workers.map((w) => w.cpuMs),
+      spawned: stats.spawned,
+      ...(probe ? { diagnosis: probe.report() } : {}),
+    };
+  } finally {
+    await pool.close();
+    await store.close();
+  }
+}
+
+/** Times commits and the submit/result flow by wrapping the two objects' methods (bench-only). */
+class Probe {
+  private commits = 0;
+  private decisions = 0;
+  private commitNs = 0n;
+  private readonly submitted = new Map<string, bigint>();
+  private roundTripNs = 0n;
+  private roundTrips = 0;
+  private lastResult: bigint | null = null;
+  private turnaroundNs = 0n;
+  private turnarounds = 0;
+  private submits = 0;
+  private submitNs = 0n;
+  private submitCpuUs = 0;
+  private readonly submittedEpoch = new Map<string, number>();
+  private readonly legs = { toWorker: 0, inWorker: 0, fromWorker: 0, n: 0 };
+
+  wrap(store: Store, pool: LocalWorkerPool): void {
+    const apply = store.applyDecisions.bind(store);
+    store.applyDecisions = async (decisions) => {
+      const t0 = process.hrtime.bigint();
+      try {
+        return await apply(decisions);
+      } finally {
+        this.commitNs += process.hrtime.bigint() - t0;
+        this.commits++;
+        this.decisions += decisions.length;
+      }
+    };
+    const submit = pool.submit.bind(pool);
+    pool.submit = (job) => {
+      const now = process.hrtime.bigint();
+      this.submits++;
+      this.submitted.set(job.tryKey, now);
+      this.submittedEpoch.set(job.tryKey, performance.timeOrigin + performance.now());
+      if (this.lastResult !== null) {
+        this.turnaroundNs += now - this.lastResult;
+        this.turnarounds++;
+        this.lastResult = null;
+      }
+      const cpu = process.cpuUsage();
+      submit(job);
+      const spent = process.cpuUsage(cpu);
+      this.submitNs += process.hrtime.bigint() - now;
+      this.submitCpuUs += spent.user + spent.system;
+    };
+  }
+
+  result(tryKey: string, result: TryResult): void {
+    const now = process.hrtime.bigint();
+    const sent = this.submitted.get(tryKey);
+    if (sent !== undefined) {
+      this.roundTripNs += now - sent;
+      this.roundTrips++;
+    }
+    // Stamped by an instrumented worker wrapper (epoch ms): split the round trip into its legs.
+    const stamps = (result as { __t?: { recv: number; send: number } }).__t;
+    const sentEpoch = this.submittedEpoch.get(tryKey);
+    if (stamps && sentEpoch !== undefined) {
+      const arrived = performance.timeOrigin + performance.now();
+      this.legs.toWorker += stamps.recv - sentEpoch;
+      this.legs.inWorker += stamps.send - stamps.recv;
+      this.legs.fromWorker += arrived - stamps.send;
+      this.legs.n++;
+    }
+    this.lastResult ??= now;
+  }
+
+  report(): Diagnosis {
+    const ms = (ns: bigint, n: number): number => (n === 0 ? 0 : Number(ns) / 1e6 / n);
+    return {
+      commits: this.commits,
+      decisionsPerCommit: this.commits === 0 ? 0 : this.decisions / this.commits,
+      commitMsTotal: Number(this.commitNs) / 1e6,
+      commitMsMean: ms(this.commitNs, this.commits),
+      submits: this.submits,
+      submitMsMean: ms(this.submitNs, this.submits),
+      submitCpuMsMean: this.submits === 0 ? 0 : this.submitCpuUs / 1000 / this.submits,
+      roundTripMsMean: ms(this.roundTripNs, this.roundTrips),
+      turnaroundMsMean: ms(this.turnaroundNs, this.turnarounds),
+      ...(this.legs.n > 0
+        ? { legsMsMean: { toWorker: this.legs.toWorker / this.legs.n, inWorker: this.legs.inWorker / this.legs.n, fromWorker: this.legs.fromWorker / this.legs.n } }
+        : {}),
+    };
+  }
+}
+
+/** Pids whose parent is this process (the workers: forked detached, so they lead their own groups). */
+function childProcesses(): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === process.pid) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/** Peak resident set (VmHWM) and CPU time (utime + stime) of a live process. */
+function procFacts(pid: number): { pid: number; peakRssMb: number; cpuMs: number } {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[0] is field 3 (state): utime is field 14, stime field 15, in clock ticks (100 Hz on Linux).
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return { pid, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0, cpuMs: ticks * 10 };
+  } catch {
+    return { pid, peakRssMb: 0, cpuMs: 0 };
+  }
+}
+
+const arg = process.argv[2];
+if (arg !== undefined) {
+  runHarness(JSON.parse(arg) as HarnessConfig).then(
+    (result) => {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    },
+    (error: unknown) => {
+      process.stderr.write(`bench harness: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,426 @@
+// The local executor: a pool of reusable worker processes on this machine. Tries queue FIFO and go to
+// idle workers; workers are forked lazily up to `size` (cold start matters more than warm-up), kept
+// for many tries, and replaced when they die. The pool enforces timeouts (abort, then kill the worker's
+// process group after a grace) and reports every submitted try's result exactly once.
+import { availableParallelism } from "node:os";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TaskFailure } from "../engine/types.js";
+import type { FromWorker, LoadResult, ParamsResult, TryJob, TryResult } from "../worker/protocol.js";
+import { abortFailure } from "../worker/task-failures.js";
+import { WorkerHandle } from "./worker-handle.js";
+
+export interface LocalWorkerPoolOptions {
+  /** Most worker processes at once (default: the machine's available parallelism). */
+  size?: number;
+  /** The worker entry (default: dist/worker.js of this package). */
+  workerScript?: string;
+  /** Extra environment of the workers (on top of this process's). */
+  env?: Record<string, string>;
+  /** Between aborting a try (timeout, cancel) and killing its worker if it hasn't stopped (default 5000). */
+  killGraceMs?: number;
+  /** Longest a file may take to load before its worker is killed (default 30000). */
+  loadTimeoutMs?: number;
+  /** IPC serialization of the worker channel (default "json": faster for our small messages). */
+  serialization?: "json" | "advanced";
+  /** Called once per submitted try. */
+  onResult: (tryKey: string, result: TryResult) => void;
+  /** Called when a try is handed to a worker (a worker acknowledgement would cost an IPC message per try). */
+  onStarted?: (tryKey: string, workerId: string) => void;
+}
+
+export interface ParseParamsRequest {
+  file: string;
+  pipelineId: string;
+  raw?: Record<string, string>;
+  values?: Record<string, unknown>;
+}
+
+export interface PoolStats {
+  size: number;
+  workers: number;
+  starting: number;
+  idle: number;
+  busy: number;
+  queued: number;
+  running: number;
+  /** Workers forked since the pool was made (replacements included). */
+  spawned: number;
+}
+
+interface RunningTry {
+  job: TryJob;
+  worker: WorkerHandle;
+  timeoutTimer: NodeJS.Timeout | undefined;
+  killTimer: NodeJS.Timeout | undefined;
+  abortReason: "timeout" | "canceled" | null;
+}
+
+type Request =
+  | { kind: "load"; requestId: number; file: string; resolve: (result: LoadResult) => void }
+  | { kind: "params"; requestId: number; request: ParseParamsRequest; resolve: (result: ParamsResult) => void };
+
+interface PendingRequest {
+  request: Request;
+  worker: WorkerHandle;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Consecutive workers dying before they are ready after which queued work fails instead of looping. */
+const MAX_START_FAILURES = 3;
+
+export class LocalWorkerPool {
+  readonly size: number;
+  private readonly script: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly killGraceMs: number;
+  private readonly loadTimeoutMs: number;
+  private readonly serialization: "json" | "advanced";
+  private readonly onResult: LocalWorkerPoolOptions["onResult"];
+  private readonly onStarted: LocalWorkerPoolOptions["onStarted"];
+
+  private readonly workers = new Set<WorkerHandle>();
+  /** Idle workers, most recently used last (its caches are warmest). */
+  private readonly idle: WorkerHandle[] = [];
+  private readonly tryQueue: TryJob[] = [];
+  private tryQueueHead = 0;
+  /** Keys of the tries in tryQueue (duplicate checks without a scan). */
+  private readonly queuedKeys = new Set<string>();
+  private readonly requestQueue: Request[] = [];
+  private readonly running = new Map<string, RunningTry>();
+  private readonly requests = new Map<number, PendingRequest>();
+  private nextRequestId = 1;
+  private startFailures = 0;
+  private spawned = 0;
+  private closed = false;
+
+  constructor(options: LocalWorkerPoolOptions) {
+    this.size = Math.max(1, Math.floor(options.size ?? availableParallelism()));
+    this.script = options.workerScript ?? defaultWorkerScript();
+    this.killGraceMs = options.killGraceMs ?? 5000;
+    this.loadTimeoutMs = options.loadTimeoutMs ?? 30_000;
+    this.serialization = options.serialization ?? "json";
+    this.env = { ...process.env, ...options.env, WEIR_KILL_GRACE_MS: String(this.killGraceMs) };
+    this.onResult = options.onResult;
+    this.onStarted = options.onStarted;
+  }
+
+  /** Queues a try; its result arrives through `onResult`, exactly once. */
+  submit(job: TryJob): void {
+    if (this.closed) throw new Error("LocalWorkerPool: submit after close");
+    if (this.running.has(job.tryKey) || this.queuedKeys.has(job.tryKey)) throw new Error(`LocalWorkerPool: try ${job.tryKey} was already submitted`);
+    this.tryQueue.push(job);
+    this.queuedKeys.add(job.tryKey);
+    this.pump();
+  }
+
+  /** Stops a try: a queued one ends now, a running one gets its signal aborted and, after the grace, its worker killed. */
+  abort(tryKey: string, reason: "timeout" | "canceled"): void {
+    const running = this.running.get(tryKey);
+    if (running) {
+      this.abortRunning(running, reason);
+      return;
+    }
+    if (!this.queuedKeys.has(tryKey)) return;
+    for (let i = this.tryQueueHead; i < this.tryQueue.length; i++) {
+      const job = this.tryQueue[i] as TryJob;
+      if (job.tryKey !== tryKey) continue;
+      this.tryQueue.splice(i, 1);
+      this.queuedKeys.delete(tryKey);
+      this.onResult(tryKey, { outcome: "failure", error: abortFailure(job, reason) });
+      return;
+    }
+  }
+
+  /** Imports a pipeline file in a worker and returns its compiled pipelines and problems. Never rejects. */
+  load(file: string): Promise<LoadResult> {
+    const path = resolve(file);
+    if (this.closed) return Promise.resolve(loadProblem(path, "pool_closed", "the worker pool is closed"));
+    return new Promise((resolve) => {
+      this.requestQueue.push({ kind: "load", requestId: this.nextRequestId++, file: path, resolve });
+      this.pump();
+    });
+  }
+
+  /** Validates params against a pipeline's schema, in a worker (the schema is user code). Never rejects. */
+  parseParams(request: ParseParamsRequest): Promise<ParamsResult> {
+    const normalized = { ...request, file: resolve(request.file) };
+    if (this.closed) return Promise.resolve({ ok: false, problems: [{ param: "", message: "the worker pool is closed" }] });
+    return new Promise((resolve) => {
+      this.requestQueue.push({ kind: "params", requestId: this.nextRequestId++, request: normalized, resolve });
+      this.pump();
+    });
+  }
+
+  /** Tries that can start now without waiting for another try to finish. */
+  freeSlots(): number {
+    return Math.max(0, this.size - this.running.size - this.queuedTries() - this.requests.size - this.requestQueue.length);
+  }
+
+  stats(): PoolStats {
+    let starting = 0;
+    let busy = 0;
+    for (const worker of this.workers) {
+      if (worker.state === "starting") starting++;
+      else if (worker.state === "busy") busy++;
+    }
+    return {
+      size: this.size,
+      workers: this.workers.size,
+      starting,
+      idle: this.idle.length,
+      busy,
+      queued: this.queuedTries() + this.requestQueue.length,
+      running: this.running.size,
+      spawned: this.spawned,
+    };
+  }
+
+  /**
+   * Kills every worker (and what its tasks started) and waits for them to exit. Tries still queued or
+   * running are reported lost; pending loads resolve with a problem.
+   */
+  async close(): Promise<void> {
+    if (this.closed) {
+      await Promise.all([...this.workers].map((w) => w.exited));
+      return;
+    }
+    this.closed = true;
+    const queued = this.tryQueue.slice(this.tryQueueHead);
+    this.tryQueue.length = 0;
+    this.tryQueueHead = 0;
+    this.queuedKeys.clear();
+    const requests = this.requestQueue.splice(0);
+    const workers = [...this.workers];
+    // Ask first: a worker that exits by itself also kills the process groups of running shell commands
+    // (which lead their own groups); one that doesn't answer within the grace is killed with its group.
+    for (const worker of workers) {
+      worker.hold(true);
+      worker.send({ kind: "shutdown" });
+    }
+    const killTimer = setTimeout(() => {
+      for (const worker of workers) worker.kill();
+    }, Math.min(this.killGraceMs, 2000));
+    for (const running of [...this.running.values()]) {
+      this.finishTry(running, { outcome: "failure", error: lostFailure(running.job, "the worker pool was closed while the try ran") });
+    }
+    for (const job of queued) this.onResult(job.tryKey, { outcome: "failure", error: lostFailure(job, "the worker pool was closed before the try started") });
+    for (const pending of [...this.requests.values()]) this.finishRequest(pending, "the worker pool was closed");
+    for (const request of requests) resolveRequestWithProblem(request, "the worker pool was closed");
+    await Promise.all(workers.map((w) => w.exited));
+    clearTimeout(killTimer);
+  }
+
+  // --- dispatch ---
+
+  private queuedTries(): number {
+    return this.tryQueue.length - this.tryQueueHead;
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    // Loads and params go first: someone is waiting on them interactively.
+    while (this.idle.length > 0 && this.requestQueue.length > 0) this.startRequest(this.idle.pop() as WorkerHandle, this.requestQueue.shift() as Request);
+    while (this.idle.length > 0 && this.tryQueueHead < this.tryQueue.length) {
+      const job = this.tryQueue[this.tryQueueHead] as TryJob;
+      this.tryQueue[this.tryQueueHead] = undefined as unknown as TryJob;
+      this.tryQueueHead++;
+      this.queuedKeys.delete(job.tryKey);
+      this.startTry(this.idle.pop() as WorkerHandle, job);
+    }
+    if (this.tryQueueHead > 1024 && this.tryQueueHead * 2 > this.tryQueue.length) {
+      this.tryQueue.splice(0, this.tryQueueHead);
+      this.tryQueueHead = 0;
+    }
+    // Fork only as many workers as there is waiting work not already covered by starting ones.
+    let starting = 0;
+    for (const worker of this.workers) if (worker.state === "starting") starting++;
+    let needed = this.queuedTries() + this.requestQueue.length - starting;
+    while (needed > 0 && this.workers.size < this.size) {
+      this.spawn();
+      needed--;
+    }
+  }
+
+  private spawn(): void {
+    const worker = new WorkerHandle({
+      script: this.script,
+      env: this.env,
+      serialization: this.serialization,
+      onMessage: (w, message) => this.handleMessage(w, message),
+      onExit: (w, code, signal) => this.handleExit(w, code, signal),
+    });
+    this.spawned++;
+    worker.hold(true);
+    this.workers.add(worker);
+  }
+
+  private startTry(worker: WorkerHandle, job: TryJob): void {
+    worker.state = "busy";
+    worker.work = { kind: "try", tryKey: job.tryKey };
+    worker.hold(true);
+    const running: RunningTry = { job, worker, timeoutTimer: undefined, killTimer: undefined, abortReason: null };
+    this.running.set(job.tryKey, running);
+    if (job.timeoutMs !== null && job.timeoutMs !== undefined) {
+      running.timeoutTimer = setTimeout(() => this.abortRunning(running, "timeout"), job.timeoutMs);
+    }
+    worker.send({ kind: "run_try", job });
+    this.onStarted?.(job.tryKey, worker.id);
+  }
+
+  private startRequest(worker: WorkerHandle, request: Request): void {
+    worker.state = "busy";
+    worker.work = { kind: "request", requestId: request.requestId };
+    worker.hold(true);
+    const pending: PendingRequest = { request, worker, timer: undefined };
+    this.requests.set(request.requestId, pending);
+    pending.timer = setTimeout(() => {
+      const file = request.kind === "load" ? request.file : request.request.file;
+      this.finishRequest(pending, `loading ${file} took longer than ${Math.round(this.loadTimeoutMs / 1000)}s (does it loop or block at import?)`, "load_timeout");
+      worker.kill();
+    }, this.loadTimeoutMs);
+    if (request.kind === "load") worker.send({ kind: "load", requestId: request.requestId, file: request.file });
+    else worker.send({ kind: "parse_params", requestId: request.requestId, ...request.request });
+  }
+
+  private abortRunning(running: RunningTry, reason: "timeout" | "canceled"): void {
+    if (running.abortReason !== null || this.running.get(running.job.tryKey) !== running) return;
+    running.abortReason = reason;
+    if (running.timeoutTimer) clearTimeout(running.timeoutTimer);
+    running.worker.send({ kind: "abort_try", tryKey: running.job.tryKey, reason });
+    // The task ignored its signal or blocks the event loop: kill the worker and its children.
+    running.killTimer = setTimeout(() => {
+      if (this.running.get(running.job.tryKey) !== running) return;
+      const worker = running.worker;
+      worker.state = "dead";
+      this.removeIdle(worker);
+      worker.kill();
+      this.finishTry(running, { outcome: "failure", error: abortFailure(running.job, reason) });
+    }, this.killGraceMs);
+  }
+
+  // --- worker events ---
+
+  private handleMessage(worker: WorkerHandle, message: FromWorker): void {
+    switch (message.kind) {
+      case "ready":
+        if (worker.state !== "starting") return;
+        this.startFailures = 0;
+        this.becomeIdle(worker);
+        this.pump();
+        return;
+      case "try_result": {
+        const running = this.running.get(message.tryKey);
+        if (running?.worker !== worker) return; // late: the try was already reported (killed, timed out)
+        this.finishTry(running, message.result);
+        if (worker.state === "busy") this.becomeIdle(worker);
+        this.pump();
+        return;
+      }
+      case "loaded":
+      case "params_parsed": {
+        const pending = this.requests.get(message.requestId);
+        if (pending?.worker !== worker) return;
+        if (pending.timer) clearTimeout(pending.timer);
+        this.requests.delete(message.requestId);
+        if (message.kind === "loaded" && pending.request.kind === "load") pending.request.resolve(message.result);
+        else if (message.kind === "params_parsed" && pending.request.kind === "params") pending.request.resolve(message.result);
+        if (worker.state === "busy") this.becomeIdle(worker);
+        this.pump();
+        return;
+      }
+    }
+  }
+
+  private handleExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
+    const wasReady = worker.work !== null || this.idle.includes(worker);
+    this.workers.delete(worker);
+    this.removeIdle(worker);
+    const how = `worker process exited with code ${code ?? "null"}${signal ? ` (signal ${signal})` : ""}`;
+    const work = worker.work;
+    worker.work = null;
+    if (work?.kind === "try") {
+      const running = this.running.get(work.tryKey);
+      if (running?.worker === worker) {
+        this.finishTry(running, {
+          outcome: "failure",
+          error: { name: "WorkerCrashedError", message: `${how} while running task ${running.job.taskId}`, kind: "error", retryable: true },
+        });
+      }
+    } else if (work?.kind === "request") {
+      const pending = this.requests.get(work.requestId);
+      if (pending?.worker === worker) {
+        const file = pending.request.kind === "load" ? pending.request.file : pending.request.request.file;
+        this.finishRequest(pending, `${how} while loading ${file}`, "load_crashed");
+      }
+    }
+    if (this.closed) return;
+    if (!wasReady) {
+      this.startFailures++;
+      if (this.startFailures >= MAX_START_FAILURES) this.failQueued(`${how} before it was ready (worker script ${this.script})`);
+    }
+    this.pump();
+  }
+
+  private failQueued(why: string): void {
+    const queued = this.tryQueue.slice(this.tryQueueHead);
+    this.tryQueue.length = 0;
+    this.tryQueueHead = 0;
+    this.queuedKeys.clear();
+    const requests = this.requestQueue.splice(0);
+    this.startFailures = 0;
+    for (const job of queued) this.onResult(job.tryKey, { outcome: "failure", error: { name: "WorkerStartFailedError", message: why, kind: "lost", retryable: true } });
+    for (const request of requests) resolveRequestWithProblem(request, why, "worker_start_failed");
+  }
+
+  private becomeIdle(worker: WorkerHandle): void {
+    worker.state = "idle";
+    worker.work = null;
+    worker.hold(false);
+    this.idle.push(worker);
+  }
+
+  private removeIdle(worker: WorkerHandle): void {
+    const i = this.idle.indexOf(worker);
+    if (i !== -1) this.idle.splice(i, 1);
+  }
+
+  /** Reports a try once: it leaves `running` before its result is delivered. */
+  private finishTry(running: RunningTry, result: TryResult): void {
+    if (this.running.get(running.job.tryKey) !== running) return;
+    this.running.delete(running.job.tryKey);
+    if (running.timeoutTimer) clearTimeout(running.timeoutTimer);
+    if (running.killTimer) clearTimeout(running.killTimer);
+    // A try that was aborted reports the abort, whatever the task did after it.
+    if (running.abortReason !== null && !(result.outcome === "failure" && (result.error.kind === "timeout" || result.error.kind === "canceled"))) {
+      result = { outcome: "failure", error: abortFailure(running.job, running.abortReason) };
+    }
+    this.onResult(running.job.tryKey, result);
+  }
+
+  private finishRequest(pending: PendingRequest, why: string, code = "load_failed"): void {
+    if (this.requests.get(pending.request.requestId) !== pending) return;
+    this.requests.delete(pending.request.requestId);
+    if (pending.timer) clearTimeout(pending.timer);
+    resolveRequestWithProblem(pending.request, why, code);
+  }
+}
+
+function resolveRequestWithProblem(request: Request, why: string, code = "load_failed"): void {
+  if (request.kind === "load") request.resolve(loadProblem(request.file, code, why));
+  else request.resolve({ ok: false, problems: [{ param: "", message: why }] });
+}
+
+function loadProblem(file: string, code: string, message: string): LoadResult {
+  return { file, pipelines: [], problems: [{ file, code, message }] };
+}
+
+function lostFailure(job: TryJob, why: string): TaskFailure {
+  return { name: "WorkerLostError", message: `task ${job.taskId}: ${why}`, kind: "lost", retryable: true };
+}
+
+/** dist/worker.js of this package: next to the bundle we are part of, or under the package root from source. */
+function defaultWorkerScript(): string {
+  const here = import.meta.url;
+  return fileURLToPath(here.endsWith(".ts") ? new URL("../../dist/worker.js", here) : new URL("./worker.js", here));
+}

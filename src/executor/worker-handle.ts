@@ -1,0 +1,93 @@
+// One worker process as the pool sees it: forked as the leader of its own process group (so killing
+// the group also kills what its tasks started), with its IPC channel referenced only while it has
+// work, so an idle pool never keeps the parent process alive.
+import { fork, type ChildProcess } from "node:child_process";
+import type { FromWorker, ToWorker } from "../worker/protocol.js";
+
+export type WorkerState = "starting" | "idle" | "busy" | "dead";
+
+export interface SpawnOptions {
+  script: string;
+  env: NodeJS.ProcessEnv;
+  serialization: "json" | "advanced";
+  onMessage: (worker: WorkerHandle, message: FromWorker) => void;
+  onExit: (worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null) => void;
+}
+
+export class WorkerHandle {
+  state: WorkerState = "starting";
+  /** The try or request the worker is on, while busy. */
+  work: { kind: "try"; tryKey: string } | { kind: "request"; requestId: number } | null = null;
+  readonly exited: Promise<void>;
+  private readonly child: ChildProcess;
+
+  constructor(options: SpawnOptions) {
+    this.child = fork(options.script, [], {
+      detached: true,
+      serialization: options.serialization,
+      execArgv: ["--enable-source-maps"],
+      env: options.env,
+      // Worker stdout goes to our stderr: a pipeline file printing at import must not corrupt `--json`.
+      stdio: ["ignore", 2, 2, "ipc"],
+    });
+    this.child.unref();
+    this.exited = new Promise((resolve) => {
+      this.child.once("exit", (code, signal) => {
+        this.state = "dead";
+        // Whatever the worker's tasks started and left behind in its group (a worker that called
+        // process.exit() mid-task) goes with it.
+        if (this.child.pid !== undefined) {
+          try {
+            process.kill(-this.child.pid, "SIGKILL");
+          } catch {
+            // the group is already empty
+          }
+        }
+        options.onExit(this, code, signal);
+        resolve();
+      });
+    });
+    this.child.on("message", (message: FromWorker) => options.onMessage(this, message));
+    // A send to a worker that just died: its exit is handled by onExit.
+    this.child.on("error", () => {});
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get id(): string {
+    return `local:${this.pid}`;
+  }
+
+  send(message: ToWorker): void {
+    if (this.state === "dead" || !this.child.connected) return;
+    this.child.send(message);
+  }
+
+  /** Keeps the parent alive only while the worker has something to do. */
+  hold(busy: boolean): void {
+    // Both handles: the channel delivers results, the process handle delivers the exit of a crash.
+    const channel = this.child.channel as { ref?: () => void; unref?: () => void } | null | undefined;
+    if (busy) {
+      this.child.ref();
+      channel?.ref?.();
+    } else {
+      this.child.unref();
+      channel?.unref?.();
+    }
+  }
+
+  /** SIGKILL to the worker's whole process group: the worker and every process its tasks started. */
+  kill(): void {
+    this.hold(true); // whoever killed it waits for `exited`
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const pid = this.child.pid;
+    try {
+      if (pid === undefined) throw new Error("no pid");
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      this.child.kill("SIGKILL");
+    }
+  }
+}

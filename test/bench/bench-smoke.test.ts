@@ -1,0 +1,25 @@
+// Keeps bench/run.mjs from rotting: runs the smallest workload with --quick and checks the shape of the
+// JSON document. No timing is asserted here (bench/README.md has the bars; `npm run bench` judges them).
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..", "..");
+
+describe("bench/run.mjs", () => {
+  it("prints one JSON document with the W1 figures (--json --only W1 --quick)", async () => {
+    expect(existsSync(join(root, "dist", "bench-harness.js")), "dist/bench-harness.js is missing: run `npm run build`").toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, ["bench/run.mjs", "--json", "--only", "W1", "--quick"], { cwd: root, timeout: 60_000 });
+    const doc = JSON.parse(stdout) as Record<string, Record<string, unknown>>;
+    expect(Object.keys(doc)).toEqual(["W1"]);
+    const w1 = doc.W1 as Record<string, unknown>;
+    for (const key of ["wallMs", "perEdgeMs", "peakRssMb"]) {
+      expect(typeof w1[key], key).toBe("number");
+      expect(w1[key] as number, key).toBeGreaterThan(0);
+    }
+    expect(w1.tasksPerS).toBeNull();
+    expect(typeof w1.pass).toBe("boolean");
+  });
+});

@@ -1,0 +1,63 @@
+// A worker whose parent dies (kill -9) exits with everything its task started: no orphans keep
+// running tasks nobody will record.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isAlive, makeJob, makeTempDir, waitFor } from "./helpers.js";
+
+const tmp = makeTempDir();
+
+afterAll(() => tmp.remove());
+
+describe("parent death", () => {
+  it("kills the worker and its task's children when the pool's process is killed", async () => {
+    const pidFile = join(tmp.dir, "child.pid");
+    const file = tmp.write(
+      "hang.ts",
+      `import { pipeline } from "weir";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+export default pipeline({ id: "hang" }, (p) => {
+  p.task("hang", async () => {
+    const child = spawn("sleep", ["1000"], { stdio: "ignore" });
+    writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+    await new Promise(() => {});
+  });
+});
+`,
+    );
+    const job = makeJob(tmp.dir, file, "VERSION", "hang", "hang");
+    const parent = tmp.write(
+      "parent.mts",
+      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
+const pool = new LocalWorkerPool({ size: 1, onResult: () => {}, onStarted: (_key, worker) => console.log("started " + worker) });
+const loaded = await pool.load(${JSON.stringify(file)});
+const job = ${JSON.stringify(job)};
+job.version = loaded.pipelines[0].version;
+pool.submit(job);
+`,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    try {
+      const workerPid = Number(await waitFor(() => /started local:(\d+)/.exec(out)?.[1], 30_000, "the try to start"));
+      const sleepPid = Number(await waitFor(() => {
+        try {
+          return readFileSync(pidFile, "utf8").trim() || undefined;
+        } catch {
+          return undefined;
+        }
+      }, 30_000, "the task's child"));
+      expect(isAlive(workerPid)).toBe(true);
+      expect(isAlive(sleepPid)).toBe(true);
+
+      child.kill("SIGKILL");
+      await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
+      await waitFor(() => !isAlive(sleepPid), 15_000, `the task's child ${sleepPid} to exit`);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
