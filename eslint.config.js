@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "ui/dist/**", "**/.tmp-*/**", "test-output/**"] },
+  { ignores: [".dependency-cruiser.cjs", "dist/**", "node_modules/**", "ui/dist/**", "**/.tmp-*/**", "test-output/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

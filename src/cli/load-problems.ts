@@ -3,9 +3,7 @@ import { relative } from "node:path";
 import type { LoadProblem } from "../worker/protocol.js";
 
 export function formatLoadProblem(problem: LoadProblem): string {
-  // Graph messages are self-describing ("task load: retryDelay …"); don't name the task twice.
-  const namesTask = problem.task !== undefined && problem.message.startsWith(`task ${problem.task}`);
-  const where = [problem.pipeline ? `pipeline ${problem.pipeline}` : "", problem.task && !namesTask ? `task ${problem.task}` : ""].filter(Boolean).join(", ");
+  const where = [problem.pipeline ? `pipeline ${problem.pipeline}` : "", problem.task ? `task ${problem.task}` : ""].filter(Boolean).join(", ");
   const file = relative(process.cwd(), problem.file) || problem.file;
   return `${file}${where ? ` (${where})` : ""}: ${problem.message}`;
 }

@@ -180,8 +180,8 @@ describe("compilePipeline: problems", () => {
     const messages = problemsOf(spec).map((p) => [p.code, p.task, p.message]);
     expect(messages).toEqual([
       ["duration_invalid", undefined, expect.stringMatching(/^defaults: maxRetryDelay: "forever" is not a duration/)],
-      ["duration_invalid", "extract", expect.stringMatching(/^task extract: retryDelay: "10 seconds" is not a duration/)],
-      ["duration_invalid", "load", expect.stringMatching(/^task load: timeout: "-5m" is not a duration/)],
+      ["duration_invalid", "extract", expect.stringMatching(/^retryDelay: "10 seconds" is not a duration/)],
+      ["duration_invalid", "load", expect.stringMatching(/^timeout: "-5m" is not a duration/)],
     ]);
   });
 
@@ -206,7 +206,7 @@ describe("compilePipeline: problems", () => {
       "pipeline_option_invalid:-", // maxActiveRuns
     ]);
     expect(problems.find((p) => p.message.includes("trigger"))?.message).toBe(
-      'task t: trigger "all_good" is not a trigger rule (all_success, all_done, none_failed, …)',
+      'trigger "all_good" is not a trigger rule (all_success, all_done, none_failed, …)',
     );
   });
 

@@ -123,13 +123,15 @@ function resolveRetryOptions(
   task: string | undefined,
 ): ResolvedDefaults {
   const code = task === undefined ? "pipeline_option_invalid" : "task_option_invalid";
+  // A task's problems carry `task`; only pipeline-level ones name their place in the message.
+  const prefix = where ? `${where}: ` : "";
   const say = (message: string) => report(task === undefined ? { code, message } : { code, message, task });
   const duration = (value: Duration | undefined, name: string, fallback: number, positive: boolean): number => {
     if (value === undefined) return fallback;
     try {
-      const ms = parseDuration(value, `${where}: ${name}`);
+      const ms = parseDuration(value, `${prefix}${name}`);
       if (positive && ms <= 0) {
-        say(`${where}: ${name} must be longer than 0`);
+        say(`${prefix}${name} must be longer than 0`);
         return fallback;
       }
       return ms;
@@ -141,12 +143,12 @@ function resolveRetryOptions(
   let retries = base.retries;
   if (options.retries !== undefined) {
     if (typeof options.retries === "number" && Number.isInteger(options.retries) && options.retries >= 0) retries = options.retries;
-    else say(`${where}: retries must be a whole number ≥ 0, got ${JSON.stringify(options.retries)}`);
+    else say(`${prefix}retries must be a whole number ≥ 0, got ${JSON.stringify(options.retries)}`);
   }
   let backoff = base.backoff;
   if (options.backoff !== undefined) {
     if (options.backoff === "fixed" || options.backoff === "exponential") backoff = options.backoff;
-    else say(`${where}: backoff must be "fixed" or "exponential", got ${JSON.stringify(options.backoff)}`);
+    else say(`${prefix}backoff must be "fixed" or "exponential", got ${JSON.stringify(options.backoff)}`);
   }
   return {
     retries,
@@ -173,8 +175,8 @@ function compileTasks(specs: readonly TaskSpec[], defaults: ResolvedDefaults, re
 function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report): TaskNode {
   const id = spec.id;
   const options = (spec.options ?? {}) as TaskSpec["options"];
-  const where = `task ${id}`;
-  const say = (message: string) => report({ code: "task_option_invalid", message: `${where}: ${message}`, task: id });
+  const where = "";
+  const say = (message: string) => report({ code: "task_option_invalid", message, task: id });
 
   const retry = resolveRetryOptions(options, defaults, where, report, id);
   const policy: RetryPolicy = {
@@ -234,16 +236,16 @@ function resolveCache(value: boolean | CacheOptions<never, never> | undefined, w
   if (value === undefined || value === false) return off;
   if (value === true) return { enabled: true, ttlMs: null, customKey: false };
   if (typeof value !== "object" || value === null) {
-    report({ code: "task_option_invalid", message: `${where}: cache must be true, false or { key?, ttl? }`, task });
+    report({ code: "task_option_invalid", message: `${where ? `${where}: ` : ""}cache must be true, false or { key?, ttl? }`, task });
     return off;
   }
   if (value.key !== undefined && typeof value.key !== "function") {
-    report({ code: "task_option_invalid", message: `${where}: cache.key must be a function`, task });
+    report({ code: "task_option_invalid", message: `${where ? `${where}: ` : ""}cache.key must be a function`, task });
   }
   let ttlMs: number | null = null;
   if (value.ttl !== undefined) {
     try {
-      ttlMs = parseDuration(value.ttl, `${where}: cache.ttl`);
+      ttlMs = parseDuration(value.ttl, `${where ? `${where}: ` : ""}cache.ttl`);
     } catch (error) {
       report({ code: "duration_invalid", message: (error as Error).message, task });
     }
