@@ -82,9 +82,9 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
   const pool = new LocalWorkerPool({
     size: config.workers,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
-    onResult: (key, result) => {
+    onResult: (key, result, timing) => {
       probe?.result(key, result);
-      coordinator?.handleResult(key, result);
+      coordinator?.handleResult(key, result, timing);
     },
   });
   const store = await openStore(undefined, config.home);

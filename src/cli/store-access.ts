@@ -6,11 +6,12 @@ import { openStore, resolveStoreLocation } from "../store/open-store.js";
 import type { Store } from "../store/types.js";
 import { resolveConfig } from "./config.js";
 
-export async function withStore<T>(use: (store: Store, home: string) => Promise<T>): Promise<T> {
+/** `lookingFor` names what the command wanted (`no run with id "x"`), for when there is no store at all. */
+export async function withStore<T>(lookingFor: string, use: (store: Store, home: string) => Promise<T>): Promise<T> {
   const config = resolveConfig();
   const location = resolveStoreLocation(config.databaseUrl, config.home);
   if (location.dialect === "sqlite" && !existsSync(location.path)) {
-    throw new WeirError("store_missing", `no Weir store at ${location.path}: nothing has run with WEIR_HOME=${config.home} yet`);
+    throw new WeirError("store_missing", `${lookingFor}: there is no Weir store at ${location.path} (nothing has run with WEIR_HOME=${config.home} yet)`);
   }
   const store = await openStore(config.databaseUrl, config.home);
   try {

@@ -14,7 +14,7 @@ import { instanceKey } from "./types.js";
 /** States in which a try exists and may still report: its end events are accepted from any of them. */
 const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
 
-type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber">>;
+type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs">>;
 
 /** Collects one decision: every transition is recorded on the draft as it is made. */
 class DecisionBuilder {
@@ -53,6 +53,7 @@ class DecisionBuilder {
     if (details.error !== undefined) transition.error = details.error;
     if (details.reason !== undefined) transition.reason = details.reason;
     if (details.worker !== undefined) transition.worker = details.worker;
+    if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
     recordTransition(this.draft, transition);
     this.decision.transitions.push(transition);
     if (isTerminalTaskState(to)) {
@@ -141,7 +142,7 @@ export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number
       break;
     case "try_succeeded":
       if (isActiveTry(instance, event.tryNumber)) {
-        builder.move(instance, "success", event.output === undefined ? {} : { output: event.output });
+        builder.move(instance, "success", { ...(event.output === undefined ? {} : { output: event.output }), ...startedAt(event) });
       }
       break;
     case "try_failed":
@@ -149,16 +150,16 @@ export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number
         if (canRetry(task.retry, event.tryNumber, event.error)) {
           const jitter = jitterSampleFor(snapshot.runId, instance.taskId, instance.mapIndex, event.tryNumber);
           const retryAtMs = nowMs + retryDelayMs(task.retry, event.tryNumber, jitter);
-          builder.move(instance, "up_for_retry", { error: event.error, retryAtMs });
+          builder.move(instance, "up_for_retry", { error: event.error, retryAtMs, ...startedAt(event) });
           builder.decision.timers.push(retryTimer(instance, retryAtMs));
         } else {
-          builder.move(instance, "failed", { error: event.error });
+          builder.move(instance, "failed", { error: event.error, ...startedAt(event) });
         }
       }
       break;
     case "try_skipped":
       if (isActiveTry(instance, event.tryNumber)) {
-        builder.move(instance, "skipped", { reason: event.reason ?? "the task asked to be skipped" });
+        builder.move(instance, "skipped", { reason: event.reason ?? "the task asked to be skipped", ...startedAt(event) });
       }
       break;
     case "retry_due":
@@ -253,4 +254,9 @@ function describeCounts(counts: UpstreamCounts): string {
   if (counts.skipped) parts.push(`${counts.skipped} skipped`);
   if (counts.removed) parts.push(`${counts.removed} removed or canceled`);
   return `upstream: ${parts.join(", ") || "none done"}`;
+}
+
+/** When the worker really started the try (it may have waited behind a quick one), if it says. */
+function startedAt(event: { startedMs?: number }): { startedMs?: number } {
+  return event.startedMs === undefined ? {} : { startedMs: event.startedMs };
 }

@@ -79,6 +79,11 @@ interface TryRef extends InstanceRef {
   tryNumber: number;
 }
 
+interface TryEnd extends TryRef {
+  /** When the worker really started the try (epoch ms), if it reported it. */
+  startedMs?: number;
+}
+
 /** Events are facts that already happened; applying one twice is the same as applying it once. */
 export type EngineEvent =
   | { kind: "run_started" }
@@ -87,10 +92,10 @@ export type EngineEvent =
   /** A worker took the try; committed before any user code runs. */
   | ({ kind: "try_started"; worker?: string } & TryRef)
   /** `output` is the encoded value, persisted with the try; the engine doesn't read it. */
-  | ({ kind: "try_succeeded"; output?: string } & TryRef)
-  | ({ kind: "try_failed"; error: TaskFailure } & TryRef)
+  | ({ kind: "try_succeeded"; output?: string } & TryEnd)
+  | ({ kind: "try_failed"; error: TaskFailure } & TryEnd)
   /** The task asked to be skipped (SkipTask). */
-  | ({ kind: "try_skipped"; reason?: string } & TryRef)
+  | ({ kind: "try_skipped"; reason?: string } & TryEnd)
   /** A retry timer fired. */
   | ({ kind: "retry_due" } & InstanceRef)
   | { kind: "run_cancel_requested"; reason?: string };
@@ -114,6 +119,8 @@ export interface InstanceTransition {
   reason?: string;
   /** Set on try_started: which worker took it. */
   worker?: string;
+  /** Set when a try ends and its worker said when it really started (it may have waited there). */
+  startedMs?: number;
 }
 
 export interface RunTransition {

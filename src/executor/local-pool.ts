@@ -1,12 +1,14 @@
 // The local executor: a pool of reusable worker processes on this machine. Tries queue FIFO and go to
-// idle workers; workers are forked lazily up to `size` (cold start matters more than warm-up), kept
-// for many tries, and replaced when they die. The pool enforces timeouts (abort, then kill the worker's
-// process group after a grace) and reports every submitted try's result exactly once.
+// workers with room; workers are forked lazily up to `size` (cold start matters more than warm-up), kept
+// for many tries, and replaced when they die. A worker whose recent tries were quick gets several at
+// once (one message), so trivial tasks don't pay an IPC round trip each; a worker running slow tasks gets
+// one at a time, so a try is never held behind a long one. The pool enforces timeouts (abort, then kill
+// the worker's process group after a grace) and reports every submitted try's result exactly once.
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TaskFailure } from "../engine/types.js";
-import type { FromWorker, LoadResult, ParamsResult, TryJob, TryResult } from "../worker/protocol.js";
+import type { FromWorker, LoadResult, ParamsResult, TryJob, TryReport, TryResult } from "../worker/protocol.js";
 import { abortFailure } from "../worker/task-failures.js";
 import { WorkerHandle } from "./worker-handle.js";
 
@@ -23,8 +25,8 @@ export interface LocalWorkerPoolOptions {
   loadTimeoutMs?: number;
   /** IPC serialization of the worker channel (default "json": faster for our small messages). */
   serialization?: "json" | "advanced";
-  /** Called once per submitted try. */
-  onResult: (tryKey: string, result: TryResult) => void;
+  /** Called once per submitted try; `timing` is when it really ran on its worker, when it did. */
+  onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
   /** Called when a try is handed to a worker (a worker acknowledgement would cost an IPC message per try). */
   onStarted?: (tryKey: string, workerId: string) => void;
 }
@@ -51,6 +53,8 @@ export interface PoolStats {
 interface RunningTry {
   job: TryJob;
   worker: WorkerHandle;
+  /** First in its worker's list: running now (the others wait in the worker). */
+  head: boolean;
   timeoutTimer: NodeJS.Timeout | undefined;
   killTimer: NodeJS.Timeout | undefined;
   abortReason: "timeout" | "canceled" | null;
@@ -68,6 +72,10 @@ interface PendingRequest {
 
 /** Consecutive workers dying before they are ready after which queued work fails instead of looping. */
 const MAX_START_FAILURES = 3;
+/** A try this short counts as quick; after QUICK_STREAK quick tries in a row a worker gets up to MAX_DEPTH. */
+const QUICK_TRY_MS = 2;
+const QUICK_STREAK = 3;
+const MAX_DEPTH = 8;
 
 export class LocalWorkerPool {
   readonly size: number;
@@ -88,6 +96,7 @@ export class LocalWorkerPool {
   private readonly queuedKeys = new Set<string>();
   private readonly requestQueue: Request[] = [];
   private readonly running = new Map<string, RunningTry>();
+  private pumpScheduled = false;
   private readonly requests = new Map<number, PendingRequest>();
   private nextRequestId = 1;
   private startFailures = 0;
@@ -111,7 +120,7 @@ export class LocalWorkerPool {
     if (this.running.has(job.tryKey) || this.queuedKeys.has(job.tryKey)) throw new Error(`LocalWorkerPool: try ${job.tryKey} was already submitted`);
     this.tryQueue.push(job);
     this.queuedKeys.add(job.tryKey);
-    this.pump();
+    this.schedulePump();
   }
 
   /** Stops a try: a queued one ends now, a running one gets its signal aborted and, after the grace, its worker killed. */
@@ -154,7 +163,9 @@ export class LocalWorkerPool {
 
   /** Tries that can start now without waiting for another try to finish. */
   freeSlots(): number {
-    return Math.max(0, this.size - this.running.size - this.queuedTries() - this.requests.size - this.requestQueue.length);
+    let room = this.size - this.workers.size; // workers not forked yet take one try each
+    for (const worker of this.workers) if (worker.state !== "dead") room += Math.max(0, this.depthOf(worker) - worker.tries.length - (worker.request === null ? 0 : 1));
+    return Math.max(0, room - this.queuedTries() - this.requestQueue.length);
   }
 
   stats(): PoolStats {
@@ -217,16 +228,43 @@ export class LocalWorkerPool {
     return this.tryQueue.length - this.tryQueueHead;
   }
 
+  /** Submits of one synchronous stretch (a scheduler tick) go out together, one message per worker. */
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** How many tries a worker may hold: several only while its tries keep finishing quickly. */
+  private depthOf(worker: WorkerHandle): number {
+    return worker.quickStreak >= QUICK_STREAK ? MAX_DEPTH : 1;
+  }
+
   private pump(): void {
     if (this.closed) return;
     // Loads and params go first: someone is waiting on them interactively.
     while (this.idle.length > 0 && this.requestQueue.length > 0) this.startRequest(this.idle.pop() as WorkerHandle, this.requestQueue.shift() as Request);
-    while (this.idle.length > 0 && this.tryQueueHead < this.tryQueue.length) {
-      const job = this.tryQueue[this.tryQueueHead] as TryJob;
-      this.tryQueue[this.tryQueueHead] = undefined as unknown as TryJob;
-      this.tryQueueHead++;
-      this.queuedKeys.delete(job.tryKey);
-      this.startTry(this.idle.pop() as WorkerHandle, job);
+    // Idle workers first (most recently used last), then workers with room for more quick tries.
+    const candidates = [...this.idle.slice().reverse(), ...[...this.workers].filter((w) => w.state === "busy" && w.request === null)];
+    for (const worker of candidates) {
+      if (this.tryQueueHead >= this.tryQueue.length) break;
+      const room = this.depthOf(worker) - worker.tries.length;
+      if (room <= 0) continue;
+      // Share the backlog: a worker takes at most its fair part, so all workers stay busy.
+      const fair = Math.ceil(this.queuedTries() / Math.max(1, candidates.length));
+      const jobs: TryJob[] = [];
+      while (jobs.length < Math.min(room, Math.max(1, fair)) && this.tryQueueHead < this.tryQueue.length) {
+        const job = this.tryQueue[this.tryQueueHead] as TryJob;
+        this.tryQueue[this.tryQueueHead] = undefined as unknown as TryJob;
+        this.tryQueueHead++;
+        this.queuedKeys.delete(job.tryKey);
+        jobs.push(job);
+      }
+      if (worker.state === "idle") this.removeIdle(worker);
+      this.startTries(worker, jobs);
     }
     if (this.tryQueueHead > 1024 && this.tryQueueHead * 2 > this.tryQueue.length) {
       this.tryQueue.splice(0, this.tryQueueHead);
@@ -255,22 +293,36 @@ export class LocalWorkerPool {
     this.workers.add(worker);
   }
 
-  private startTry(worker: WorkerHandle, job: TryJob): void {
+  private startTries(worker: WorkerHandle, jobs: TryJob[]): void {
     worker.state = "busy";
-    worker.work = { kind: "try", tryKey: job.tryKey };
     worker.hold(true);
-    const running: RunningTry = { job, worker, timeoutTimer: undefined, killTimer: undefined, abortReason: null };
-    this.running.set(job.tryKey, running);
-    if (job.timeoutMs !== null && job.timeoutMs !== undefined) {
-      running.timeoutTimer = setTimeout(() => this.abortRunning(running, "timeout"), job.timeoutMs);
+    for (const job of jobs) {
+      const running: RunningTry = { job, worker, head: false, timeoutTimer: undefined, killTimer: undefined, abortReason: null };
+      this.running.set(job.tryKey, running);
+      worker.tries.push(job.tryKey);
     }
-    worker.send({ kind: "run_try", job });
-    this.onStarted?.(job.tryKey, worker.id);
+    this.markHead(worker);
+    worker.send({ kind: "run_tries", jobs });
+    for (const job of jobs) this.onStarted?.(job.tryKey, worker.id);
+  }
+
+  /** The worker's first try is the one running: its timeout counts from now. */
+  private markHead(worker: WorkerHandle): void {
+    const key = worker.tries[0];
+    const running = key === undefined ? undefined : this.running.get(key);
+    if (!running || running.head) return;
+    running.head = true;
+    if (running.abortReason !== null) {
+      this.armKill(running);
+      return;
+    }
+    const { timeoutMs } = running.job;
+    if (timeoutMs !== null && timeoutMs !== undefined) running.timeoutTimer = setTimeout(() => this.abortRunning(running, "timeout"), timeoutMs);
   }
 
   private startRequest(worker: WorkerHandle, request: Request): void {
     worker.state = "busy";
-    worker.work = { kind: "request", requestId: request.requestId };
+    worker.request = request.requestId;
     worker.hold(true);
     const pending: PendingRequest = { request, worker, timer: undefined };
     this.requests.set(request.requestId, pending);
@@ -288,15 +340,40 @@ export class LocalWorkerPool {
     running.abortReason = reason;
     if (running.timeoutTimer) clearTimeout(running.timeoutTimer);
     running.worker.send({ kind: "abort_try", tryKey: running.job.tryKey, reason });
-    // The task ignored its signal or blocks the event loop: kill the worker and its children.
+    // A try waiting in its worker ends there at once; only the running one may need killing.
+    if (running.head) this.armKill(running);
+  }
+
+  /** The task ignored its signal or blocks the event loop: kill the worker and its children. */
+  private armKill(running: RunningTry): void {
+    if (running.killTimer || running.abortReason === null) return;
+    const reason = running.abortReason;
     running.killTimer = setTimeout(() => {
       if (this.running.get(running.job.tryKey) !== running) return;
       const worker = running.worker;
+      this.finishTry(running, { outcome: "failure", error: abortFailure(running.job, reason) });
+      this.detachTries(worker, "its worker was killed after it ignored an abort");
       worker.state = "dead";
       this.removeIdle(worker);
       worker.kill();
-      this.finishTry(running, { outcome: "failure", error: abortFailure(running.job, reason) });
     }, this.killGraceMs);
+  }
+
+  /** Tries a dead or killed worker held but never started go back to the front of the queue. */
+  private detachTries(worker: WorkerHandle, _why: string): void {
+    const waiting: TryJob[] = [];
+    for (const key of worker.tries.splice(0)) {
+      const running = this.running.get(key);
+      if (running?.worker !== worker) continue;
+      this.running.delete(key);
+      if (running.timeoutTimer) clearTimeout(running.timeoutTimer);
+      if (running.killTimer) clearTimeout(running.killTimer);
+      if (running.abortReason !== null) this.onResult(key, { outcome: "failure", error: abortFailure(running.job, running.abortReason) });
+      else waiting.push(running.job);
+    }
+    if (waiting.length === 0) return;
+    this.tryQueue.splice(this.tryQueueHead, 0, ...waiting);
+    for (const job of waiting) this.queuedKeys.add(job.tryKey);
   }
 
   // --- worker events ---
@@ -309,11 +386,10 @@ export class LocalWorkerPool {
         this.becomeIdle(worker);
         this.pump();
         return;
-      case "try_result": {
-        const running = this.running.get(message.tryKey);
-        if (running?.worker !== worker) return; // late: the try was already reported (killed, timed out)
-        this.finishTry(running, message.result);
-        if (worker.state === "busy") this.becomeIdle(worker);
+      case "try_results": {
+        for (const report of message.reports) this.handleReport(worker, report);
+        this.markHead(worker);
+        if (worker.state === "busy" && worker.tries.length === 0 && worker.request === null) this.becomeIdle(worker);
         this.pump();
         return;
       }
@@ -325,7 +401,8 @@ export class LocalWorkerPool {
         this.requests.delete(message.requestId);
         if (message.kind === "loaded" && pending.request.kind === "load") pending.request.resolve(message.result);
         else if (message.kind === "params_parsed" && pending.request.kind === "params") pending.request.resolve(message.result);
-        if (worker.state === "busy") this.becomeIdle(worker);
+        worker.request = null;
+        if (worker.state === "busy" && worker.tries.length === 0) this.becomeIdle(worker);
         this.pump();
         return;
       }
@@ -333,22 +410,25 @@ export class LocalWorkerPool {
   }
 
   private handleExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
-    const wasReady = worker.work !== null || this.idle.includes(worker);
+    const wasReady = worker.tries.length > 0 || worker.request !== null || this.idle.includes(worker);
     this.workers.delete(worker);
     this.removeIdle(worker);
     const how = `worker process exited with code ${code ?? "null"}${signal ? ` (signal ${signal})` : ""}`;
-    const work = worker.work;
-    worker.work = null;
-    if (work?.kind === "try") {
-      const running = this.running.get(work.tryKey);
-      if (running?.worker === worker) {
-        this.finishTry(running, {
-          outcome: "failure",
-          error: { name: "WorkerCrashedError", message: `${how} while running task ${running.job.taskId}`, kind: "error", retryable: true },
-        });
-      }
-    } else if (work?.kind === "request") {
-      const pending = this.requests.get(work.requestId);
+    // The try at the head was running: the crash is its. Tries queued behind it never started.
+    const headKey = worker.tries[0];
+    const head = headKey === undefined ? undefined : this.running.get(headKey);
+    if (head?.worker === worker) {
+      worker.tries.shift();
+      this.finishTry(head, {
+        outcome: "failure",
+        error: { name: "WorkerCrashedError", message: `${how} while running task ${head.job.taskId}`, kind: "error", retryable: true },
+      });
+    }
+    this.detachTries(worker, how);
+    const requestId = worker.request;
+    worker.request = null;
+    if (requestId !== null) {
+      const pending = this.requests.get(requestId);
       if (pending?.worker === worker) {
         const file = pending.request.kind === "load" ? pending.request.file : pending.request.request.file;
         this.finishRequest(pending, `${how} while loading ${file}`, "load_crashed");
@@ -373,9 +453,18 @@ export class LocalWorkerPool {
     for (const request of requests) resolveRequestWithProblem(request, why, "worker_start_failed");
   }
 
+  private handleReport(worker: WorkerHandle, report: TryReport): void {
+    const running = this.running.get(report.tryKey);
+    if (running?.worker !== worker) return; // late: the try was already reported (killed, timed out)
+    const at = worker.tries.indexOf(report.tryKey);
+    if (at !== -1) worker.tries.splice(at, 1);
+    worker.quickStreak = report.endedMs - report.startedMs <= QUICK_TRY_MS ? worker.quickStreak + 1 : 0;
+    this.finishTry(running, report.result, { startedMs: report.startedMs, endedMs: report.endedMs });
+  }
+
   private becomeIdle(worker: WorkerHandle): void {
     worker.state = "idle";
-    worker.work = null;
+    worker.request = null;
     worker.hold(false);
     this.idle.push(worker);
   }
@@ -386,7 +475,7 @@ export class LocalWorkerPool {
   }
 
   /** Reports a try once: it leaves `running` before its result is delivered. */
-  private finishTry(running: RunningTry, result: TryResult): void {
+  private finishTry(running: RunningTry, result: TryResult, timing?: { startedMs: number; endedMs: number }): void {
     if (this.running.get(running.job.tryKey) !== running) return;
     this.running.delete(running.job.tryKey);
     if (running.timeoutTimer) clearTimeout(running.timeoutTimer);
@@ -395,7 +484,7 @@ export class LocalWorkerPool {
     if (running.abortReason !== null && !(result.outcome === "failure" && (result.error.kind === "timeout" || result.error.kind === "canceled"))) {
       result = { outcome: "failure", error: abortFailure(running.job, running.abortReason) };
     }
-    this.onResult(running.job.tryKey, result);
+    this.onResult(running.job.tryKey, result, timing);
   }
 
   private finishRequest(pending: PendingRequest, why: string, code = "load_failed"): void {

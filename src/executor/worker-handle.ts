@@ -16,8 +16,12 @@ export interface SpawnOptions {
 
 export class WorkerHandle {
   state: WorkerState = "starting";
-  /** The try or request the worker is on, while busy. */
-  work: { kind: "try"; tryKey: string } | { kind: "request"; requestId: number } | null = null;
+  /** Tries handed to the worker, in the order it runs them: the first is running, the rest wait there. */
+  readonly tries: string[] = [];
+  /** The load or params request the worker is on, if any (requests go only to workers without tries). */
+  request: number | null = null;
+  /** Consecutive tries that finished quickly: the pool hands such a worker several tries at once. */
+  quickStreak = 0;
   readonly exited: Promise<void>;
   private readonly child: ChildProcess;
 

@@ -124,11 +124,12 @@ export class Coordinator {
   }
 
   /** Called by the executor when a try ends. */
-  readonly handleResult = (tryKey: string, result: TryResult): void => {
+  readonly handleResult = (tryKey: string, result: TryResult, timing?: { startedMs: number }): void => {
     crashPoint("on_result");
     const parsed = parseTryKey(tryKey);
     if (!parsed) return;
-    const { runId, ...ref } = parsed;
+    const { runId, ...rest } = parsed;
+    const ref = timing === undefined ? rest : { ...rest, startedMs: timing.startedMs };
     switch (result.outcome) {
       case "success":
         this.enqueue(runId, { kind: "try_succeeded", ...ref, output: result.output });
@@ -262,8 +263,14 @@ export class Coordinator {
         progressed = true;
         const tryNumber = instance.tryNumber + 1;
         const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+        // Queued and started in one decision: one savepoint, and the try is committed running before it is sent.
+        const before = decisions.length;
         this.decide(active, { kind: "try_queued", ...ref }, nowMs, decisions);
         this.decide(active, { kind: "try_started", ...ref, worker: "local" }, nowMs, decisions);
+        if (decisions.length === before + 2) {
+          const started = decisions.pop() as Decision;
+          (decisions[before] as Decision).transitions.push(...started.transitions);
+        }
         const job = this.buildJob(active, instance.taskId, instance.mapIndex, tryNumber);
         if (job) {
           jobs.push(job);

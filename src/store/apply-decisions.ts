@@ -105,7 +105,7 @@ async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: Ins
   if (outcome !== undefined && TRY_HOLDING_STATES.has(t.from)) {
     const output = t.to === "success" ? (t.output ?? null) : null;
     const error = t.error === undefined ? null : JSON.stringify(t.error);
-    if ((await tx.run(END_TRY, [outcome, nowMs, output, error, ...tryKey])) === 0) {
+    if ((await tx.run(END_TRY, [outcome, nowMs, output, error, t.startedMs ?? null, ...tryKey])) === 0) {
       throw new GuardFailed(`try ${key}#${t.tryNumber}: already ended (wanted → ${outcome})`);
     }
   }

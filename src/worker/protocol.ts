@@ -64,7 +64,8 @@ export type ToWorker =
    * schema's types; `values` are JSON values (API, stored params). Unknown names are problems.
    */
   | { kind: "parse_params"; requestId: number; file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown> }
-  | { kind: "run_try"; job: TryJob }
+  /** Tries to run one after another, in order; a worker may hold several (see executor/README.md). */
+  | { kind: "run_tries"; jobs: TryJob[] }
   | { kind: "abort_try"; tryKey: string; reason: "timeout" | "canceled" }
   | { kind: "shutdown" };
 
@@ -72,7 +73,16 @@ export type FromWorker =
   | { kind: "ready"; pid: number }
   | { kind: "loaded"; requestId: number; result: LoadResult }
   | { kind: "params_parsed"; requestId: number; result: ParamsResult }
-  | { kind: "try_result"; tryKey: string; result: TryResult };
+  /** Results of finished tries, batched when several finish in one turn of the worker's event loop. */
+  | { kind: "try_results"; reports: TryReport[] };
+
+/** A finished try: its result and when it really started and ended on the worker (epoch ms). */
+export interface TryReport {
+  tryKey: string;
+  result: TryResult;
+  startedMs: number;
+  endedMs: number;
+}
 
 export function tryKeyOf(runId: string, taskId: string, mapIndex: number, tryNumber: number): string {
   return `${runId}/${taskId}/${mapIndex}/${tryNumber}`;

@@ -9,7 +9,7 @@ import { TryLog, type LogStream } from "../observe/try-log.js";
 import { runShell } from "../operators/shell.js";
 import type { PipelineModules } from "./load-pipeline-file.js";
 import { paramsForTry } from "./params.js";
-import type { FromWorker, TryJob, TryResult } from "./protocol.js";
+import type { TryJob, TryReport, TryResult } from "./protocol.js";
 import { abortFailure, timeoutMessage } from "./task-failures.js";
 import { decodeValue, encodeValue } from "./value-codec.js";
 
@@ -26,7 +26,6 @@ interface RunningTry {
 
 export interface TryRunnerOptions {
   modules: PipelineModules;
-  send: (message: FromWorker) => void;
   /** Grace a shell command gets between SIGTERM and SIGKILL after an abort. */
   shellKillGraceMs: number;
 }
@@ -40,7 +39,8 @@ export class TryRunner {
     return this.current !== null;
   }
 
-  async run(job: TryJob): Promise<void> {
+  async run(job: TryJob): Promise<TryReport> {
+    const startedMs = Date.now();
     const running: RunningTry = { job, controller: new AbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null };
     this.current = running;
     const restore = captureOutput(running.log);
@@ -63,7 +63,7 @@ export class TryRunner {
       // a log that can't be written doesn't change the try's outcome
     }
     if (this.current === running) this.current = null;
-    this.options.send({ kind: "try_result", tryKey: job.tryKey, result });
+    return { tryKey: job.tryKey, result, startedMs, endedMs: Date.now() };
   }
 
   abort(tryKey: string, reason: AbortReason): void {

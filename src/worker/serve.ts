@@ -1,10 +1,11 @@
-// The worker's message loop: imports pipeline files, parses params and runs one try at a time, talking
+// The worker's message loop: imports pipeline files, parses params and runs tries one at a time, talking
 // to its parent over IPC only (protocol.ts). Started by main.ts once esbuild is on its way.
 import { killRunningShells } from "../operators/shell.js";
 import { PipelineModules } from "./load-pipeline-file.js";
 import { parseParams } from "./params.js";
 import type { FromWorker, ParamsResult, ToWorker } from "./protocol.js";
 import { TryRunner } from "./run-try.js";
+import { TryQueue } from "./try-queue.js";
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -23,7 +24,9 @@ function dieNow(): never {
 
 const killGraceMs = Number(process.env.WEIR_KILL_GRACE_MS ?? "5000");
 const modules = new PipelineModules();
-const runner = new TryRunner({ modules, send, shellKillGraceMs: Math.max(100, Math.floor((Number.isFinite(killGraceMs) ? killGraceMs : 5000) / 2)) });
+const runner = new TryRunner({ modules, shellKillGraceMs: Math.max(100, Math.floor((Number.isFinite(killGraceMs) ? killGraceMs : 5000) / 2)) });
+
+const tries = new TryQueue(runner, send);
 
 process.on("uncaughtException", (error) => {
   if (!runner.interruptCurrent(error)) process.stderr.write(`weir worker: uncaught exception outside a try: ${error.stack ?? String(error)}\n`);
@@ -36,11 +39,11 @@ process.on("disconnect", dieNow);
 
 process.on("message", (message: ToWorker) => {
   switch (message.kind) {
-    case "run_try":
-      void runner.run(message.job);
+    case "run_tries":
+      tries.add(message.jobs);
       break;
     case "abort_try":
-      runner.abort(message.tryKey, message.reason);
+      tries.abort(message.tryKey, message.reason);
       break;
     case "load":
       void modules.load(message.file).then((result) => send({ kind: "loaded", requestId: message.requestId, result }));

@@ -14,7 +14,7 @@ export interface LogsOptions {
 }
 
 export async function logsCommand(runId: string, taskId: string, options: LogsOptions): Promise<void> {
-  await withStore(async (store, home) => {
+  await withStore(`no run with id "${runId}"`, async (store, home) => {
     const run = await store.getRun(runId);
     if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${home}`, { where: { run: runId } });
     const instance = (await store.listTaskInstances(runId)).find((i) => i.taskId === taskId && i.mapIndex === options.mapIndex);

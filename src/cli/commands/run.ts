@@ -11,7 +11,7 @@ import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { Coordinator } from "../../scheduler/coordinator.js";
 import { newRunId } from "../../scheduler/run-ids.js";
-import { openStore } from "../../store/open-store.js";
+import { openStore, resolveStoreLocation } from "../../store/open-store.js";
 import { toRunDocument } from "../../store/run-document.js";
 import type { RunRecord, Store } from "../../store/types.js";
 import { dataIntervalFor, latestCompleteInterval, nextFireAfter, parseLogicalDate, parseSchedule, type ParsedSchedule } from "../../time/index.js";
@@ -180,16 +180,18 @@ class RunSession {
       return { file: path, pipelineId: undefined };
     }
     if (/[/\\]|\.(m?[jt]s|tsx?)$/.test(target)) throw new WeirError("file_not_found", `no such file: ${target}`);
-    const store = await this.openStore();
-    const pipeline = await store.getPipeline(target);
+    const location = resolveStoreLocation(this.config.databaseUrl, this.config.home);
+    const known = location.dialect !== "sqlite" || existsSync(location.path);
+    const pipeline = known ? await (await this.openStore()).getPipeline(target) : null;
     if (!pipeline) throw new WeirError("pipeline_not_found", `"${target}" is neither a file nor a pipeline known to ${this.config.home}`);
     return { file: pipeline.file, pipelineId: pipeline.id };
   }
 
   private openPool(): LocalWorkerPool {
     if (!this.pool) {
-      const coordinatorResult = (tryKey: string, result: Parameters<Coordinator["handleResult"]>[1]): void => this.coordinator?.handleResult(tryKey, result);
-      this.pool = new LocalWorkerPool({ size: this.options.concurrency, onResult: coordinatorResult });
+      // The coordinator comes after validation; results can only arrive once it exists.
+      const onResult: Coordinator["handleResult"] = (tryKey, result, timing) => this.coordinator?.handleResult(tryKey, result, timing);
+      this.pool = new LocalWorkerPool({ size: this.options.concurrency, onResult });
     }
     return this.pool;
   }

@@ -5,7 +5,7 @@ import { isoOrNull, out, printJson } from "../output.js";
 import { withStore } from "../store-access.js";
 
 export async function runsCommand(pipelineId: string, options: { limit: number; json?: boolean }): Promise<void> {
-  await withStore(async (store, home) => {
+  await withStore(`no pipeline "${pipelineId}"`, async (store, home) => {
     const pipeline = await store.getPipeline(pipelineId);
     if (!pipeline) throw new WeirError("pipeline_not_found", `no pipeline "${pipelineId}" in ${home}`, { where: { pipeline: pipelineId } });
     const runs = await store.listRuns({ pipelineId, limit: options.limit });

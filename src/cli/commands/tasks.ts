@@ -6,7 +6,7 @@ import { out, printJson } from "../output.js";
 import { withStore } from "../store-access.js";
 
 export async function tasksCommand(runId: string, options: { json?: boolean }): Promise<void> {
-  await withStore(async (store, home) => {
+  await withStore(`no run with id "${runId}"`, async (store, home) => {
     const run = await store.getRun(runId);
     if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${home}`, { where: { run: runId } });
     const instances = await store.listTaskInstances(runId);

@@ -13,7 +13,7 @@ WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state 
 
 /** Ends a queued or running try with its outcome, and its output or error. */
 export const END_TRY = `
-UPDATE tries SET state = ?, ended_ms = ?, output = ?, error_json = ?
+UPDATE tries SET state = ?, ended_ms = ?, output = ?, error_json = ?, started_ms = COALESCE(?, started_ms)
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state IN ('queued', 'running')`;
 
 export const LIST_RUN_TRIES = `SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? ORDER BY task_id, map_index, try_number`;
