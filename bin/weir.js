@@ -7,5 +7,4 @@ if (!existsSync(cli)) {
   process.stderr.write("weir: dist/cli.js is missing; run `npm install` (or `npm run build`) in the weir package first\n");
   process.exit(2);
 }
-process.setSourceMapsEnabled(true);
 await import(cli.href);

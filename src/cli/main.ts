@@ -1,12 +1,18 @@
 // The `weir` command line (DESIGN.md §4). Each command lives in commands/; this file wires them to
 // commander and turns every failure into one line on stderr with the contract's exit code.
-import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { describeFailure, say } from "./output.js";
-import { runCommand } from "./commands/run.js";
-import { validateCommand } from "./commands/validate.js";
-import { runsCommand } from "./commands/runs.js";
-import { tasksCommand } from "./commands/tasks.js";
-import { logsCommand } from "./commands/logs.js";
+import { prewarmWorker } from "../executor/prewarm.js";
+import { LocalWorkerPool } from "../executor/local-pool.js";
+import { resolveConfig } from "./config.js";
+
+// Commands that load pipelines need a worker: fork it before the rest of the CLI loads, so the two
+// start-ups overlap (the worker's is the longer one). Commands are imported only when chosen.
+if (process.argv[2] === "run" || process.argv[2] === "validate") {
+  process.env.WEIR_HOME = resolveConfig().home;
+  prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: "5000" });
+}
+
+const { Command, CommanderError, InvalidArgumentError } = await import("commander");
+const { describeFailure, say } = await import("./output.js");
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -16,7 +22,9 @@ const positiveInt = (value: string): number => {
   return n;
 };
 
-export function buildProgram(): Command {
+type Program = InstanceType<typeof Command>;
+
+export function buildProgram(): Program {
   const program = new Command("weir")
     .description("Weir: typed pipelines for data and ML, scheduled and run durably")
     .version("0.1.0")
@@ -33,14 +41,14 @@ export function buildProgram(): Command {
     .option("--resume <run-id>", "finish a run whose `weir run` was interrupted")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--json", "print the run document on stdout and nothing else")
-    .action(runCommand);
+    .action(async (target, options) => (await import("./commands/run.js")).runCommand(target, options));
 
   program
     .command("validate")
     .description("load every pipeline under a path and report every problem (exit 0 ok, 2 problems)")
     .argument("[path]", "a pipeline file or a directory", ".")
     .option("--json", "print the report as JSON")
-    .action(validateCommand);
+    .action(async (path, options) => (await import("./commands/validate.js")).validateCommand(path, options));
 
   program
     .command("runs")
@@ -48,14 +56,14 @@ export function buildProgram(): Command {
     .argument("<pipeline>", "pipeline id")
     .option("-n, --limit <n>", "how many", positiveInt, 20)
     .option("--json", "print JSON")
-    .action(runsCommand);
+    .action(async (pipeline, options) => (await import("./commands/runs.js")).runsCommand(pipeline, options));
 
   program
     .command("tasks")
     .description("show a run's task instances")
     .argument("<run-id>", "run id")
     .option("--json", "print the run document")
-    .action(tasksCommand);
+    .action(async (runId, options) => (await import("./commands/tasks.js")).tasksCommand(runId, options));
 
   program
     .command("logs")
@@ -65,7 +73,7 @@ export function buildProgram(): Command {
     .option("-t, --try <n>", "try number (default: the latest)", positiveInt)
     .option("-m, --map-index <n>", "map index of a mapped task", Number, -1)
     .option("-f, --follow", "keep printing as the try writes")
-    .action(logsCommand);
+    .action(async (runId, task, options) => (await import("./commands/logs.js")).logsCommand(runId, task, options));
 
   return program;
 }

@@ -78,7 +78,19 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
 }
 
 /** The snapshot as a ledger: writes land on it directly. */
+const ledgers = new WeakMap<RunSnapshot, RunLedger>();
+
+/** The ledger over a snapshot itself (made once per snapshot: applyDecision runs for every event). */
 export function snapshotLedger(snapshot: RunSnapshot): RunLedger {
+  let ledger = ledgers.get(snapshot);
+  if (ledger === undefined) {
+    ledger = makeSnapshotLedger(snapshot);
+    ledgers.set(snapshot, ledger);
+  }
+  return ledger;
+}
+
+function makeSnapshotLedger(snapshot: RunSnapshot): RunLedger {
   return {
     graph: snapshot.graph,
     get state() {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import type { TaskFailure } from "../engine/types.js";
 import type { FromWorker, LoadResult, ParamsResult, TryJob, TryReport, TryResult } from "../worker/protocol.js";
 import { abortFailure } from "../worker/task-failures.js";
+import { takePrewarmedWorkers } from "./prewarm.js";
 import { WorkerHandle } from "./worker-handle.js";
 
 export interface LocalWorkerPoolOptions {
@@ -112,6 +113,21 @@ export class LocalWorkerPool {
     this.env = { ...process.env, ...options.env, WEIR_KILL_GRACE_MS: String(this.killGraceMs) };
     this.onResult = options.onResult;
     this.onStarted = options.onStarted;
+    for (const worker of takePrewarmedWorkers(this.size)) {
+      this.spawned++;
+      this.workers.add(worker);
+      worker.attach(this.listener);
+    }
+  }
+
+  private readonly listener = {
+    onMessage: (w: WorkerHandle, message: FromWorker) => this.handleMessage(w, message),
+    onExit: (w: WorkerHandle, code: number | null, signal: NodeJS.Signals | null) => this.handleExit(w, code, signal),
+  };
+
+  /** The worker script this pool forks (dist/worker.js unless told otherwise). */
+  static defaultWorkerScript(): string {
+    return defaultWorkerScript();
   }
 
   /** Queues a try; its result arrives through `onResult`, exactly once. */
@@ -281,13 +297,7 @@ export class LocalWorkerPool {
   }
 
   private spawn(): void {
-    const worker = new WorkerHandle({
-      script: this.script,
-      env: this.env,
-      serialization: this.serialization,
-      onMessage: (w, message) => this.handleMessage(w, message),
-      onExit: (w, code, signal) => this.handleExit(w, code, signal),
-    });
+    const worker = new WorkerHandle({ script: this.script, env: this.env, serialization: this.serialization, ...this.listener });
     this.spawned++;
     worker.hold(true);
     this.workers.add(worker);

@@ -6,13 +6,18 @@ import type { FromWorker, ToWorker } from "../worker/protocol.js";
 
 export type WorkerState = "starting" | "idle" | "busy" | "dead";
 
-export interface SpawnOptions {
-  script: string;
-  env: NodeJS.ProcessEnv;
-  serialization: "json" | "advanced";
+export interface WorkerListener {
   onMessage: (worker: WorkerHandle, message: FromWorker) => void;
   onExit: (worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null) => void;
 }
+
+export interface SpawnOptions extends Partial<WorkerListener> {
+  script: string;
+  env: NodeJS.ProcessEnv;
+  serialization: "json" | "advanced";
+}
+
+type Held = { kind: "message"; message: FromWorker } | { kind: "exit"; code: number | null; signal: NodeJS.Signals | null };
 
 export class WorkerHandle {
   state: WorkerState = "starting";
@@ -24,8 +29,12 @@ export class WorkerHandle {
   quickStreak = 0;
   readonly exited: Promise<void>;
   private readonly child: ChildProcess;
+  private listener: WorkerListener | null = null;
+  /** What happened before a pool took the worker (a prewarmed one): replayed on `attach`. */
+  private held: Held[] = [];
 
   constructor(options: SpawnOptions) {
+    if (options.onMessage && options.onExit) this.listener = { onMessage: options.onMessage, onExit: options.onExit };
     this.child = fork(options.script, [], {
       detached: true,
       serialization: options.serialization,
@@ -47,13 +56,28 @@ export class WorkerHandle {
             // the group is already empty
           }
         }
-        options.onExit(this, code, signal);
+        if (this.listener) this.listener.onExit(this, code, signal);
+        else this.held.push({ kind: "exit", code, signal });
         resolve();
       });
     });
-    this.child.on("message", (message: FromWorker) => options.onMessage(this, message));
+    this.child.on("message", (message: FromWorker) => {
+      if (this.listener) this.listener.onMessage(this, message);
+      else this.held.push({ kind: "message", message });
+    });
     // A send to a worker that just died: its exit is handled by onExit.
     this.child.on("error", () => {});
+  }
+
+  /** Hands the worker to its pool; what it said before is delivered now. */
+  attach(listener: WorkerListener): void {
+    this.listener = listener;
+    const held = this.held;
+    this.held = [];
+    for (const event of held) {
+      if (event.kind === "message") listener.onMessage(this, event.message);
+      else listener.onExit(this, event.code, event.signal);
+    }
   }
 
   get pid(): number {

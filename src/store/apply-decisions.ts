@@ -7,7 +7,7 @@ import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState 
 import type { Dialect, SqlTransaction } from "./dialect.js";
 import { START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
-import { END_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
+import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import type { ApplyResult } from "./types.js";
 
 /** Instance states in which a try exists and has not ended. */
@@ -28,8 +28,22 @@ class GuardFailed {
 }
 
 export async function applyDecisionBatch(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
+  if (decisions.length === 0) return { applied: [], conflicts: [] };
+  // Conflicts are rare (another writer, a stale snapshot): apply the batch straight, and only when a guard
+  // fails roll it all back and apply it again decision by decision, each in its own savepoint.
+  try {
+    await dialect.transaction(async (tx) => {
+      for (const decision of decisions) await applyDecision(tx, decision);
+    });
+    return { applied: decisions.map((_, index) => index), conflicts: [] };
+  } catch (error) {
+    if (conflictOf(dialect, error) === null) throw error;
+  }
+  return applyIsolated(dialect, decisions);
+}
+
+async function applyIsolated(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], conflicts: [] };
-  if (decisions.length === 0) return result;
   await dialect.transaction(async (tx) => {
     for (let index = 0; index < decisions.length; index++) {
       const decision = decisions[index]!;
@@ -62,9 +76,26 @@ function conflictOf(dialect: Dialect, error: unknown): string | null {
 
 async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<void> {
   if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
-  for (const transition of decision.transitions) {
-    await applyInstanceTransition(tx, decision.runId, transition, decision.nowMs);
+  const { transitions } = decision;
+  for (let i = 0; i < transitions.length; i++) {
+    const t = transitions[i] as InstanceTransition;
+    const next = transitions[i + 1];
+    // A try queued and started in one decision (the dispatcher's) is written once: two statements, not four.
+    if (t.to === "queued" && next !== undefined && next.to === "running" && next.from === "queued" && next.taskId === t.taskId && next.mapIndex === t.mapIndex && next.tryNumber === t.tryNumber) {
+      await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
+      i++;
+      continue;
+    }
+    await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
   }
+}
+
+async function startNewTry(tx: SqlTransaction, runId: string, t: InstanceTransition, worker: string | null, nowMs: number): Promise<void> {
+  const where = [runId, t.taskId, t.mapIndex, t.from, t.tryNumber - 1];
+  if ((await tx.run(START_INSTANCE, ["running", t.tryNumber, null, null, nowMs, ...where])) === 0) {
+    throw new GuardFailed(`instance ${instanceKey(t.taskId, t.mapIndex)}: not ${t.from} at try ${t.tryNumber - 1} (wanted ${t.from} → running)`);
+  }
+  await tx.run(INSERT_RUNNING_TRY, [runId, t.taskId, t.mapIndex, t.tryNumber, nowMs, nowMs, worker]);
 }
 
 async function applyRunTransition(tx: SqlTransaction, runId: string, run: RunTransition, nowMs: number): Promise<void> {

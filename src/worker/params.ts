@@ -1,7 +1,8 @@
 // Params of a run: `--param k=v` strings are coerced by the type the pipeline's schema gives each key
 // (read from its JSON Schema, so any zod construct that has one works), JSON values are taken as
 // they are, then the schema validates and transforms the lot. Runs in the worker: the schema is user code.
-import { z } from "zod";
+import type { z } from "zod";
+import { toJsonSchema } from "../graph/compile-pipeline.js";
 import type { ParamProblem, ParamsResult } from "./protocol.js";
 
 type JsonSchema = Record<string, unknown>;
@@ -23,7 +24,7 @@ export function parseParams(schema: z.ZodType | undefined, input: ParamsInput): 
 
   let json: JsonSchema;
   try {
-    json = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) as JsonSchema;
+    json = toJsonSchema(schema) as JsonSchema;
   } catch {
     json = {};
   }

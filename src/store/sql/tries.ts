@@ -7,6 +7,10 @@ const TRY_COLUMNS = `run_id, task_id, map_index, try_number, state, queued_ms, s
 export const QUEUE_TRY = `
 INSERT INTO tries (run_id, task_id, map_index, try_number, state, queued_ms) VALUES (?, ?, ?, ?, 'queued', ?)`;
 
+/** A try queued and started at once (local dispatch). */
+export const INSERT_RUNNING_TRY = `
+INSERT INTO tries (run_id, task_id, map_index, try_number, state, queued_ms, started_ms, worker) VALUES (?, ?, ?, ?, 'running', ?, ?, ?)`;
+
 export const START_TRY = `
 UPDATE tries SET state = 'running', started_ms = ?, worker = ?
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state = 'queued'`;
