@@ -76,7 +76,7 @@ const MAX_START_FAILURES = 3;
 /** A try this short counts as quick; after QUICK_STREAK quick tries in a row a worker gets up to MAX_DEPTH. */
 const QUICK_TRY_MS = 2;
 const QUICK_STREAK = 3;
-const MAX_DEPTH = 8;
+const MAX_DEPTH = 16;
 
 export class LocalWorkerPool {
   readonly size: number;
