@@ -97,6 +97,7 @@ class LiveRenderer implements ProgressRenderer {
   }
 
   onChange(change: RunChange): void {
+    const first = this.runLabel === "";
     this.runLabel = `${change.run.pipelineId} · ${change.run.id} · ${change.runState}`;
     if (change.run.startedMs !== null) this.runStartedMs = change.run.startedMs;
     for (const t of change.transitions) {
@@ -112,6 +113,8 @@ class LiveRenderer implements ProgressRenderer {
       }
       line.note = t.error ? `${t.error.name}: ${firstLine(t.error.message)}` : (t.reason ?? null);
     }
+    // The first state shows at once; later ones at the next frame (every 100 ms).
+    if (first) this.draw();
   }
 
   finish(): void {
