@@ -468,7 +468,9 @@ export class LocalWorkerPool {
     if (running?.worker !== worker) return; // late: the try was already reported (killed, timed out)
     const at = worker.tries.indexOf(report.tryKey);
     if (at !== -1) worker.tries.splice(at, 1);
-    worker.quickStreak = report.endedMs - report.startedMs <= QUICK_TRY_MS ? worker.quickStreak + 1 : 0;
+    // A try canceled before it started says nothing about how quick this worker's tries are.
+    const ran = !(report.result.outcome === "failure" && report.result.error.kind === "canceled" && report.endedMs === report.startedMs);
+    if (ran) worker.quickStreak = report.endedMs - report.startedMs <= QUICK_TRY_MS ? worker.quickStreak + 1 : 0;
     this.finishTry(running, report.result, { startedMs: report.startedMs, endedMs: report.endedMs });
   }
 

@@ -45,7 +45,8 @@ export class WorkerHandle {
     });
     this.child.unref();
     this.exited = new Promise((resolve) => {
-      this.child.once("exit", (code, signal) => {
+      // "close", not "exit": it comes after the IPC channel has delivered everything the worker sent.
+      this.child.once("close", (code, signal) => {
         this.state = "dead";
         // Whatever the worker's tasks started and left behind in its group (a worker that called
         // process.exit() mid-task) goes with it.

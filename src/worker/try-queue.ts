@@ -1,6 +1,5 @@
-// The tries a worker holds, run one after another. Results go back in batches: every result finished in
-// one turn of the event loop shares a message, and results wait no longer than the try after them has
-// yielded once (or 1 ms of synchronous work), so quick tries cost a fraction of an IPC round trip each.
+// The tries a worker holds, run one after another. A try's result goes back before the next try starts,
+// so the pool always knows which try is running; tries arrive in batches (one message for several).
 import type { FromWorker, TryJob, TryReport } from "./protocol.js";
 import type { TryRunner } from "./run-try.js";
 import { abortFailure } from "./task-failures.js";
@@ -9,7 +8,6 @@ export class TryQueue {
   private readonly jobs: TryJob[] = [];
   private draining = false;
   private outbox: TryReport[] = [];
-  private outboxSinceMs = 0;
   private flushScheduled = false;
 
   constructor(
@@ -38,8 +36,9 @@ export class TryQueue {
     this.draining = true;
     try {
       for (let job = this.jobs.shift(); job; job = this.jobs.shift()) {
-        // Results that already waited go out before a try that may run long without yielding.
-        if (this.outbox.length > 0 && Date.now() - this.outboxSinceMs >= 1) this.flush();
+        // Finished tries are reported before the next one starts: the pool takes the first unreported
+        // try as the running one (for timeouts, and for blame if the worker dies).
+        if (this.outbox.length > 0) this.flush();
         this.report(await this.runner.run(job));
       }
     } finally {
@@ -49,7 +48,6 @@ export class TryQueue {
   }
 
   private report(report: TryReport): void {
-    if (this.outbox.length === 0) this.outboxSinceMs = Date.now();
     this.outbox.push(report);
     if (this.flushScheduled) return;
     this.flushScheduled = true;
