@@ -267,8 +267,10 @@ export class LocalWorkerPool {
     const candidates = [...this.idle.slice().reverse(), ...[...this.workers].filter((w) => w.state === "busy" && w.request === null)];
     for (const worker of candidates) {
       if (this.tryQueueHead >= this.tryQueue.length) break;
-      const room = this.depthOf(worker) - worker.tries.length;
-      if (room <= 0) continue;
+      const depth = this.depthOf(worker);
+      const room = depth - worker.tries.length;
+      // A busy worker is refilled once half its depth is free: one message for several tries.
+      if (room <= 0 || (worker.tries.length > 0 && room < Math.ceil(depth / 2))) continue;
       // Share the backlog: a worker takes at most its fair part, so all workers stay busy.
       const fair = Math.ceil(this.queuedTries() / Math.max(1, candidates.length));
       const jobs: TryJob[] = [];
@@ -400,7 +402,8 @@ export class LocalWorkerPool {
         for (const report of message.reports) this.handleReport(worker, report);
         this.markHead(worker);
         if (worker.state === "busy" && worker.tries.length === 0 && worker.request === null) this.becomeIdle(worker);
-        this.pump();
+        // Results read together (one read of the channel) refill workers together.
+        this.schedulePump();
         return;
       }
       case "loaded":

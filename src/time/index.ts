@@ -12,3 +12,7 @@ export type { ParsedSchedule, CronSchedule, IntervalSchedule } from "./schedule.
 export { nextFireAfter, previousFireAtOrBefore, fireTimesBetween } from "./fire-times.js";
 export { dataIntervalFor, parseLogicalDate, latestCompleteInterval, LogicalDateInvalidError } from "./data-interval.js";
 export type { DataIntervalMs } from "./data-interval.js";
+export { dueRuns, nextWakeMs, firesByItself, DEFAULT_DUE_RUNS_LIMIT } from "./due-runs.js";
+export type { DueRun, DueRunsOptions } from "./due-runs.js";
+export { planBackfill, describeBackfillPlan, MAX_BACKFILL_INTERVALS, REPROCESS_MODES } from "./backfill-plan.js";
+export type { BackfillAction, BackfillPlanItem, BackfillPlanOptions, ExistingRun, ReprocessMode, ExistingRunState } from "./backfill-plan.js";
