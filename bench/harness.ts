@@ -69,6 +69,8 @@ export interface HarnessResult {
   workerPeakRssMb: number[];
   /** CPU of the workers over their whole life (load included). */
   workerCpuMs: number[];
+  /** CPU of the workers during the timed part only (load excluded). */
+  workerRunCpuMs: number;
   spawned: number;
   diagnosis?: Diagnosis;
 }
@@ -129,6 +131,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     const setupMs = performance.now() - setupStarted;
 
     coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: config.home });
+    const workersBefore = new Map(childProcesses().map((pid) => [pid, procFacts(pid).cpuMs]));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const c = coordinator;
@@ -138,7 +141,9 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
 
     const states: Record<string, number> = {};
     for (const s of finals) states[s] = (states[s] ?? 0) + 1;
-    const workers = childProcesses().map(procFacts);
+    const workerPids = childProcesses();
+    const workers = workerPids.map(procFacts);
+    const workerRunCpuMs = workerPids.reduce((sum, pid, i) => sum + (workers[i]?.cpuMs ?? 0) - (workersBefore.get(pid) ?? 0), 0);
     const stats = pool.stats();
     coordinator.close();
     return {
@@ -154,6 +159,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
       driverCpuMs: (cpu.user + cpu.system) / 1000,
       workerPeakRssMb: workers.map((w) => w.peakRssMb),
       workerCpuMs: workers.map((w) => w.cpuMs),
+      workerRunCpuMs,
       spawned: stats.spawned,
       ...(probe ? { diagnosis: probe.report() } : {}),
     };

@@ -222,6 +222,7 @@ function figures(workload, r) {
     setupMs: r.setupMs,
     driverCpuMs: r.driverCpuMs,
     workerCpuMs: sum(r.workerCpuMs),
+    workerRunCpuMs: r.workerRunCpuMs,
     workers: r.workers,
     tasks: r.tasks,
   };
@@ -263,7 +264,7 @@ try {
           (fig.perEdgeMs !== null ? `, ${fig.perEdgeMs.toFixed(3)} ms/edge` : "") +
           (fig.tasksPerS !== null ? `, ${Math.round(fig.tasksPerS)} tasks/s` : "") +
           (fig.loadMs !== null ? `, load ${fig.loadMs.toFixed(0)} ms, setup ${fig.setupMs.toFixed(0)} ms` : "") +
-          (fig.driverCpuMs !== undefined ? `, driver CPU ${fig.driverCpuMs.toFixed(0)} ms, workers CPU ${fig.workerCpuMs.toFixed(0)} ms (×${fig.workers})` : "") +
+          (fig.driverCpuMs !== undefined ? `, driver CPU ${fig.driverCpuMs.toFixed(0)} ms, workers CPU ${fig.workerCpuMs.toFixed(0)} ms (×${fig.workers}; ${fig.workerRunCpuMs?.toFixed(0)} ms in the timed part)` : "") +
           (fig.detail ? ` (${fig.detail})` : ""),
       );
     }

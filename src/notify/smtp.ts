@@ -4,6 +4,7 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import type { ConnectionOptions } from "node:tls";
+import { WeirError } from "../common/errors.js";
 import { dotStuff, notificationEmail, parseMailbox, type Mailbox } from "./email-message.js";
 import { NotificationSendError } from "./send-error.js";
 import { replyText, SmtpConnection, type SmtpReply } from "./smtp-connection.js";
@@ -48,12 +49,12 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 export function createSmtpNotifier(config: EmailNotifierConfig, options: SmtpNotifierOptions = {}): Notifier {
-  const from = parseMailbox(config.from);
-  const to = config.to.map((address) => parseMailbox(address));
-  if (!from || to.some((m) => m === undefined) || to.length === 0) {
-    throw new NotificationSendError("email notifier: from and every to must be an email address", { retryable: false });
+  const sender = parseMailbox(config.from);
+  const recipients = config.to.map((address) => parseMailbox(address)).filter((m): m is Mailbox => m !== undefined);
+  if (!sender || recipients.length !== config.to.length || recipients.length === 0) {
+    throw new WeirError("notifier_invalid", "email notifier: from and every to must be an email address");
   }
-  const recipients = to as Mailbox[];
+  const from: Mailbox = sender;
   const timeoutMs = config.timeoutMs ?? DEFAULT_SMTP_TIMEOUT_MS;
   const tls: ConnectionOptions = {
     // SNI only for names; Node rejects an IP address as servername.
@@ -108,8 +109,8 @@ export function createSmtpNotifier(config: EmailNotifierConfig, options: SmtpNot
       }
       await authenticate(connection, capabilities, config.user, config.password ?? "");
     }
-    const mailFrom = `MAIL FROM <${from!.address}>`;
-    expectReply(await connection.command(`MAIL FROM:<${from!.address}>`, mailFrom), [250], mailFrom);
+    const mailFrom = `MAIL FROM <${from.address}>`;
+    expectReply(await connection.command(`MAIL FROM:<${from.address}>`, mailFrom), [250], mailFrom);
     for (const recipient of recipients) {
       const rcptTo = `RCPT TO <${recipient.address}>`;
       expectReply(await connection.command(`RCPT TO:<${recipient.address}>`, rcptTo), [250, 251], rcptTo);

@@ -48,8 +48,34 @@ export function firesByItself(schedule: ParsedSchedule): boolean {
   return schedule.kind === "cron" || schedule.kind === "interval" || (schedule.kind === "events" && schedule.cron !== null);
 }
 
+/**
+ * nextFireAfter, remembered per schedule object for the few instants used last. A scheduler that keeps up asks
+ * for the same fire times on every wake-up (next after the last run, next after that), and a cron fire
+ * time in a zone costs tens of microseconds; this makes a wake-up with nothing due nearly free.
+ */
+const MEMO_SIZE = 16;
+const memo = new WeakMap<ParsedSchedule, Map<number, number | null>>();
+
+function nextFire(schedule: ParsedSchedule, afterMs: number): number | null {
+  let known = memo.get(schedule);
+  if (known === undefined) {
+    known = new Map();
+    memo.set(schedule, known);
+  }
+  if (known.has(afterMs)) {
+    const hit = known.get(afterMs) ?? null;
+    known.delete(afterMs); // least recently used first: the start bound stays while runs stream past
+    known.set(afterMs, hit);
+    return hit;
+  }
+  const next = nextFireAfter(schedule, afterMs);
+  if (known.size >= MEMO_SIZE) known.delete(known.keys().next().value as number);
+  known.set(afterMs, next);
+  return next;
+}
+
 function interval(schedule: ParsedSchedule, logicalDateMs: number): DueRun | null {
-  const endMs = nextFireAfter(schedule, logicalDateMs);
+  const endMs = nextFire(schedule, logicalDateMs);
   return endMs === null ? null : { logicalDateMs, intervalStartMs: logicalDateMs, intervalEndMs: endMs };
 }
 
@@ -65,8 +91,8 @@ function firstCandidate(schedule: ParsedSchedule, options: DueRunsOptions): numb
   if (lastLogicalDateMs === null && startMs === null) {
     candidate = latestCompleteInterval(schedule, nowMs)?.startMs ?? previousFireAtOrBefore(schedule, nowMs) ?? nextFireAfter(schedule, nowMs);
   } else {
-    const afterLast = lastLogicalDateMs === null ? null : nextFireAfter(schedule, lastLogicalDateMs);
-    const fromStart = startMs === null ? null : nextFireAfter(schedule, startMs - 1);
+    const afterLast = lastLogicalDateMs === null ? null : nextFire(schedule, lastLogicalDateMs);
+    const fromStart = startMs === null ? null : nextFire(schedule, startMs - 1);
     if ((lastLogicalDateMs !== null && afterLast === null) || (startMs !== null && fromStart === null)) return null;
     candidate = Math.max(afterLast ?? Number.NEGATIVE_INFINITY, fromStart ?? Number.NEGATIVE_INFINITY);
   }
@@ -144,5 +170,5 @@ export function dueRuns(schedule: ParsedSchedule, options: DueRunsOptions): DueR
 export function nextWakeMs(schedule: ParsedSchedule, options: DueRunsOptions): number | null {
   if (!firesByItself(schedule)) return null;
   const first = firstCandidate(schedule, options);
-  return first === null ? null : nextFireAfter(schedule, first);
+  return first === null ? null : nextFire(schedule, first);
 }

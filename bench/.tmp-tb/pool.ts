@@ -1,0 +1,21 @@
+import { LocalWorkerPool } from "../../src/executor/local-pool.js";
+import { PipelineModules } from "../../src/worker/load-pipeline-file.js";
+const file = new URL("./p.ts", import.meta.url).pathname;
+const version = (await new PipelineModules().load(file)).pipelines[0]!.version;
+let done = 0; let resolveAll!: () => void;
+const all = new Promise<void>((r) => (resolveAll = r));
+const N = 20000;
+const pool = new LocalWorkerPool({ size: 2, workerScript: "/work/main/dist/worker.js", onResult: () => { if (++done === N) resolveAll(); } });
+await Promise.all([pool.load(file), pool.load(file)]);
+const job = (i: number) => ({ tryKey: `r/t${i % 10}/-1/${i}`, file, pipelineId: "tb", version, taskId: `t${i % 10}`, mapIndex: -1, tryNumber: 1, maxTries: 1, runId: "r", logicalDateMs: 0, intervalStartMs: 0, intervalEndMs: 0, params: {}, inputs: {}, logPath: `/tmp/tblogs/${i}.log`, timeoutMs: null, idempotencyKey: "k" });
+const t0 = performance.now(); const c0 = process.cpuUsage();
+// keep ~32 in flight like the coordinator would with free slots
+let next = 0;
+const top = () => { while (next < N && pool.freeSlots() > 0) pool.submit(job(next++)); };
+const orig = (pool as any).onResult;
+(pool as any).onResult = (k: string, r: unknown, t: unknown) => { orig(k, r, t); setImmediate(top); };
+top();
+await all;
+const c = process.cpuUsage(c0);
+console.log(`${(N / ((performance.now() - t0) / 1000)).toFixed(0)} tries/s; parent cpu ${((c.user + c.system) / N).toFixed(1)} µs/try`);
+await pool.close();

@@ -1,0 +1,13 @@
+import { PipelineModules } from "../../src/worker/load-pipeline-file.js";
+import { TryRunner } from "../../src/worker/run-try.js";
+const modules = new PipelineModules();
+const file = new URL("./p.ts", import.meta.url).pathname;
+const loaded = await modules.load(file);
+const version = loaded.pipelines[0]!.version;
+const runner = new TryRunner({ modules, shellKillGraceMs: 100 });
+const job = (i: number) => ({ tryKey: `r/t${i % 10}/-1/${i}`, file, pipelineId: "tb", version, taskId: `t${i % 10}`, mapIndex: -1, tryNumber: 1, maxTries: 1, runId: "r", logicalDateMs: 0, intervalStartMs: 0, intervalEndMs: 0, params: {}, inputs: {}, logPath: `/tmp/tblogs/${i}.log`, timeoutMs: null, idempotencyKey: "k" });
+for (let i = 0; i < 2000; i++) await runner.run(job(i));
+const n = 20000; const t0 = performance.now(); const c0 = process.cpuUsage();
+for (let i = 0; i < n; i++) await runner.run(job(i));
+const c = process.cpuUsage(c0);
+console.log(`${((performance.now() - t0) * 1000 / n).toFixed(1)} µs/try wall, ${((c.user + c.system) / n).toFixed(1)} µs/try cpu`);
