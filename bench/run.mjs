@@ -186,8 +186,8 @@ async function w0() {
 
 async function inProcess(workload, file, runs) {
   const home = freshHome();
-  const config = { workload, file, home, runs, diagnose, ...(diagnose ? { workerScript: join(here, "timed-worker.mjs") } : {}) };
-  const nodeArgs = ["--enable-source-maps"];
+  const config = { workload, file, home, runs, diagnose, ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}), ...(diagnose ? { workerScript: join(here, "timed-worker.mjs") } : {}) };
+  const nodeArgs = [];
   if (cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `${workload}-${homeCounter}.cpuprofile`);
   const result = await exec(process.execPath, [...nodeArgs, harness, JSON.stringify(config)], {});
   if (result.code !== 0) throw new Error(`harness ${workload} exited ${result.code}: ${result.stderr.trim()}`);

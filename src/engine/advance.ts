@@ -113,22 +113,39 @@ class DecisionBuilder {
  * event twice is the same as delivering it once.
  */
 export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number): Decision {
+  return advanceAll(snapshot, [event], nowMs);
+}
+
+/**
+ * Decides what a batch of events changes, applied one after another: the same as advancing through them
+ * one by one, merged into one decision (an instance may appear in several of its transitions, in order).
+ * The scheduler gives each run's events of one tick at once, so per-decision costs are paid once a tick.
+ */
+export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[], nowMs: number): Decision {
   const builder = new DecisionBuilder(snapshot, nowMs);
+  for (const event of events) {
+    applyEvent(builder, event, nowMs);
+    builder.propagate();
+  }
+  return builder.finish();
+}
+
+function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number): void {
+  const draft = builder.draft;
   if (event.kind === "run_started") {
-    if (snapshot.state === "queued") startRun(builder);
-    return builder.finish();
+    if (draft.state === "queued") startRun(builder);
+    return;
   }
   if (event.kind === "run_cancel_requested") {
-    if (!isTerminalRunState(snapshot.state)) cancelRun(builder, event.reason ?? "run canceled");
-    return builder.finish();
+    if (!isTerminalRunState(draft.state)) cancelRun(builder, event.reason ?? "run canceled");
+    return;
   }
   // Everything else concerns one instance of a running run.
-  if (snapshot.state !== "running") return builder.finish();
+  if (draft.state !== "running") return;
   const instance = builder.instance(event.taskId, event.mapIndex);
-  if (!instance) return builder.finish();
-  const task = snapshot.graph.tasks.get(instance.taskId);
-  if (!task) return builder.finish();
-
+  if (!instance) return;
+  const task = draft.graph.tasks.get(instance.taskId);
+  if (!task) return;
   switch (event.kind) {
     case "try_queued":
       if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
@@ -148,7 +165,7 @@ export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number
     case "try_failed":
       if (isActiveTry(instance, event.tryNumber)) {
         if (canRetry(task.retry, event.tryNumber, event.error)) {
-          const jitter = jitterSampleFor(snapshot.runId, instance.taskId, instance.mapIndex, event.tryNumber);
+          const jitter = jitterSampleFor(builder.decision.runId, instance.taskId, instance.mapIndex, event.tryNumber);
           const retryAtMs = nowMs + retryDelayMs(task.retry, event.tryNumber, jitter);
           builder.move(instance, "up_for_retry", { error: event.error, retryAtMs, ...startedAt(event) });
           builder.decision.timers.push(retryTimer(instance, retryAtMs));
@@ -175,7 +192,6 @@ export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number
     default:
       assertNever(event, "engine event");
   }
-  return builder.finish();
 }
 
 function isActiveTry(instance: InstanceSnapshot, tryNumber: number): boolean {

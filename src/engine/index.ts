@@ -5,4 +5,4 @@ export { evaluateTriggerRule, doneCount, zeroCounts, type TriggerOutcome } from 
 export { canRetry, retryDelayMs, jitterSampleFor } from "./retry-policy.js";
 export { compileEngineGraph } from "./compile-graph.js";
 export { createRunSnapshot, type InstanceRecord } from "./snapshot.js";
-export { advance, applyDecision } from "./advance.js";
+export { advance, advanceAll, applyDecision } from "./advance.js";

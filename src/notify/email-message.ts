@@ -16,6 +16,7 @@ const ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
 
 /** `a@example.com` or `Name <a@example.com>`; undefined when it is neither. */
 export function parseMailbox(text: string): Mailbox | undefined {
+  if ([...text].some((char) => char.charCodeAt(0) < 0x20 || char === "\x7f")) return undefined;
   const trimmed = text.trim();
   const named = /^(.*?)\s*<([^<>]*)>$/.exec(trimmed);
   const address = named ? (named[2] ?? "") : trimmed;

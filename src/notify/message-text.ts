@@ -34,8 +34,10 @@ export function summarizeNotification(n: Notification): string {
         return `${head}: task ${task ?? "?"} will retry after failing${onTry}${why ? ` — ${why}` : ""}`;
       case "task_success":
         return `${head}: task ${task ?? "?"} succeeded${onTry}`;
-      case "run_failed":
-        return `${head} failed${task || why ? " —" : ""}${task ? ` task ${task}` : ""}${why ? `${task ? ":" : ""} ${why}` : ""}`;
+      case "run_failed": {
+        const cause = [task === undefined ? undefined : `task ${task}`, why].filter((part) => part !== undefined).join(": ");
+        return `${head} failed${cause ? ` — ${cause}` : ""}`;
+      }
       case "run_success":
         return `${head} succeeded`;
       case "deadline_missed":

@@ -1,7 +1,7 @@
 // Drives active runs: takes events (try results, timers, cancellations), asks the engine for decisions,
 // commits them in one transaction per tick (group commit), and only then dispatches tries and timers.
 // `weir run` uses it for one run; the scheduler service adds the phases that create runs.
-import { advance, applyDecision, compileEngineGraph, createRunSnapshot } from "../engine/index.js";
+import { advanceAll, applyDecision, compileEngineGraph, createRunSnapshot } from "../engine/index.js";
 import { instanceKey, isEmptyDecision, type Decision, type EngineEvent, type InstanceTransition, type RunSnapshot } from "../engine/types.js";
 import { isTerminalRunState, type RunState, type TaskState } from "../engine/states.js";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
@@ -195,9 +195,16 @@ export class Coordinator {
       const decisions: Decision[] = [];
       const batch = this.queue;
       this.queue = [];
+      // One decision per run per tick: the engine takes the run's events of this tick together.
+      const byRun = new Map<string, EngineEvent[]>();
       for (const { runId, event } of batch) {
+        const events = byRun.get(runId);
+        if (events) events.push(event);
+        else byRun.set(runId, [event]);
+      }
+      for (const [runId, events] of byRun) {
         const active = this.runs.get(runId);
-        if (active) this.decide(active, event, nowMs, decisions);
+        if (active) this.decide(active, events, nowMs, decisions);
       }
       const jobs = this.dispatch(nowMs, decisions);
       if (decisions.length === 0) return;
@@ -227,8 +234,8 @@ export class Coordinator {
     }
   }
 
-  private decide(active: ActiveRun, event: EngineEvent, nowMs: number, decisions: Decision[]): void {
-    const decision = advance(active.snapshot, event, nowMs);
+  private decide(active: ActiveRun, events: readonly EngineEvent[], nowMs: number, decisions: Decision[]): void {
+    const decision = advanceAll(active.snapshot, events, nowMs);
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
     for (const t of decision.transitions) {
@@ -249,6 +256,7 @@ export class Coordinator {
   /** Claims scheduled instances for free worker slots, round-robin across runs. */
   private dispatch(nowMs: number, decisions: Decision[]): PendingJob[] {
     const jobs: PendingJob[] = [];
+    const claims = new Map<ActiveRun, EngineEvent[]>();
     let free = this.options.executor.freeSlots();
     let progressed = true;
     while (free > 0 && progressed) {
@@ -263,14 +271,10 @@ export class Coordinator {
         progressed = true;
         const tryNumber = instance.tryNumber + 1;
         const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-        // Queued and started in one decision: one savepoint, and the try is committed running before it is sent.
-        const before = decisions.length;
-        this.decide(active, { kind: "try_queued", ...ref }, nowMs, decisions);
-        this.decide(active, { kind: "try_started", ...ref, worker: "local" }, nowMs, decisions);
-        if (decisions.length === before + 2) {
-          const started = decisions.pop() as Decision;
-          (decisions[before] as Decision).transitions.push(...started.transitions);
-        }
+        // Queued and started together: the try is committed running before it is sent.
+        const events = claims.get(active) ?? [];
+        events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+        claims.set(active, events);
         const job = this.buildJob(active, instance.taskId, instance.mapIndex, tryNumber);
         if (job) {
           jobs.push(job);
@@ -278,6 +282,7 @@ export class Coordinator {
         }
       }
     }
+    for (const [active, events] of claims) this.decide(active, events, nowMs, decisions);
     return jobs;
   }
 
