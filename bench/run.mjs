@@ -186,7 +186,7 @@ async function w0() {
 
 async function inProcess(workload, file, runs) {
   const home = freshHome();
-  const config = { workload, file, home, runs, diagnose, ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}), ...(diagnose ? { workerScript: join(here, "timed-worker.mjs") } : {}) };
+  const config = { workload, file, home, runs, diagnose, warm: process.env.BENCH_WARM === "1", ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}), ...(diagnose ? { workerScript: join(here, "timed-worker.mjs") } : {}) };
   const nodeArgs = [];
   if (cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `${workload}-${homeCounter}.cpuprofile`);
   const result = await exec(process.execPath, [...nodeArgs, harness, JSON.stringify(config)], {});

@@ -1766,21 +1766,29 @@ var DecisionBuilder = class {
     return this.decision;
   }
 };
-function advance(snapshot, event, nowMs) {
+function advanceAll(snapshot, events, nowMs) {
   const builder = new DecisionBuilder(snapshot, nowMs);
+  for (const event of events) {
+    applyEvent(builder, event, nowMs);
+    builder.propagate();
+  }
+  return builder.finish();
+}
+function applyEvent(builder, event, nowMs) {
+  const draft = builder.draft;
   if (event.kind === "run_started") {
-    if (snapshot.state === "queued") startRun(builder);
-    return builder.finish();
+    if (draft.state === "queued") startRun(builder);
+    return;
   }
   if (event.kind === "run_cancel_requested") {
-    if (!isTerminalRunState(snapshot.state)) cancelRun(builder, event.reason ?? "run canceled");
-    return builder.finish();
+    if (!isTerminalRunState(draft.state)) cancelRun(builder, event.reason ?? "run canceled");
+    return;
   }
-  if (snapshot.state !== "running") return builder.finish();
+  if (draft.state !== "running") return;
   const instance = builder.instance(event.taskId, event.mapIndex);
-  if (!instance) return builder.finish();
-  const task = snapshot.graph.tasks.get(instance.taskId);
-  if (!task) return builder.finish();
+  if (!instance) return;
+  const task = draft.graph.tasks.get(instance.taskId);
+  if (!task) return;
   switch (event.kind) {
     case "try_queued":
       if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
@@ -1800,7 +1808,7 @@ function advance(snapshot, event, nowMs) {
     case "try_failed":
       if (isActiveTry(instance, event.tryNumber)) {
         if (canRetry(task.retry, event.tryNumber, event.error)) {
-          const jitter = jitterSampleFor(snapshot.runId, instance.taskId, instance.mapIndex, event.tryNumber);
+          const jitter = jitterSampleFor(builder.decision.runId, instance.taskId, instance.mapIndex, event.tryNumber);
           const retryAtMs = nowMs + retryDelayMs(task.retry, event.tryNumber, jitter);
           builder.move(instance, "up_for_retry", { error: event.error, retryAtMs, ...startedAt(event) });
           builder.decision.timers.push(retryTimer(instance, retryAtMs));
@@ -1826,7 +1834,6 @@ function advance(snapshot, event, nowMs) {
     default:
       assertNever(event, "engine event");
   }
-  return builder.finish();
 }
 function isActiveTry(instance, tryNumber) {
   return ACTIVE_TRY_STATES.has(instance.state) && instance.tryNumber === tryNumber;
@@ -2056,9 +2063,15 @@ var Coordinator = class {
       const decisions = [];
       const batch = this.queue;
       this.queue = [];
+      const byRun = /* @__PURE__ */ new Map();
       for (const { runId, event } of batch) {
+        const events = byRun.get(runId);
+        if (events) events.push(event);
+        else byRun.set(runId, [event]);
+      }
+      for (const [runId, events] of byRun) {
         const active = this.runs.get(runId);
-        if (active) this.decide(active, event, nowMs, decisions);
+        if (active) this.decide(active, events, nowMs, decisions);
       }
       const jobs = this.dispatch(nowMs, decisions);
       if (decisions.length === 0) return;
@@ -2083,8 +2096,8 @@ var Coordinator = class {
       if (this.queue.length > 0 || this.hasDispatchable()) this.scheduleTick();
     }
   }
-  decide(active, event, nowMs, decisions) {
-    const decision = advance(active.snapshot, event, nowMs);
+  decide(active, events, nowMs, decisions) {
+    const decision = advanceAll(active.snapshot, events, nowMs);
     if (isEmptyDecision(decision)) return;
     applyDecision2(active.snapshot, decision);
     for (const t of decision.transitions) {
@@ -2103,6 +2116,7 @@ var Coordinator = class {
   /** Claims scheduled instances for free worker slots, round-robin across runs. */
   dispatch(nowMs, decisions) {
     const jobs = [];
+    const claims = /* @__PURE__ */ new Map();
     let free = this.options.executor.freeSlots();
     let progressed = true;
     while (free > 0 && progressed) {
@@ -2117,13 +2131,9 @@ var Coordinator = class {
         progressed = true;
         const tryNumber = instance.tryNumber + 1;
         const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-        const before = decisions.length;
-        this.decide(active, { kind: "try_queued", ...ref }, nowMs, decisions);
-        this.decide(active, { kind: "try_started", ...ref, worker: "local" }, nowMs, decisions);
-        if (decisions.length === before + 2) {
-          const started = decisions.pop();
-          decisions[before].transitions.push(...started.transitions);
-        }
+        const events = claims.get(active) ?? [];
+        events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+        claims.set(active, events);
         const job = this.buildJob(active, instance.taskId, instance.mapIndex, tryNumber);
         if (job) {
           jobs.push(job);
@@ -2131,6 +2141,7 @@ var Coordinator = class {
         }
       }
     }
+    for (const [active, events] of claims) this.decide(active, events, nowMs, decisions);
     return jobs;
   }
   buildJob(active, taskId, mapIndex, tryNumber) {
