@@ -12,4 +12,5 @@ export {
   type StoreLocation,
 } from "./open-store.js";
 export { MIGRATIONS, type Migration } from "./migrations/index.js";
+export { DEFAULT_POOL_NAME, DEFAULT_POOL_SLOTS } from "./pools.js";
 export { toRunDocument, type RunDocument } from "./run-document.js";

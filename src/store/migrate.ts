@@ -1,11 +1,14 @@
 // Applies the missing steps of the migration chain in one transaction, under the dialect's migration lock, so
 // two processes migrating at once apply each step exactly once (the second waits, then finds nothing to do).
+// The same transaction makes sure the default pool exists, so every migrated store has one.
 import { WeirError } from "../common/errors.js";
 import type { Dialect } from "./dialect.js";
 import { MIGRATIONS } from "./migrations/index.js";
+import { seedDefaultPool } from "./pools.js";
 import { CREATE_SCHEMA_MIGRATIONS, LIST_APPLIED_MIGRATIONS, RECORD_MIGRATION } from "./sql/migrations.js";
 
-export async function migrateSchema(dialect: Dialect, nowMs: number): Promise<void> {
+/** `defaultPoolSlots`: the default pool's size if it has to be created (an existing one is left alone). */
+export async function migrateSchema(dialect: Dialect, nowMs: number, defaultPoolSlots: number): Promise<void> {
   await dialect.transaction(async (tx) => {
     await dialect.lockForMigration(tx);
     await tx.exec(CREATE_SCHEMA_MIGRATIONS);
@@ -25,5 +28,6 @@ export async function migrateSchema(dialect: Dialect, nowMs: number): Promise<vo
       await tx.exec(migration.sql);
       await tx.run(RECORD_MIGRATION, [migration.version, migration.name, nowMs]);
     }
+    await seedDefaultPool(tx, defaultPoolSlots, nowMs);
   });
 }

@@ -3,7 +3,18 @@
 import type { TaskFailure } from "../engine/types.js";
 import type { RunState, TaskState, TryState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
-import type { PipelineRecord, RunRecord, RunTrigger, TaskInstanceRecord, TryRecord } from "./types.js";
+import type { ReprocessMode } from "../time/index.js";
+import type {
+  BackfillRecord,
+  BackfillState,
+  LeaseRecord,
+  PipelineRecord,
+  PoolRecord,
+  RunRecord,
+  RunTrigger,
+  TaskInstanceRecord,
+  TryRecord,
+} from "./types.js";
 
 export interface PipelineRow {
   [column: string]: unknown;
@@ -67,7 +78,7 @@ function toNumber(value: unknown): number {
   return typeof value === "number" ? value : Number(value);
 }
 
-function toNumberOrNull(value: unknown): number | null {
+export function toNumberOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : toNumber(value);
 }
 
@@ -134,4 +145,61 @@ export function toTryRecord(row: TryRow): TryRecord {
     error: row.error_json === null ? null : (JSON.parse(row.error_json) as TaskFailure),
     hasOutput: toNumber(row.has_output) !== 0,
   };
+}
+
+export interface BackfillRow {
+  [column: string]: unknown;
+  id: string;
+  pipeline_id: string;
+  from_ms: number;
+  to_ms: number;
+  concurrency: number | null;
+  reprocess: string;
+  state: string;
+  created_ms: number;
+  ended_ms: number | null;
+  total_runs: number;
+}
+
+export interface PoolRow {
+  [column: string]: unknown;
+  name: string;
+  slots: number;
+  description: string | null;
+  updated_ms: number;
+}
+
+export interface LeaseRow {
+  [column: string]: unknown;
+  name: string;
+  owner: string;
+  expires_ms: number;
+}
+
+export function toBackfillRecord(row: BackfillRow): BackfillRecord {
+  return {
+    id: row.id,
+    pipelineId: row.pipeline_id,
+    fromMs: toNumber(row.from_ms),
+    toMs: toNumber(row.to_ms),
+    concurrency: toNumberOrNull(row.concurrency),
+    reprocess: row.reprocess as ReprocessMode,
+    state: row.state as BackfillState,
+    createdMs: toNumber(row.created_ms),
+    endedMs: toNumberOrNull(row.ended_ms),
+    totalRuns: toNumber(row.total_runs),
+  };
+}
+
+export function toPoolRecord(row: PoolRow): PoolRecord {
+  return { name: row.name, slots: toNumber(row.slots), description: row.description, updatedMs: toNumber(row.updated_ms) };
+}
+
+export function toLeaseRecord(row: LeaseRow): LeaseRecord {
+  return { name: row.name, owner: row.owner, expiresMs: toNumber(row.expires_ms) };
+}
+
+/** COUNT(*) and MAX() come back as bigint or string from some drivers (pg), null for MAX over no rows. */
+export function toCount(value: unknown): number {
+  return toNumber(value ?? 0);
 }

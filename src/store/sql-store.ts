@@ -1,37 +1,62 @@
 // The one Store implementation: domain verbs written once in shared SQL over a Dialect (SQLite now, Postgres
 // later). Nothing here knows which database it talks to; dialect differences live in src/store/<dialect>/.
-import { WeirError } from "../common/errors.js";
+import type { RunState } from "../engine/states.js";
 import type { Decision } from "../engine/types.js";
 import type { PipelineGraph } from "../graph/types.js";
 import { applyDecisionBatch } from "./apply-decisions.js";
-import type { Dialect, SqlParam, SqlTransaction } from "./dialect.js";
+import * as backfills from "./backfills.js";
+import { INSERT_CHUNK_ROWS, insertRuns } from "./create-runs.js";
+import type { Dialect } from "./dialect.js";
+import * as leases from "./leases.js";
 import { migrateSchema } from "./migrate.js";
+import * as pools from "./pools.js";
 import {
   parseGraph,
+  toCount,
   toInstanceRecord,
   toPipelineRecord,
   toRunRecord,
+  toNumberOrNull,
   toTryRecord,
   type InstanceRow,
   type PipelineRow,
   type RunRow,
   type TryRow,
 } from "./records.js";
-import { INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertPendingInstancesSql, LIST_INSTANCES } from "./sql/instances.js";
-import { GET_PIPELINE, GET_PIPELINE_VERSION, INSERT_PIPELINE_VERSION, LIST_PIPELINES, UPSERT_PIPELINE } from "./sql/pipelines.js";
+import { LIST_INSTANCES } from "./sql/instances.js";
 import {
+  GET_PIPELINE,
+  GET_PIPELINE_VERSION,
+  INSERT_PIPELINE_VERSION,
+  LIST_PIPELINES,
+  SET_PIPELINE_PAUSED,
+  UPSERT_PIPELINE,
+} from "./sql/pipelines.js";
+import {
+  COUNT_RUNNING_RUNS,
   GET_RUN,
-  GET_SCHEDULED_RUN,
-  INSERT_RUN,
+  LATEST_SCHEDULED_LOGICAL_DATE,
+  LIST_ACTIVE_RUNS,
   listRunsSql,
+  RUNS_BY_LOGICAL_DATE,
   SET_RUN_OWNER_IF_OWNED_BY,
   SET_RUN_OWNER_IF_UNOWNED,
 } from "./sql/runs.js";
 import { getOutputsSql, LIST_INSTANCE_TRIES, LIST_RUN_TRIES, LIST_TASK_TRIES } from "./sql/tries.js";
 import type {
   ApplyResult,
+  BackfillFilter,
+  BackfillRecord,
+  BackfillState,
+  CreatedRun,
+  LeaseRecord,
+  MigrateOptions,
+  NewBackfill,
   NewRun,
   PipelineRecord,
+  PoolInput,
+  PoolRecord,
+  RunAtLogicalDate,
   RunFilter,
   RunRecord,
   Store,
@@ -40,8 +65,6 @@ import type {
 } from "./types.js";
 
 const DEFAULT_RUN_LIMIT = 100;
-/** Multi-row inserts stay well under any dialect's parameter cap and reuse one cached statement per size. */
-const INSERT_CHUNK_ROWS = 500;
 
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
@@ -55,8 +78,10 @@ export class SqlStore implements Store {
     return `${this.db.name === "sqlite" ? "SQLite" : "Postgres"} database ${this.db.location}`;
   }
 
-  async migrate(): Promise<void> {
-    await migrateSchema(this.db, Date.now());
+  async migrate(options: MigrateOptions = {}): Promise<void> {
+    const defaultPoolSlots = options.defaultPoolSlots ?? pools.DEFAULT_POOL_SLOTS;
+    pools.validatePoolSlots(pools.DEFAULT_POOL_NAME, defaultPoolSlots);
+    await migrateSchema(this.db, Date.now(), defaultPoolSlots);
   }
 
   async close(): Promise<void> {
@@ -86,37 +111,22 @@ export class SqlStore implements Store {
     return rows.map(toPipelineRecord);
   }
 
+  async setPaused(pipelineId: string, paused: boolean): Promise<boolean> {
+    return (await this.db.session.run(SET_PIPELINE_PAUSED, [paused ? 1 : 0, pipelineId])) > 0;
+  }
+
   async createRun(run: NewRun, nowMs: number): Promise<{ created: boolean; run: RunRecord }> {
-    try {
-      return await this.db.transaction(async (tx) => {
-        const inserted = await tx.run(INSERT_RUN, [
-          run.id,
-          run.pipelineId,
-          run.version,
-          run.trigger,
-          run.logicalDateMs,
-          run.intervalStartMs,
-          run.intervalEndMs,
-          JSON.stringify(run.params),
-          run.file,
-          run.backfillId ?? null,
-          run.owner ?? null,
-          nowMs,
-        ]);
-        if (inserted === 0) {
-          // Only the scheduled-run index has an ON CONFLICT clause: this (pipeline, logical date) already ran.
-          const existing = await tx.get<RunRow>(GET_SCHEDULED_RUN, [run.pipelineId, run.logicalDateMs]);
-          if (existing === undefined) throw new Error(`run ${run.id} was neither inserted nor found`);
-          return { created: false, run: toRunRecord(existing) };
-        }
-        await insertPendingInstances(tx, run.id, run.taskIds);
-        const created = await tx.get<RunRow>(GET_RUN, [run.id]);
-        if (created === undefined) throw new Error(`run ${run.id} vanished inside its own transaction`);
-        return { created: true, run: toRunRecord(created) };
-      });
-    } catch (error) {
-      throw this.explainCreateRunError(run, error);
-    }
+    return this.db.transaction(async (tx) => {
+      const [result] = await insertRuns(this.db, tx, [run], nowMs);
+      const row = await tx.get<RunRow>(GET_RUN, [result!.id]);
+      if (row === undefined) throw new Error(`run ${result!.id} vanished inside its own transaction`);
+      return { created: result!.created, run: toRunRecord(row) };
+    });
+  }
+
+  async createRuns(runs: readonly NewRun[], nowMs: number): Promise<CreatedRun[]> {
+    if (runs.length === 0) return [];
+    return this.db.transaction((tx) => insertRuns(this.db, tx, runs, nowMs));
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
@@ -125,13 +135,42 @@ export class SqlStore implements Store {
   }
 
   async listRuns(filter: RunFilter): Promise<RunRecord[]> {
-    const states = filter.states ?? [];
-    const params: SqlParam[] = [];
-    if (filter.pipelineId !== undefined) params.push(filter.pipelineId);
-    params.push(...states, filter.limit ?? DEFAULT_RUN_LIMIT);
-    // An empty `states` list means no filter, like an absent one.
-    const rows = await this.db.session.all<RunRow>(listRunsSql(filter.pipelineId !== undefined, states.length), params);
+    const { sql, params } = listRunsSql({
+      pipelineId: filter.pipelineId,
+      states: filter.states,
+      trigger: filter.trigger,
+      backfillId: filter.backfillId,
+      logicalDateFromMs: filter.logicalDateFromMs,
+      logicalDateToMs: filter.logicalDateToMs,
+      before: filter.before,
+      limit: filter.limit ?? DEFAULT_RUN_LIMIT,
+    });
+    const rows = await this.db.session.all<RunRow>(sql, params);
     return rows.map(toRunRecord);
+  }
+
+  async listActiveRuns(): Promise<RunRecord[]> {
+    const rows = await this.db.session.all<RunRow>(LIST_ACTIVE_RUNS);
+    return rows.map(toRunRecord);
+  }
+
+  async countActiveRuns(pipelineId: string): Promise<number> {
+    const row = await this.db.session.get<{ n: unknown }>(COUNT_RUNNING_RUNS, [pipelineId]);
+    return toCount(row?.n);
+  }
+
+  async latestScheduledLogicalDate(pipelineId: string): Promise<number | null> {
+    const row = await this.db.session.get<{ logical_date_ms: unknown }>(LATEST_SCHEDULED_LOGICAL_DATE, [pipelineId]);
+    return toNumberOrNull(row?.logical_date_ms);
+  }
+
+  async runsByLogicalDate(pipelineId: string, fromMs: number, toMs: number): Promise<RunAtLogicalDate[]> {
+    const rows = await this.db.session.all<{ logical_date_ms: unknown; state: string; id: string }>(RUNS_BY_LOGICAL_DATE, [
+      pipelineId,
+      fromMs,
+      toMs,
+    ]);
+    return rows.map((row) => ({ logicalDateMs: Number(row.logical_date_ms), state: row.state as RunState, id: row.id }));
   }
 
   async setRunOwner(runId: string, owner: string | null, expected: string | null): Promise<boolean> {
@@ -159,6 +198,54 @@ export class SqlStore implements Store {
     return applyDecisionBatch(this.db, decisions);
   }
 
+  createBackfill(
+    backfill: NewBackfill,
+    runs: readonly NewRun[],
+    nowMs: number,
+  ): Promise<{ backfill: BackfillRecord; runs: CreatedRun[] }> {
+    return backfills.createBackfill(this.db, backfill, runs, nowMs);
+  }
+
+  getBackfill(backfillId: string): Promise<BackfillRecord | null> {
+    return backfills.getBackfill(this.db.session, backfillId);
+  }
+
+  listBackfills(filter: BackfillFilter = {}): Promise<BackfillRecord[]> {
+    return backfills.listBackfills(this.db.session, filter);
+  }
+
+  setBackfillState(backfillId: string, to: BackfillState, expectedFrom: BackfillState, nowMs: number): Promise<boolean> {
+    return backfills.setBackfillState(this.db.session, backfillId, to, expectedFrom, nowMs);
+  }
+
+  setPool(pool: PoolInput, nowMs: number): Promise<PoolRecord> {
+    return pools.setPool(this.db, pool, nowMs);
+  }
+
+  getPool(name: string): Promise<PoolRecord | null> {
+    return pools.getPool(this.db.session, name);
+  }
+
+  listPools(): Promise<PoolRecord[]> {
+    return pools.listPools(this.db.session);
+  }
+
+  acquireLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    return leases.acquireLease(this.db.session, name, owner, nowMs, ttlMs);
+  }
+
+  renewLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    return leases.renewLease(this.db.session, name, owner, nowMs, ttlMs);
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return leases.releaseLease(this.db.session, name, owner);
+  }
+
+  getLease(name: string): Promise<LeaseRecord | null> {
+    return leases.getLease(this.db.session, name);
+  }
+
   async getOutputs(runId: string, taskIds: readonly string[]): Promise<Map<string, string>> {
     const outputs = new Map<string, string>();
     const unique = [...new Set(taskIds)];
@@ -169,37 +256,5 @@ export class SqlStore implements Store {
       for (const row of rows) outputs.set(row.task_id, row.output);
     }
     return outputs;
-  }
-
-  private explainCreateRunError(run: NewRun, error: unknown): unknown {
-    const kind = this.db.classifyError(error);
-    if (kind === "foreign_key_violation") {
-      return new WeirError(
-        "pipeline_version_unknown",
-        `Cannot create run ${run.id}: pipeline ${run.pipelineId} version ${run.version} is not registered (save the pipeline version first).`,
-        { where: { pipeline: run.pipelineId, run: run.id }, cause: error },
-      );
-    }
-    if (kind === "unique_violation") {
-      return new WeirError(
-        "run_conflict",
-        `Cannot create run ${run.id} of pipeline ${run.pipelineId}: a run with this id exists, or a task id is listed twice.`,
-        { where: { pipeline: run.pipelineId, run: run.id }, cause: error },
-      );
-    }
-    return error;
-  }
-}
-
-async function insertPendingInstances(tx: SqlTransaction, runId: string, taskIds: readonly string[]): Promise<void> {
-  for (let start = 0; start < taskIds.length; start += INSERT_CHUNK_ROWS) {
-    const end = Math.min(start + INSERT_CHUNK_ROWS, taskIds.length);
-    const params: SqlParam[] = new Array<SqlParam>((end - start) * INSERT_PENDING_INSTANCES_PARAMS_PER_ROW);
-    let p = 0;
-    for (let i = start; i < end; i++) {
-      params[p++] = runId;
-      params[p++] = taskIds[i]!;
-    }
-    await tx.run(insertPendingInstancesSql(end - start), params);
   }
 }

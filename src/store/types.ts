@@ -3,6 +3,7 @@
 import type { Decision, TaskFailure } from "../engine/types.js";
 import type { RunState, TaskState, TryState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
+import type { ReprocessMode } from "../time/index.js";
 
 export type RunTrigger = "manual" | "scheduled" | "backfill" | "event";
 
@@ -83,11 +84,106 @@ export interface NewRun {
   taskIds: readonly string[];
 }
 
+/** Where a page of `listRuns` ends: pass the last run of the previous page (any RunRecord fits). */
+export type RunCursor = Pick<RunRecord, "createdMs" | "logicalDateMs" | "id">;
+
+/** Filters of `listRuns`; all optional, combined with AND. */
 export interface RunFilter {
   pipelineId?: string;
+  /** Any of these states; an empty list means no filter. */
   states?: readonly RunState[];
+  trigger?: RunTrigger;
+  backfillId?: string;
+  /** Logical date at or after this (inclusive). */
+  logicalDateFromMs?: number;
+  /** Logical date at or before this (inclusive, like a backfill's `--to`). */
+  logicalDateToMs?: number;
+  /**
+   * Keyset pagination: only runs after this one in the order of the list (newest first: created_ms, then
+   * logical date, then id, all descending). Stable while runs are being created, unlike an offset.
+   */
+  before?: RunCursor;
   /** Newest first; at most this many (default 100). */
   limit?: number;
+}
+
+/** One run of a pipeline at a logical date, as backfill planning needs it. */
+export interface RunAtLogicalDate {
+  logicalDateMs: number;
+  state: RunState;
+  id: string;
+}
+
+/** What `createRuns` did with one input run, in input order. */
+export interface CreatedRun {
+  /** The new run's id, or the id of the scheduled run that already existed for the (pipeline, logical date). */
+  id: string;
+  created: boolean;
+}
+
+export type BackfillState = "running" | "success" | "failed" | "canceled";
+
+export interface BackfillRecord {
+  id: string;
+  pipelineId: string;
+  /** First and last logical date of the range, both inclusive. */
+  fromMs: number;
+  toMs: number;
+  /** At most this many of its runs running at once; null: unlimited. */
+  concurrency: number | null;
+  reprocess: ReprocessMode;
+  state: BackfillState;
+  createdMs: number;
+  /** Set when the backfill reaches success, failed or canceled. */
+  endedMs: number | null;
+  /** How many runs the backfill created. */
+  totalRuns: number;
+}
+
+export interface NewBackfill {
+  id: string;
+  pipelineId: string;
+  fromMs: number;
+  toMs: number;
+  concurrency: number | null;
+  reprocess: ReprocessMode;
+  totalRuns: number;
+}
+
+export interface BackfillFilter {
+  pipelineId?: string;
+  /** Any of these states; an empty list means no filter. */
+  states?: readonly BackfillState[];
+}
+
+export interface PoolRecord {
+  name: string;
+  /** How many task instances of this pool may run at once (0 stops the pool). */
+  slots: number;
+  description: string | null;
+  updatedMs: number;
+}
+
+export interface PoolInput {
+  name: string;
+  slots: number;
+  /** Omitted: keep the existing description (none for a new pool); null: clear it. */
+  description?: string | null;
+}
+
+export interface LeaseRecord {
+  name: string;
+  owner: string;
+  /** The lease is held while now < expiresMs. */
+  expiresMs: number;
+}
+
+export interface MigrateOptions {
+  /**
+   * Slots of the `default` pool when migrate creates it (default DEFAULT_POOL_SLOTS, 128). An existing
+   * default pool keeps its size: `setPool` (`weir pools set default N`) is what changes it.
+   */
+  defaultPoolSlots?: number;
 }
 
 /** A transition whose guard did not hold: somebody else changed the row first. A value, not an exception. */
@@ -105,8 +201,11 @@ export interface ApplyResult {
 
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
-  /** Creates or upgrades the schema (forward-only migrations). Idempotent. */
-  migrate(): Promise<void>;
+  /**
+   * Creates or upgrades the schema (forward-only migrations) and makes sure the `default` pool exists.
+   * Idempotent. Throws `pool_invalid` for a bad `defaultPoolSlots`.
+   */
+  migrate(options?: MigrateOptions): Promise<void>;
   close(): Promise<void>;
 
   /** Records a pipeline version and makes it the pipeline's latest; keeps `paused`. Idempotent. */
@@ -114,6 +213,8 @@ export interface Store {
   getPipeline(pipelineId: string): Promise<PipelineRecord | null>;
   getPipelineVersion(pipelineId: string, version: string): Promise<PipelineGraph | null>;
   listPipelines(): Promise<PipelineRecord[]>;
+  /** Pauses or unpauses scheduling of a pipeline; false when the pipeline is unknown. Idempotent. */
+  setPaused(pipelineId: string, paused: boolean): Promise<boolean>;
 
   /**
    * Creates a run in state `queued` with a `pending` instance per task, in one transaction. A scheduled
@@ -121,8 +222,31 @@ export interface Store {
    * `run` is the existing one.
    */
   createRun(run: NewRun, nowMs: number): Promise<{ created: boolean; run: RunRecord }>;
+  /**
+   * `createRun` for many runs (catch-up, backfills) in ONE transaction: all of them or none. A scheduled run
+   * whose (pipeline, logical date) exists, or appears earlier in the batch, is not created again. Results are
+   * in input order. Errors as `createRun` (`pipeline_version_unknown`, `run_conflict`), naming the first run
+   * that failed; nothing of the batch is written then.
+   */
+  createRuns(runs: readonly NewRun[], nowMs: number): Promise<CreatedRun[]>;
   getRun(runId: string): Promise<RunRecord | null>;
+  /** Runs matching the filter, newest first, one page (`limit`, default 100; next page with `before`). */
   listRuns(filter: RunFilter): Promise<RunRecord[]>;
+  /** Every queued or running run of every pipeline, oldest first (created, then id): the scheduler's work. */
+  listActiveRuns(): Promise<RunRecord[]>;
+  /**
+   * Runs of the pipeline that count against its `maxActiveRuns`: those in state `running`, of any trigger.
+   * Queued runs are waiting for such a slot and are not counted; the scheduler starts one when the count
+   * is below the limit.
+   */
+  countActiveRuns(pipelineId: string): Promise<number>;
+  /** The latest logical date of the pipeline's scheduled runs (trigger `scheduled`); null before the first. */
+  latestScheduledLogicalDate(pipelineId: string): Promise<number | null>;
+  /**
+   * Every run of the pipeline (any trigger, any state) with a logical date in [fromMs, toMs], both inclusive,
+   * ordered by logical date, then creation: the existing runs a backfill plan is matched against.
+   */
+  runsByLogicalDate(pipelineId: string, fromMs: number, toMs: number): Promise<RunAtLogicalDate[]>;
   /** Sets the run's owner if it is `expected` (null: nobody); returns whether it did. */
   setRunOwner(runId: string, owner: string | null, expected: string | null): Promise<boolean>;
 
@@ -138,6 +262,48 @@ export interface Store {
    * running/queued) ends it with its output or error; other transitions change only the instance.
    */
   applyDecisions(decisions: readonly Decision[]): Promise<ApplyResult>;
+
+  /**
+   * Creates a backfill in state `running` together with its runs, in ONE transaction, so a crash never
+   * leaves a backfill without its runs. Each run is tagged with the backfill's id (its `backfillId` is
+   * overwritten). Throws `backfill_invalid` (bad range, concurrency, reprocess or total), `pipeline_unknown`,
+   * `backfill_conflict` (the id exists), and the errors of `createRuns`; nothing is written then.
+   */
+  createBackfill(backfill: NewBackfill, runs: readonly NewRun[], nowMs: number): Promise<{ backfill: BackfillRecord; runs: CreatedRun[] }>;
+  getBackfill(backfillId: string): Promise<BackfillRecord | null>;
+  /** Newest first (created, then id). */
+  listBackfills(filter?: BackfillFilter): Promise<BackfillRecord[]>;
+  /**
+   * Moves a backfill from `expectedFrom` to `to`; false (and nothing changed) when it is not in `expectedFrom`
+   * or unknown. `endedMs` is set to nowMs in success, failed or canceled, and cleared in running.
+   */
+  setBackfillState(backfillId: string, to: BackfillState, expectedFrom: BackfillState, nowMs: number): Promise<boolean>;
+
+  /**
+   * Creates or updates a pool. Slots are an integer ≥ 0 and the name an id (`^[A-Za-z0-9_.-]{1,250}$`), else
+   * `pool_invalid` and nothing changes. Returns the pool as stored.
+   */
+  setPool(pool: PoolInput, nowMs: number): Promise<PoolRecord>;
+  getPool(name: string): Promise<PoolRecord | null>;
+  /** By name. The `default` pool is always there after `migrate`. */
+  listPools(): Promise<PoolRecord[]>;
+
+  /**
+   * Takes the named lease for `owner` until nowMs + ttlMs, atomically: when nobody holds it, when it expired
+   * (nowMs ≥ expiresMs), or when `owner` already holds it (then it is extended). False when another owner
+   * holds it. `lease_invalid` for a ttl that is not a positive integer. Times are the caller's clock (on
+   * SQLite the single scheduler's; Postgres will use the database's).
+   */
+  acquireLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends the lease to nowMs + ttlMs if `owner` holds it and it has not expired. False otherwise, even when
+   * the expired lease was not taken by anyone: the owner lost continuity and must `acquireLease` again.
+   */
+  renewLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up if `owner` holds it (expired or not); does nothing otherwise. */
+  releaseLease(name: string, owner: string): Promise<void>;
+  /** The lease's current row, expired or not (for messages: who holds the scheduler lease, until when). */
+  getLease(name: string): Promise<LeaseRecord | null>;
 
   /** Encoded outputs of the successful tries of these tasks (map index -1) in a run, by task id. */
   getOutputs(runId: string, taskIds: readonly string[]): Promise<Map<string, string>>;

@@ -7,7 +7,16 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import { WeirError } from "../../src/common/errors.js";
+import { migration0001Init } from "../../src/store/migrations/0001_init.js";
 import { MIGRATIONS } from "../../src/store/migrations/index.js";
+import {
+  COUNT_RUNNING_RUNS,
+  GET_SCHEDULED_RUN_ID,
+  LATEST_SCHEDULED_LOGICAL_DATE,
+  LIST_ACTIVE_RUNS,
+  listRunsSql,
+  RUNS_BY_LOGICAL_DATE,
+} from "../../src/store/sql/runs.js";
 import { describeStore, describeStoreLocation, openStore, resolveStoreLocation } from "../../src/store/open-store.js";
 import { openSqliteStore } from "../../src/store/sqlite/open-sqlite-store.js";
 import { graph, newRun } from "./fixtures.js";
@@ -153,6 +162,55 @@ describe("SQLite store", () => {
     await store.close();
     await store.close();
     await expect(store.getRun("r1")).rejects.toMatchObject({ code: "store_closed" });
+  });
+
+  it("creates the default pool with the configured size on a new file", async () => {
+    const store = openSqliteStore({ path: join(freshDir(), "weir.db") });
+    await store.migrate({ defaultPoolSlots: 8 });
+    expect(await store.listPools()).toEqual([expect.objectContaining({ name: "default", slots: 8, description: expect.any(String) })]);
+    await store.close();
+  });
+
+  it("upgrades a database of schema version 1, keeping its runs", async () => {
+    const path = join(freshDir(), "weir.db");
+    const db = new Database(path);
+    db.exec(migration0001Init.sql);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_ms BIGINT NOT NULL)");
+    db.prepare("INSERT INTO schema_migrations (version, name, applied_ms) VALUES (1, 'init', 0)").run();
+    db.close();
+    const old = openSqliteStore({ path });
+    // Version 1 has no pools table: write v1 data through verbs that existed then, before migrating.
+    await old.savePipelineVersion(graph("p", "v1"), 1);
+    await old.createRun(newRun({ id: "s1", trigger: "scheduled" }), 2);
+    await old.close();
+
+    const store = openSqliteStore({ path });
+    await store.migrate();
+    expect(await store.getRun("s1")).toMatchObject({ state: "queued", trigger: "scheduled" });
+    expect(await store.latestScheduledLogicalDate("p")).toBe(newRun({ id: "x" }).logicalDateMs);
+    expect((await store.getPool("default"))?.slots).toBe(128);
+    expect((await store.createRuns([newRun({ id: "s2", trigger: "scheduled" })], 3))[0]).toEqual({ id: "s1", created: false });
+    await store.close();
+  });
+
+  it("answers the scheduler's queries from indexes, never scanning runs", async () => {
+    const path = join(freshDir(), "weir.db");
+    const store = openSqliteStore({ path });
+    await store.migrate();
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const plan = (sql: string, params: unknown[]) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((row) => row.detail).join("; ");
+    expect(plan(LATEST_SCHEDULED_LOGICAL_DATE, ["p"])).toMatch(/^SEARCH runs USING COVERING INDEX runs_scheduled_logical_date/);
+    expect(plan(GET_SCHEDULED_RUN_ID, ["p", 1])).toContain("INDEX runs_scheduled_logical_date");
+    expect(plan(COUNT_RUNNING_RUNS, ["p"])).toContain("COVERING INDEX runs_state_pipeline (state=? AND pipeline_id=?)");
+    expect(plan(LIST_ACTIVE_RUNS, [])).toContain("INDEX runs_state_pipeline");
+    expect(plan(RUNS_BY_LOGICAL_DATE, ["p", 1, 2])).toContain("INDEX runs_pipeline_logical_date");
+    const byBackfill = listRunsSql({ backfillId: "b", states: ["running"], limit: 10 });
+    expect(plan(byBackfill.sql, byBackfill.params)).toContain("INDEX runs_backfill_state");
+    const page = listRunsSql({ pipelineId: "p", before: { createdMs: 1, logicalDateMs: 1, id: "x" }, limit: 10 });
+    expect(plan(page.sql, page.params)).toContain("INDEX runs_pipeline_created");
+    db.close();
   });
 
   it("refuses a database migrated by a newer Weir", async () => {

@@ -5,6 +5,7 @@ import { WeirError } from "../../src/common/errors.js";
 import type { Decision } from "../../src/engine/types.js";
 import type { Store } from "../../src/store/types.js";
 import { DAY_MS, SEP_1, decision, failure, graph, move, newRun } from "./fixtures.js";
+import { describeSchedulerContract } from "./scheduler-contract.js";
 
 const T0 = 1_760_000_000_000;
 
@@ -492,5 +493,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(await store.listTaskInstances("nope")).toEqual([]);
       });
     });
+
+    describeSchedulerContract(() => store);
   });
 }

@@ -1,8 +1,9 @@
 // The one migration chain (SQLite and Postgres alike). Append only: a released migration never changes.
-// Room is left for later steps: backfills, pools, events, artifacts.
+// Room is left for later steps: events, artifacts.
 import { migration0001Init } from "./0001_init.js";
+import { migration0002Scheduler } from "./0002_scheduler.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler];

@@ -1,0 +1,131 @@
+// Creating runs: one run (`weir trigger`, `weir run`) or many in one transaction (catch-up, backfills). A
+// scheduled run is unique per (pipeline, logical date) by a partial index; inserting it again is a no-op that
+// reports the existing run. Shared by createRun, createRuns and createBackfill so they can't drift apart.
+import { WeirError } from "../common/errors.js";
+import type { Dialect, SqlParam, SqlTransaction } from "./dialect.js";
+import { INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertPendingInstancesSql } from "./sql/instances.js";
+import { GET_SCHEDULED_RUN_ID, INSERT_RUN } from "./sql/runs.js";
+import type { CreatedRun, NewRun } from "./types.js";
+
+/** Multi-row inserts stay well under any dialect's parameter cap and reuse one cached statement per size. */
+export const INSERT_CHUNK_ROWS = 500;
+
+/**
+ * Inserts the runs and their pending instances inside `tx`, in input order. A failure names the run that
+ * caused it (see explainCreateRunError) and leaves the rollback to the caller's transaction.
+ */
+export async function insertRuns(
+  dialect: Dialect,
+  tx: SqlTransaction,
+  runs: readonly NewRun[],
+  nowMs: number,
+  backfillId?: string,
+): Promise<CreatedRun[]> {
+  const results: CreatedRun[] = new Array<CreatedRun>(runs.length);
+  // Instances of the created runs share multi-row statements of INSERT_CHUNK_ROWS rows rather than one per
+  // run (365 runs × 10 tasks: 8 statements instead of 365); only the last one is shorter, so the prepared
+  // statements cached per size stay two.
+  const chunk = new InstanceChunk(dialect, tx, runs);
+  for (let i = 0; i < runs.length; i++) {
+    const run = runs[i]!;
+    let result: CreatedRun;
+    try {
+      result = await insertRun(tx, run, nowMs, backfillId ?? run.backfillId ?? null);
+    } catch (error) {
+      throw explainCreateRunError(dialect, run, error);
+    }
+    results[i] = result;
+    // `add` says when the chunk is full; awaiting only then spares a microtask per instance.
+    if (result.created) for (const taskId of run.taskIds) if (chunk.add(run.id, taskId)) await chunk.flush();
+  }
+  await chunk.flush();
+  return results;
+}
+
+async function insertRun(tx: SqlTransaction, run: NewRun, nowMs: number, backfillId: string | null): Promise<CreatedRun> {
+  const inserted = await tx.run(INSERT_RUN, [
+    run.id,
+    run.pipelineId,
+    run.version,
+    run.trigger,
+    run.logicalDateMs,
+    run.intervalStartMs,
+    run.intervalEndMs,
+    JSON.stringify(run.params),
+    run.file,
+    backfillId,
+    run.owner ?? null,
+    nowMs,
+  ]);
+  if (inserted > 0) return { id: run.id, created: true };
+  // Only the scheduled-run index has an ON CONFLICT clause: this (pipeline, logical date) already has its run.
+  const existing = await tx.get<{ id: string }>(GET_SCHEDULED_RUN_ID, [run.pipelineId, run.logicalDateMs]);
+  if (existing === undefined) throw new Error(`run ${run.id} was neither inserted nor found`);
+  return { id: existing.id, created: false };
+}
+
+/** Pending instances, written INSERT_CHUNK_ROWS at a time from one reused parameter array. */
+class InstanceChunk {
+  private readonly params: SqlParam[];
+  private length = 0;
+
+  constructor(
+    private readonly dialect: Dialect,
+    private readonly tx: SqlTransaction,
+    private readonly runs: readonly NewRun[],
+  ) {
+    // No bigger than all the instances there may be: one small run fills its chunk exactly, without a copy.
+    let instances = 0;
+    for (const run of runs) instances += run.taskIds.length;
+    this.params = new Array<SqlParam>(Math.min(INSERT_CHUNK_ROWS, instances) * INSERT_PENDING_INSTANCES_PARAMS_PER_ROW);
+  }
+
+  /** Queues one pending instance; true when the chunk is full and must be flushed before the next add. */
+  add(runId: string, taskId: string): boolean {
+    this.params[this.length++] = runId;
+    this.params[this.length++] = taskId;
+    return this.length >= this.params.length;
+  }
+
+  async flush(): Promise<void> {
+    if (this.length === 0) return;
+    // The statement has run when `run` resolves, so the array can be refilled afterwards.
+    const params = this.length === this.params.length ? this.params : this.params.slice(0, this.length);
+    const rows = this.length / INSERT_PENDING_INSTANCES_PARAMS_PER_ROW;
+    try {
+      await this.tx.run(insertPendingInstancesSql(rows), params);
+    } catch (error) {
+      throw explainCreateRunError(this.dialect, this.culprit(params), error);
+    } finally {
+      this.length = 0;
+    }
+  }
+
+  /** The run to name when a chunk fails: one listing a task id twice (the only way this insert fails). */
+  private culprit(params: readonly SqlParam[]): NewRun {
+    const ids = new Set(params.filter((_, i) => i % INSERT_PENDING_INSTANCES_PARAMS_PER_ROW === 0));
+    const inChunk = this.runs.filter((run) => ids.has(run.id));
+    return inChunk.find((run) => new Set(run.taskIds).size !== run.taskIds.length) ?? inChunk[0] ?? this.runs[0]!;
+  }
+}
+
+/** Constraint failures become the WeirErrors of the Store contract, naming the run; others pass through. */
+export function explainCreateRunError(dialect: Dialect, run: NewRun, error: unknown): unknown {
+  if (error instanceof WeirError) return error;
+  const kind = dialect.classifyError(error);
+  if (kind === "foreign_key_violation") {
+    return new WeirError(
+      "pipeline_version_unknown",
+      `Cannot create run ${run.id}: pipeline ${run.pipelineId} version ${run.version} is not registered (save the pipeline version first).`,
+      { where: { pipeline: run.pipelineId, run: run.id }, cause: error },
+    );
+  }
+  if (kind === "unique_violation") {
+    return new WeirError(
+      "run_conflict",
+      `Cannot create run ${run.id} of pipeline ${run.pipelineId}: a run with this id exists, or a task id is listed twice.`,
+      { where: { pipeline: run.pipelineId, run: run.id }, cause: error },
+    );
+  }
+  return error;
+}
