@@ -1,5 +1,6 @@
 // The public package entry: what pipeline files import from "weir".
 export { pipeline, isPipeline } from "./define/pipeline.js";
+export { SkipTask, FailWithoutRetry } from "./define/task-errors.js";
 export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf } from "./define/pipeline.js";
 export type {
   TaskRef,
@@ -15,6 +16,8 @@ export type {
   CommonTaskOptions,
   TaskOptions,
   MappedTaskOptions,
+  MaybeInputs,
+  InputsFor,
   ShellOptions,
   Schedule,
   TaskDefaults,

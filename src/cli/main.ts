@@ -7,8 +7,13 @@ import { resolveConfig } from "./config.js";
 // Commands that load pipelines need a worker: fork it before the rest of the CLI loads, so the two
 // start-ups overlap (the worker's is the longer one). Commands are imported only when chosen.
 if (process.argv[2] === "run" || process.argv[2] === "validate") {
-  process.env.WEIR_HOME = resolveConfig().home;
-  prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: "5000" });
+  try {
+    const config = resolveConfig();
+    process.env.WEIR_HOME = config.home;
+    prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: String(config.killGraceMs) });
+  } catch {
+    // A bad setting is reported by the command itself, as one line.
+  }
 }
 
 const { Command, CommanderError, InvalidArgumentError } = await import("commander");
@@ -39,6 +44,7 @@ export function buildProgram(): Program {
     .option("-d, --logical-date <date>", "logical date: YYYY-MM-DD or an ISO timestamp (default: the latest complete interval, or now)")
     .option("--pipeline <id>", "which pipeline, when the file defines several")
     .option("--resume <run-id>", "finish a run whose `weir run` was interrupted")
+    .option("--force", "with --resume: take the run over even if its recorded driver may be alive")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--json", "print the run document on stdout and nothing else")
     .action(async (target, options) => (await import("./commands/run.js")).runCommand(target, options));

@@ -4,9 +4,10 @@
 import type { z } from "zod";
 import { isValidId } from "../common/ids.js";
 import { PIPELINE_BRAND, type AnyTaskFunction, type DefinitionProblem, type PipelineSpec, type PipelineSpecOptions, type TaskSpec } from "./spec.js";
+import type { TriggerRule } from "./trigger-rule-names.js";
 import type {
   EmptyParams,
-  Inputs,
+  InputsFor,
   MappedTaskOptions,
   Needs,
   RetryOptions,
@@ -57,16 +58,16 @@ export interface PipelineBuilder<P> {
    * p.task("load", { needs: { extract }, retries: 3 }, async (_ctx, { extract }) => save(extract));
    */
   task<R>(id: string, fn: (ctx: TaskContext<P>) => R | Promise<R>): TaskRef<Awaited<R>>;
-  task<N extends Needs = Record<never, never>, R = unknown>(
+  task<N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
-    options: TaskOptions<P, N> & { map?: undefined },
-    fn: (ctx: TaskContext<P>, inputs: NoInfer<Inputs<N>>) => R | Promise<R>,
+    options: TaskOptions<P, N, Tr> & { map?: undefined },
+    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>>;
   /** A mapped task: one instance per element of `map` at run time; downstream receives the array of results. */
-  task<E, N extends Needs = Record<never, never>, R = unknown>(
+  task<E, N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
-    options: MappedTaskOptions<P, N, E>,
-    fn: (ctx: TaskContext<P>, item: E, inputs: NoInfer<Inputs<N>>) => R | Promise<R>,
+    options: MappedTaskOptions<P, N, E, Tr>,
+    fn: (ctx: TaskContext<P>, item: E, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>[]>;
 
   /**
@@ -128,8 +129,8 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
     }
     taken.add(id);
     spec.tasks.push({ id, ...spec0 });
-    const ref = Object.freeze({ kind: "task" as const, id });
-    return ref as TaskRef<never>;
+    // The output-type brand exists only in the type: references are made here and nowhere else.
+    return Object.freeze({ kind: "task" as const, id }) as unknown as TaskRef<never>;
   };
 
   const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[]; map?: TaskRef<unknown> }) => {

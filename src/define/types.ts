@@ -12,8 +12,11 @@ declare const outputType: unique symbol;
 export interface TaskRef<T> {
   readonly kind: "task";
   readonly id: string;
-  /** Phantom: carries the output type for `needs`; never set at run time. */
-  readonly [outputType]?: T;
+  /**
+   * Phantom: carries the output type for `needs`. Never set at run time, but required in the type, so a
+   * reference can only come from `p.task`/`p.shell` (an object literal can't name this symbol).
+   */
+  readonly [outputType]: T;
 }
 
 /** The output type of a task reference. */
@@ -24,6 +27,15 @@ export type Needs = Record<string, TaskRef<unknown>>;
 
 /** What a task function receives for its `needs`: each name bound to that upstream's output. */
 export type Inputs<N extends Needs> = { readonly [K in keyof N]: OutputOf<N[K]> };
+
+/** Inputs of a task whose trigger rule lets it run when an upstream did not succeed: any may be missing. */
+export type MaybeInputs<N extends Needs> = { readonly [K in keyof N]: OutputOf<N[K]> | undefined };
+
+/**
+ * The inputs a task gets under its trigger rule: only `all_success` (the default) guarantees every
+ * upstream succeeded, so under any other rule each input may be `undefined`.
+ */
+export type InputsFor<N extends Needs, Tr extends TriggerRule> = [Tr] extends ["all_success"] ? Inputs<N> : MaybeInputs<N>;
 
 export interface DataInterval {
   start: Date;
@@ -100,14 +112,16 @@ export interface CommonTaskOptions extends RetryOptions {
   description?: string;
 }
 
-export interface TaskOptions<P, N extends Needs> extends CommonTaskOptions {
+export interface TaskOptions<P, N extends Needs, Tr extends TriggerRule = TriggerRule> extends Omit<CommonTaskOptions, "trigger"> {
+  /** When the task may run given its upstreams' outcomes (default "all_success"). */
+  trigger?: Tr;
   /** Upstream outputs this task receives, by name, with their types. */
   needs?: N;
   /** Reuse a previous successful result when the cache key matches. */
   cache?: boolean | CacheOptions<P, Inputs<N>>;
 }
 
-export interface MappedTaskOptions<P, N extends Needs, E> extends TaskOptions<P, N> {
+export interface MappedTaskOptions<P, N extends Needs, E, Tr extends TriggerRule = TriggerRule> extends TaskOptions<P, N, Tr> {
   /** Fan out at run time: one task instance per element of this upstream array. */
   map: TaskRef<readonly E[]>;
 }

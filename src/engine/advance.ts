@@ -98,10 +98,16 @@ class DecisionBuilder {
     }
   }
 
-  finish(): Decision {
+  /** Propagates what the last event settled and ends the run when nothing is left unfinished. */
+  settle(): void {
     this.propagate();
     const draft = this.draft;
     if (draft.state === "running" && draft.unfinished === 0) draft.state = draft.failed > 0 ? "failed" : "success";
+  }
+
+  finish(): Decision {
+    this.settle();
+    const draft = this.draft;
     if (draft.state !== this.snapshot.state) this.decision.run = { from: this.snapshot.state, to: draft.state };
     return this.decision;
   }
@@ -125,7 +131,8 @@ export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[]
   const builder = new DecisionBuilder(snapshot, nowMs);
   for (const event of events) {
     applyEvent(builder, event, nowMs);
-    builder.propagate();
+    // Each event sees the whole effect of the ones before it, run completion included.
+    builder.settle();
   }
   return builder.finish();
 }
@@ -138,6 +145,10 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
   }
   if (event.kind === "run_cancel_requested") {
     if (!isTerminalRunState(draft.state)) cancelRun(builder, event.reason ?? "run canceled");
+    return;
+  }
+  if (event.kind === "run_reconciled") {
+    if (draft.state === "running") settleAll(builder);
     return;
   }
   // Everything else concerns one instance of a running run.
@@ -164,9 +175,10 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
       break;
     case "try_failed":
       if (isActiveTry(instance, event.tryNumber)) {
-        if (canRetry(task.retry, event.tryNumber, event.error)) {
+        if (canRetry(task.retry, event.tryNumber, event.error, instance.lostTries)) {
+          // A lost try goes again at once; a failed one after the policy's delay (counting only its own failures).
           const jitter = jitterSampleFor(builder.decision.runId, instance.taskId, instance.mapIndex, event.tryNumber);
-          const retryAtMs = nowMs + retryDelayMs(task.retry, event.tryNumber, jitter);
+          const retryAtMs = event.error.kind === "lost" ? nowMs : nowMs + retryDelayMs(task.retry, event.tryNumber - instance.lostTries, jitter);
           builder.move(instance, "up_for_retry", { error: event.error, retryAtMs, ...startedAt(event) });
           builder.decision.timers.push(retryTimer(instance, retryAtMs));
         } else {
@@ -205,6 +217,10 @@ function retryTimer(instance: InstanceSnapshot, atMs: number): Decision["timers"
 /** O(instances), once per run: roots and `always` tasks are scheduled, and anything already decided moves. */
 function startRun(builder: DecisionBuilder): void {
   builder.draft.state = "running";
+  settleAll(builder);
+}
+
+function settleAll(builder: DecisionBuilder): void {
   for (const key of builder.snapshotKeys()) {
     const instance = builder.draft.instance(key);
     if (instance) builder.settlePending(instance);

@@ -1,6 +1,6 @@
 // Retry decisions and delays, and the jitter hash that makes them replayable.
 import { describe, it, expect } from "vitest";
-import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
+import { canRetry, jitterSampleFor, MAX_LOST_TRIES, retryDelayMs } from "./retry-policy.js";
 import type { RetryPolicy, TaskFailure } from "./types.js";
 
 const failure = (retryable: boolean): TaskFailure => ({ name: "Error", message: "boom", retryable, kind: "error" });
@@ -92,3 +92,22 @@ function fnvReference(text: string): number {
   }
   return hash;
 }
+
+describe("lost tries", () => {
+  const policy = { retries: 1, retryDelayMs: 1000, backoff: "fixed" as const, maxRetryDelayMs: 60_000 };
+  const lost = { name: "TryLostError", message: "driver died", retryable: true, kind: "lost" as const };
+  const error = { name: "Error", message: "boom", retryable: true, kind: "error" as const };
+
+  it("don't use the task's retries, up to MAX_LOST_TRIES", () => {
+    const none = { ...policy, retries: 0 };
+    expect(canRetry(none, 1, lost, 0)).toBe(true);
+    expect(canRetry(none, MAX_LOST_TRIES, lost, MAX_LOST_TRIES - 1)).toBe(true);
+    expect(canRetry(none, MAX_LOST_TRIES + 1, lost, MAX_LOST_TRIES)).toBe(false);
+  });
+
+  it("leave the retries for the task's own failures", () => {
+    // try 1 lost, try 2 failed (its first own failure): one retry left; try 3 failed: none.
+    expect(canRetry(policy, 2, error, 1)).toBe(true);
+    expect(canRetry(policy, 3, error, 1)).toBe(false);
+  });
+});

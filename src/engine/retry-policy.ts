@@ -3,8 +3,17 @@
 import type { RetryPolicy, TaskFailure } from "./types.js";
 
 /** True when try `tryNumber` (1-based) failing with `failure` leaves another try to make. */
-export function canRetry(policy: RetryPolicy, tryNumber: number, failure: TaskFailure): boolean {
-  return failure.retryable && tryNumber <= policy.retries;
+/** Lost tries (the worker or the driver died, not the task) are retried at once, at most this many times. */
+export const MAX_LOST_TRIES = 5;
+
+/**
+ * Whether a try that failed may be followed by another. A lost try doesn't count against `retries`
+ * (it was the infrastructure's fault), up to MAX_LOST_TRIES; `lostTries` counts the earlier lost ones.
+ */
+export function canRetry(policy: RetryPolicy, tryNumber: number, failure: TaskFailure, lostTries = 0): boolean {
+  if (!failure.retryable) return false;
+  if (failure.kind === "lost") return lostTries < MAX_LOST_TRIES;
+  return tryNumber - lostTries <= policy.retries;
 }
 
 /**

@@ -57,6 +57,7 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
   instance.state = to;
   instance.tryNumber = transition.tryNumber;
   instance.retryAtMs = to === "up_for_retry" ? (transition.retryAtMs ?? null) : null;
+  if (transition.error?.kind === "lost") instance.lostTries += 1;
 
   const wasTerminal = isTerminalTaskState(from);
   const isTerminal = isTerminalTaskState(to);

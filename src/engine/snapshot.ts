@@ -14,6 +14,8 @@ export interface InstanceRecord {
   state: TaskState;
   tryNumber: number;
   retryAtMs: number | null;
+  /** Tries that ended lost (kind "lost"); 0 when not given. */
+  lostTries?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export function createRunSnapshot(
       state: record.state,
       tryNumber: record.tryNumber,
       retryAtMs: record.retryAtMs,
+      lostTries: record.lostTries ?? 0,
       counts: zeroCounts(0),
     });
   }

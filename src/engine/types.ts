@@ -43,6 +43,8 @@ export interface InstanceSnapshot {
   tryNumber: number;
   /** When an up_for_retry instance may be scheduled again (epoch ms), else null. */
   retryAtMs: number | null;
+  /** Tries of this instance lost with their worker or driver (not the task's fault): they don't use retries. */
+  lostTries: number;
   counts: UpstreamCounts;
 }
 
@@ -98,7 +100,12 @@ export type EngineEvent =
   | ({ kind: "try_skipped"; reason?: string } & TryEnd)
   /** A retry timer fired. */
   | ({ kind: "retry_due" } & InstanceRef)
-  | { kind: "run_cancel_requested"; reason?: string };
+  | { kind: "run_cancel_requested"; reason?: string }
+  /**
+   * The run was rebuilt from the store (a resume, or another writer changed it): every pending instance
+   * whose trigger rule has decided moves on. O(instances), once per rebuild.
+   */
+  | { kind: "run_reconciled" };
 
 export type EngineEventKind = EngineEvent["kind"];
 

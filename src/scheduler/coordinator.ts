@@ -1,17 +1,17 @@
 // Drives active runs: takes events (try results, timers, cancellations), asks the engine for decisions,
 // commits them in one transaction per tick (group commit), and only then dispatches tries and timers.
 // `weir run` uses it for one run; the scheduler service adds the phases that create runs.
-import { advanceAll, applyDecision, compileEngineGraph, createRunSnapshot } from "../engine/index.js";
+import { advanceAll, applyDecision, compileEngineGraph, createRunSnapshot, type InstanceRecord } from "../engine/index.js";
 import { instanceKey, isEmptyDecision, type Decision, type EngineEvent, type InstanceTransition, type RunSnapshot } from "../engine/types.js";
-import { isTerminalRunState, type RunState, type TaskState } from "../engine/states.js";
+import { isTerminalRunState, type RunState } from "../engine/states.js";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
-import { tryLogPath } from "../observe/try-log-path.js";
 import type { RunRecord, Store } from "../store/types.js";
-import { tryKeyOf, type TryJob, type TryResult } from "../worker/protocol.js";
+import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
-import type { Executor } from "./executor.js";
 import { crashPoint } from "./crash-points.js";
+import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
+import { buildJob, neededOutputs, OUTPUT_CACHE_MAX_CHARS, parseTryKey, readMissingInputs, type PendingJob } from "./try-jobs.js";
 
 /** What a listener hears after a decision is committed. */
 export interface RunChange {
@@ -34,20 +34,7 @@ interface ActiveRun {
   outputs: Map<string, string>;
   finished: Promise<RunState>;
   resolve: (state: RunState) => void;
-}
-
-interface InstanceRow {
-  taskId: string;
-  mapIndex: number;
-  state: TaskState;
-  tryNumber: number;
-  retryAtMs: number | null;
-}
-
-interface PendingJob {
-  job: TryJob;
-  /** Input name → upstream task id of outputs too large to keep in memory: read before submitting. */
-  missing: Map<string, string>;
+  reject: (error: Error) => void;
 }
 
 interface QueuedEvent {
@@ -55,8 +42,17 @@ interface QueuedEvent {
   event: EngineEvent;
 }
 
-/** Outputs bigger than this are read from the store when needed instead of kept in memory. */
-const OUTPUT_CACHE_MAX_CHARS = 64 * 1024;
+/** One decision of a tick, with what made it and what to do once it is committed. */
+interface Planned {
+  decision: Decision;
+  events: readonly EngineEvent[];
+  /** Result and timer events are facts: if their decision is rolled back, they are delivered again. */
+  replayable: boolean;
+  jobs: PendingJob[];
+}
+
+/** While runs are active, a tick at least this often: a safety net, not the way work is found. */
+const KEEPALIVE_MS = 1000;
 
 export interface CoordinatorOptions {
   store: Store;
@@ -73,6 +69,7 @@ export class Coordinator {
   private tickScheduled = false;
   private readonly listeners = new Set<RunChangeListener>();
   private readonly timers = new Set<() => void>();
+  private keepalive: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
 
   constructor(private readonly options: CoordinatorOptions) {}
@@ -91,18 +88,14 @@ export class Coordinator {
 
   /**
    * Takes over a run after its driver died: tries that were queued or running are recorded as lost and
-   * retried per policy, retry timers are re-armed, and scheduled instances are dispatched.
+   * retried (without using the task's retries), retry timers are re-armed, scheduled instances dispatched.
    */
   async resumeRun(record: RunRecord, graph: PipelineGraph): Promise<RunState> {
     if (isTerminalRunState(record.state)) return record.state;
-    const instances = await this.options.store.listTaskInstances(record.id);
+    const instances = await this.instanceRecords(record.id);
     const active = this.track(record, graph, record.state, instances);
-    const needed = new Set<string>();
-    for (const task of graph.tasks) for (const up of Object.values(task.needs)) needed.add(up);
-    const outputs = await this.options.store.getOutputs(record.id, [...needed]);
-    for (const [taskId, output] of outputs) if (output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(taskId, output);
-
-    if (record.state === "queued") this.enqueue(record.id, { kind: "run_started" });
+    await this.loadOutputs(active);
+    this.enqueue(record.id, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
     for (const instance of instances) {
       const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber };
       if (instance.state === "queued" || instance.state === "running") {
@@ -121,6 +114,11 @@ export class Coordinator {
   /** Asks for a run to be canceled: running tries are stopped, unfinished instances canceled. */
   cancelRun(runId: string, reason: string): void {
     this.enqueue(runId, { kind: "run_cancel_requested", reason });
+  }
+
+  /** The executor has room again (a worker started or was replaced): look for work to dispatch. */
+  wake(): void {
+    this.scheduleTick();
   }
 
   /** Called by the executor when a try ends. */
@@ -147,30 +145,44 @@ export class Coordinator {
   close(): void {
     for (const cancel of this.timers) cancel();
     this.timers.clear();
+    this.stopKeepalive();
   }
 
   activeRunIds(): string[] {
     return [...this.runs.keys()];
   }
 
-  private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRow[]): ActiveRun {
+  private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRecord[]): ActiveRun {
     const engineGraph = compileEngineGraph(graph);
     const rows = instances.length > 0 ? instances : graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
     const snapshot = createRunSnapshot(record.id, state, engineGraph, rows);
     let resolve!: (state: RunState) => void;
-    const finished = new Promise<RunState>((r) => (resolve = r));
-    const active: ActiveRun = {
-      record,
-      graph,
-      tasks: new Map(graph.tasks.map((t) => [t.id, t])),
-      snapshot,
-      ready: new Set(),
-      outputs: new Map(),
-      finished,
-      resolve,
-    };
+    let reject!: (error: Error) => void;
+    const finished = new Promise<RunState>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const active: ActiveRun = { record, graph, tasks: new Map(graph.tasks.map((t) => [t.id, t])), snapshot, ready: new Set(), outputs: new Map(), finished, resolve, reject };
     this.runs.set(record.id, active);
+    this.startKeepalive();
     return active;
+  }
+
+  /** The run's instances as the engine needs them, with how many of their tries were lost. */
+  private async instanceRecords(runId: string): Promise<InstanceRecord[]> {
+    const [instances, tries] = await Promise.all([this.options.store.listTaskInstances(runId), this.options.store.listTries(runId)]);
+    const lost = new Map<string, number>();
+    for (const t of tries) {
+      if (t.error?.kind !== "lost") continue;
+      const key = instanceKey(t.taskId, t.mapIndex);
+      lost.set(key, (lost.get(key) ?? 0) + 1);
+    }
+    return instances.map((i) => ({ ...i, lostTries: lost.get(instanceKey(i.taskId, i.mapIndex)) ?? 0 }));
+  }
+
+  private async loadOutputs(active: ActiveRun): Promise<void> {
+    const outputs = await this.options.store.getOutputs(active.record.id, neededOutputs(active.graph));
+    for (const [taskId, output] of outputs) if (output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(taskId, output);
   }
 
   private enqueue(runId: string, event: EngineEvent): void {
@@ -179,7 +191,7 @@ export class Coordinator {
   }
 
   private scheduleTick(): void {
-    if (this.tickScheduled || this.ticking) return;
+    if (this.tickScheduled || this.ticking || this.failure) return;
     this.tickScheduled = true;
     setImmediate(() => {
       this.tickScheduled = false;
@@ -187,12 +199,13 @@ export class Coordinator {
     });
   }
 
+  /** Never rejects: a failure stops the coordinator and rejects the active runs' promises with it. */
   private async tick(): Promise<void> {
     if (this.ticking || this.failure) return;
     this.ticking = true;
     try {
       const nowMs = this.options.clock.now();
-      const decisions: Decision[] = [];
+      const planned: Planned[] = [];
       const batch = this.queue;
       this.queue = [];
       // One decision per run per tick: the engine takes the run's events of this tick together.
@@ -204,37 +217,57 @@ export class Coordinator {
       }
       for (const [runId, events] of byRun) {
         const active = this.runs.get(runId);
-        if (active) this.decide(active, events, nowMs, decisions);
+        if (active) this.decide(active, events, nowMs, planned, true, []);
       }
-      const jobs = this.dispatch(nowMs, decisions);
-      if (decisions.length === 0) return;
+      this.dispatch(nowMs, planned);
+      if (planned.length === 0) return;
 
       crashPoint("before_commit");
-      const result = await this.options.store.applyDecisions(decisions);
+      const result = await this.options.store.applyDecisions(planned.map((p) => p.decision));
       crashPoint("after_commit");
-      const conflicted = new Set(result.conflicts.map((c) => c.runId));
-      for (const runId of conflicted) await this.reload(runId);
 
       // Committed: now the outside world may see it (DESIGN.md §7: actions after commit, an outbox).
-      for (const pending of jobs) {
-        if (conflicted.has(pending.job.runId)) continue;
-        if (pending.missing.size > 0) await this.readMissingInputs(pending);
-        this.options.executor.submit(pending.job);
-        crashPoint("after_dispatch");
+      const conflicted = new Set(result.conflicts.map((c) => c.index));
+      for (const [index, item] of planned.entries()) {
+        if (conflicted.has(index)) continue;
+        for (const pending of item.jobs) {
+          if (pending.missing.size > 0) await readMissingInputs(this.options.store, pending);
+          this.options.executor.submit(pending.job);
+          crashPoint("after_dispatch");
+        }
+        this.afterCommit(item.decision);
       }
-      for (const index of result.applied) this.afterCommit(decisions[index] as Decision);
+      if (conflicted.size > 0) await this.recover(planned.filter((_, index) => conflicted.has(index)));
     } catch (error) {
-      // A store failure leaves memory ahead of the database: stop; the runs are resumable from the store.
-      this.failure = error instanceof Error ? error : new Error(String(error));
-      for (const active of this.runs.values()) active.resolve("failed");
-      throw this.failure;
+      this.fail(error);
     } finally {
       this.ticking = false;
-      if (this.queue.length > 0 || this.hasDispatchable()) this.scheduleTick();
+      if (!this.failure && (this.queue.length > 0 || this.hasDispatchable())) this.scheduleTick();
     }
   }
 
-  private decide(active: ActiveRun, events: readonly EngineEvent[], nowMs: number, decisions: Decision[]): void {
+  /**
+   * Some decisions were rolled back (someone else changed the rows): rebuild those runs from the store,
+   * the source of truth, and deliver their rolled-back facts again (guards make a replay harmless).
+   */
+  private async recover(rolledBack: readonly Planned[]): Promise<void> {
+    const runIds = new Set(rolledBack.map((p) => p.decision.runId));
+    for (const runId of runIds) await this.reload(runId);
+    for (const item of rolledBack) {
+      if (!item.replayable) continue;
+      for (const event of item.events) this.enqueue(item.decision.runId, event);
+    }
+  }
+
+  private fail(error: unknown): void {
+    // A store failure leaves memory ahead of the database: stop; the runs are resumable from the store.
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    for (const active of this.runs.values()) active.reject(this.failure);
+    this.runs.clear();
+    this.close();
+  }
+
+  private decide(active: ActiveRun, events: readonly EngineEvent[], nowMs: number, planned: Planned[], replayable: boolean, jobs: PendingJob[]): void {
     const decision = advanceAll(active.snapshot, events, nowMs);
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
@@ -244,7 +277,7 @@ export class Coordinator {
       else active.ready.delete(key);
       if (t.to === "success" && t.output !== undefined && t.output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(t.taskId, t.output);
     }
-    decisions.push(decision);
+    planned.push({ decision, events, replayable, jobs });
   }
 
   private hasDispatchable(): boolean {
@@ -253,10 +286,9 @@ export class Coordinator {
     return false;
   }
 
-  /** Claims scheduled instances for free worker slots, round-robin across runs. */
-  private dispatch(nowMs: number, decisions: Decision[]): PendingJob[] {
-    const jobs: PendingJob[] = [];
-    const claims = new Map<ActiveRun, EngineEvent[]>();
+  /** Claims scheduled instances for free worker slots, round-robin across runs: one decision per run. */
+  private dispatch(nowMs: number, planned: Planned[]): void {
+    const claims = new Map<ActiveRun, { events: EngineEvent[]; jobs: PendingJob[] }>();
     let free = this.options.executor.freeSlots();
     let progressed = true;
     while (free > 0 && progressed) {
@@ -267,66 +299,20 @@ export class Coordinator {
         if (key === undefined) continue;
         active.ready.delete(key);
         const instance = active.snapshot.instances.get(key);
-        if (!instance || instance.state !== "scheduled") continue;
+        const task = instance && active.tasks.get(instance.taskId);
+        if (!instance || !task || instance.state !== "scheduled") continue;
         progressed = true;
         const tryNumber = instance.tryNumber + 1;
         const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+        const claim = claims.get(active) ?? { events: [], jobs: [] };
         // Queued and started together: the try is committed running before it is sent.
-        const events = claims.get(active) ?? [];
-        events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-        claims.set(active, events);
-        const job = this.buildJob(active, instance.taskId, instance.mapIndex, tryNumber);
-        if (job) {
-          jobs.push(job);
-          free--;
-        }
+        claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+        claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
+        claims.set(active, claim);
+        free--;
       }
     }
-    for (const [active, events] of claims) this.decide(active, events, nowMs, decisions);
-    return jobs;
-  }
-
-  private buildJob(active: ActiveRun, taskId: string, mapIndex: number, tryNumber: number): PendingJob | null {
-    const task = active.tasks.get(taskId);
-    if (!task) return null;
-    const run = active.record;
-    const inputs: Record<string, string> = {};
-    const missing = new Map<string, string>();
-    for (const [name, upstream] of Object.entries(task.needs)) {
-      const output = active.outputs.get(upstream);
-      if (output === undefined) missing.set(name, upstream);
-      else inputs[name] = output;
-    }
-    const job: TryJob = {
-      tryKey: tryKeyOf(run.id, taskId, mapIndex, tryNumber),
-      file: run.file,
-      pipelineId: run.pipelineId,
-      version: run.version,
-      taskId,
-      mapIndex,
-      tryNumber,
-      maxTries: task.retry.retries + 1,
-      runId: run.id,
-      logicalDateMs: run.logicalDateMs,
-      intervalStartMs: run.intervalStartMs,
-      intervalEndMs: run.intervalEndMs,
-      params: run.params,
-      inputs,
-      logPath: tryLogPath(this.options.home, run.pipelineId, run.id, taskId, mapIndex, tryNumber),
-      timeoutMs: task.timeoutMs,
-      idempotencyKey: `${run.id}/${taskId}/${mapIndex}`,
-    };
-    return { job, missing };
-  }
-
-  /** Outputs not cached in memory (large, or from before a resume) come from the store. */
-  private async readMissingInputs(pending: PendingJob): Promise<void> {
-    const outputs = await this.options.store.getOutputs(pending.job.runId, [...new Set(pending.missing.values())]);
-    // An upstream without output (skipped, say, under a permissive trigger rule) leaves the input undefined.
-    for (const [name, upstream] of pending.missing) {
-      const output = outputs.get(upstream);
-      if (output !== undefined) pending.job.inputs[name] = output;
-    }
+    for (const [active, claim] of claims) this.decide(active, claim.events, nowMs, planned, false, claim.jobs);
   }
 
   private afterCommit(decision: Decision): void {
@@ -345,10 +331,13 @@ export class Coordinator {
     }
     const change: RunChange = { run: active.record, transitions: decision.transitions, runState: active.snapshot.state, nowMs: decision.nowMs };
     for (const listener of this.listeners) listener(change);
-    if (decision.run && isTerminalRunState(decision.run.to)) {
-      this.runs.delete(decision.runId);
-      active.resolve(decision.run.to);
-    }
+    if (decision.run && isTerminalRunState(decision.run.to)) this.finish(active, decision.run.to);
+  }
+
+  private finish(active: ActiveRun, state: RunState): void {
+    this.runs.delete(active.record.id);
+    active.resolve(state);
+    if (this.runs.size === 0) this.stopKeepalive();
   }
 
   private armTimer(runId: string, atMs: number, event: EngineEvent): void {
@@ -359,33 +348,44 @@ export class Coordinator {
     this.timers.add(cancel);
   }
 
-  /** After a guard conflict, memory is rebuilt from the store, the source of truth. */
+  /** Memory is rebuilt from the store after a guard conflict. */
   private async reload(runId: string): Promise<void> {
     const active = this.runs.get(runId);
     if (!active) return;
-    const record = await this.options.store.getRun(runId);
     this.runs.delete(runId);
-    if (!record) return;
-    const instances = await this.options.store.listTaskInstances(runId);
+    const record = await this.options.store.getRun(runId);
+    if (!record) {
+      active.reject(new Error(`run ${runId} is no longer in the store`));
+      return;
+    }
+    if (isTerminalRunState(record.state)) {
+      active.resolve(record.state);
+      return;
+    }
+    const instances = await this.instanceRecords(runId);
     const fresh = this.track(record, active.graph, record.state, instances);
     fresh.finished = active.finished;
     fresh.resolve = active.resolve;
+    fresh.reject = active.reject;
+    await this.loadOutputs(fresh);
     for (const i of instances) if (i.state === "scheduled") fresh.ready.add(instanceKey(i.taskId, i.mapIndex));
-    if (isTerminalRunState(record.state)) {
-      this.runs.delete(runId);
-      active.resolve(record.state);
-    }
+    // Another writer may have finished an upstream without scheduling what follows it.
+    this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
+  }
+
+  /** Keeps the process alive while runs are active, and re-checks for work now and then. */
+  private startKeepalive(): void {
+    if (this.keepalive) return;
+    this.keepalive = setInterval(() => this.scheduleTick(), KEEPALIVE_MS);
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
   }
 }
 
 function first<T>(set: Set<T>): T | undefined {
   for (const value of set) return value;
   return undefined;
-}
-
-function parseTryKey(tryKey: string): { runId: string; taskId: string; mapIndex: number; tryNumber: number } | null {
-  const parts = tryKey.split("/");
-  if (parts.length !== 4) return null;
-  const [runId, taskId, mapIndex, tryNumber] = parts as [string, string, string, string];
-  return { runId, taskId, mapIndex: Number(mapIndex), tryNumber: Number(tryNumber) };
 }

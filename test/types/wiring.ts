@@ -54,5 +54,16 @@ export const typed = pipeline(
 
     // @ts-expect-error: retries is a number.
     p.task("bad_retries", { retries: "3" }, () => 1);
+
+    // Under a trigger rule other than all_success an upstream may not have succeeded: inputs may be undefined.
+    p.task("cleanup", { needs: { rows }, trigger: "all_done" }, (_ctx, { rows }) => rows?.length ?? 0);
+    // @ts-expect-error: under all_done, `rows` may be undefined.
+    p.task("cleanup_unchecked", { needs: { rows }, trigger: "all_done" }, (_ctx, { rows }) => rows.length);
+    // The default and an explicit all_success guarantee every input.
+    p.task("strict", { needs: { rows }, trigger: "all_success" }, (_ctx, { rows }) => rows.length);
+
+    // @ts-expect-error: a task reference can't be forged from a literal (wiring by string is not typed).
+    const forged: TaskRef<number> = { kind: "task", id: "count" };
+    void forged;
   },
 );

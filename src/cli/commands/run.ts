@@ -28,6 +28,8 @@ export interface RunOptions {
   logicalDate?: string;
   pipeline?: string;
   resume?: string;
+  /** Resume even if the recorded owner looks alive (another host, a container). */
+  force?: boolean;
   concurrency?: number;
   json?: boolean;
 }
@@ -107,6 +109,11 @@ class RunSession {
   }
 
   async resume(runId: string): Promise<RunState> {
+    // Everything is checked before the run's owner is written: bad input changes nothing.
+    const location = resolveStoreLocation(this.config.databaseUrl, this.config.home);
+    if (location.dialect === "sqlite" && !existsSync(location.path)) {
+      throw new WeirError("run_not_found", `no run with id "${runId}": there is no Weir store at ${location.path}`, { where: { run: runId } });
+    }
     const store = await this.openStore();
     const run = await store.getRun(runId);
     if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${this.config.home}`, { where: { run: runId } });
@@ -114,11 +121,8 @@ class RunSession {
       if (!this.options.json) say(`weir: run ${run.id} already ended: ${run.state}`);
       return this.finish(run.id, run.state, store);
     }
-    if (run.owner && run.owner !== this.owner && isOwnerAlive(run.owner)) {
-      throw new WeirError("run_owned", `run ${run.id} is being driven by another live process (${run.owner})`, { where: { run: runId } });
-    }
-    if (!(await store.setRunOwner(run.id, this.owner, run.owner))) {
-      throw new WeirError("run_owned", `run ${run.id} was taken over by another process just now`, { where: { run: runId } });
+    if (run.owner && run.owner !== this.owner && !this.options.force && isOwnerAlive(run.owner)) {
+      throw new WeirError("run_owned", `run ${run.id} is being driven by another live process (${run.owner}); if it is not, resume with --force`, { where: { run: runId } });
     }
     const graph = await store.getPipelineVersion(run.pipelineId, run.version);
     if (!graph) throw new WeirError("pipeline_version_missing", `the pipeline version of run ${run.id} is not in the store`, { input: false });
@@ -128,6 +132,9 @@ class RunSession {
     const loaded = await pool.load(run.file);
     if (!loaded.pipelines.some((p) => p.id === graph.id && p.version === graph.version)) {
       throw new WeirError("pipeline_changed", `${run.file} changed since run ${run.id} started (version ${graph.version}); restore it to resume the run`);
+    }
+    if (!(await store.setRunOwner(run.id, this.owner, run.owner))) {
+      throw new WeirError("run_owned", `run ${run.id} was taken over by another process just now`, { where: { run: runId } });
     }
     if (!this.options.json) say(`weir: resuming run ${run.id} of ${graph.id}`);
     return this.drive({ ...run, owner: this.owner }, graph, (c) => c.resumeRun(run, graph));
@@ -154,7 +161,14 @@ class RunSession {
     };
     process.on("SIGINT", onSigint);
     try {
-      const state = await begin(coordinator);
+      let state: RunState;
+      try {
+        state = await begin(coordinator);
+      } catch (error) {
+        renderer?.finish();
+        const message = error instanceof Error ? error.message : String(error);
+        throw new WeirError("run_interrupted", `the run stopped: ${message}; it is left as it was and can be finished with \`weir run --resume ${run.id}\``, { input: false, cause: error });
+      }
       renderer?.finish();
       return await this.finish(run.id, state, store);
     } finally {
@@ -191,7 +205,7 @@ class RunSession {
     if (!this.pool) {
       // The coordinator comes after validation; results can only arrive once it exists.
       const onResult: Coordinator["handleResult"] = (tryKey, result, timing) => this.coordinator?.handleResult(tryKey, result, timing);
-      this.pool = new LocalWorkerPool({ size: this.options.concurrency, onResult });
+      this.pool = new LocalWorkerPool({ size: this.options.concurrency, killGraceMs: this.config.killGraceMs, onResult, onCapacity: () => this.coordinator?.wake() });
     }
     return this.pool;
   }
@@ -231,10 +245,14 @@ function alignToSchedule(text: string, dateMs: number, schedule: ParsedSchedule)
   return fire !== null && fire < dateMs + 86_400_000 ? fire : dateMs;
 }
 
-/** Owners are `host:pid:startMs`; a process on this host that is gone can't be driving the run. */
+/**
+ * Owners are `host:pid:startMs`; a process on this host that is gone can't be driving the run. Another
+ * host can't be checked from here (--force overrides); our own pid is us, restarted (pid 1 in a container).
+ */
 function isOwnerAlive(owner: string): boolean {
   const [host, pid] = owner.split(":");
   if (host !== hostname()) return true;
+  if (Number(pid) === process.pid) return false;
   try {
     process.kill(Number(pid), 0);
     return true;
