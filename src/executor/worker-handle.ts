@@ -27,11 +27,14 @@ export class WorkerHandle {
   request: number | null = null;
   /** Consecutive tries that finished quickly: the pool hands such a worker several tries at once. */
   quickStreak = 0;
+  /** It said "ready" once: its death later (a crash, a kill) is not a failed start. */
+  everReady = false;
   readonly exited: Promise<void>;
   private readonly child: ChildProcess;
   private listener: WorkerListener | null = null;
   /** What happened before a pool took the worker (a prewarmed one): replayed on `attach`. */
   private held: Held[] = [];
+  private retireTimer: NodeJS.Timeout | undefined;
 
   constructor(options: SpawnOptions) {
     if (options.onMessage && options.onExit) this.listener = { onMessage: options.onMessage, onExit: options.onExit };
@@ -48,6 +51,7 @@ export class WorkerHandle {
       // "close", not "exit": it comes after the IPC channel has delivered everything the worker sent.
       this.child.once("close", (code, signal) => {
         this.state = "dead";
+        if (this.retireTimer) clearTimeout(this.retireTimer);
         // Whatever the worker's tasks started and left behind in its group (a worker that called
         // process.exit() mid-task) goes with it.
         if (this.child.pid !== undefined) {
@@ -105,6 +109,13 @@ export class WorkerHandle {
       this.child.unref();
       channel?.unref?.();
     }
+  }
+
+  /** The worker said it is exiting by itself: it takes no more work, and is killed if it hasn't exited after `graceMs`. */
+  retire(graceMs: number): void {
+    this.state = "dead";
+    this.hold(true); // the pool waits for its exit, as for a killed one
+    this.retireTimer ??= setTimeout(() => this.kill(), graceMs);
   }
 
   /** SIGKILL to the worker's whole process group: the worker and every process its tasks started. */

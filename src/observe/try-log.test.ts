@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TryLog } from "./try-log.js";
-import { readTryLog, tryLogPath } from "./try-log-path.js";
+import { tryLogPath } from "./try-log-path.js";
 
 const dir = mkdtempSync(join(tmpdir(), "weir-try-log-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,22 +33,10 @@ describe("TryLog", () => {
   });
 });
 
-describe("tryLogPath / readTryLog", () => {
+describe("tryLogPath", () => {
   it("derives the path from ids and refuses unsafe ones", () => {
     expect(tryLogPath("/h", "p", "r1", "t", -1, 2)).toBe("/h/logs/p/r1/t/-1/2.log");
     expect(() => tryLogPath("/h", "../etc", "r", "t", -1, 1)).toThrow(/pipeline id/);
     expect(() => tryLogPath("/h", "p", "r", "a/b", -1, 1)).toThrow(/task id/);
-  });
-
-  it("reads from an offset, and null when there is no log", () => {
-    const path = join(dir, "read.log");
-    expect(readTryLog(path)).toBeNull();
-    const log = new TryLog(path);
-    log.line("out", "héllo");
-    const first = readTryLog(path);
-    expect(first?.text).toMatch(/out héllo\n$/);
-    log.line("out", "more");
-    log.close();
-    expect(readTryLog(path, first?.nextOffset)?.text).toMatch(/^\S+ out more\n$/);
   });
 });

@@ -49,7 +49,7 @@ export function paramEnvName(name: string): string {
 }
 
 /** The WEIR_* variables of a try. */
-export function weirEnv(run: Omit<ShellRun, "command" | "cwd" | "env" | "signal" | "onOutput" | "killGraceMs">): Record<string, string> {
+function weirEnv(run: Omit<ShellRun, "command" | "cwd" | "env" | "signal" | "onOutput" | "killGraceMs">): Record<string, string> {
   const env: Record<string, string> = {
     WEIR_RUN_ID: run.runId,
     WEIR_PIPELINE_ID: run.pipelineId,
@@ -61,10 +61,23 @@ export function weirEnv(run: Omit<ShellRun, "command" | "cwd" | "env" | "signal"
     WEIR_TRY_NUMBER: String(run.tryNumber),
   };
   for (const [name, value] of Object.entries(run.params)) {
-    if (value === undefined) continue;
-    env[paramEnvName(name)] = typeof value === "string" ? value : JSON.stringify(value);
+    const text = paramEnvValue(value);
+    if (text !== undefined) env[paramEnvName(name)] = text;
   }
   return env;
+}
+
+/** A param as its variable's text: a string as it is, a Date as ISO, a bigint in digits, anything else as JSON. */
+function paramEnvValue(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? "" : value.toISOString();
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  } catch {
+    return undefined; // a cycle: nothing sensible to pass
+  }
 }
 
 /** Runs the command; resolves when it has exited and its output is drained. Never rejects. */

@@ -1,6 +1,6 @@
 // What the scheduler needs of an executor: somewhere to send tries and a way to stop them. The local
 // worker pool implements it now; a distributed executor claiming from the store comes later.
-import type { TryJob, TryResult } from "../worker/protocol.js";
+import type { TryJob } from "../worker/protocol.js";
 
 export interface Executor {
   /** Tries that can start now without waiting for a worker. */
@@ -8,5 +8,3 @@ export interface Executor {
   submit(job: TryJob): void;
   abort(tryKey: string, reason: "timeout" | "canceled"): void;
 }
-
-export type TryResultHandler = (tryKey: string, result: TryResult) => void;

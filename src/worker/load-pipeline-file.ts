@@ -56,6 +56,11 @@ export class PipelineModules {
     return { ok: false, message: missingMessage(path, pipelineId, result) };
   }
 
+  /** The pipeline at exactly `version` if this worker has it loaded (synchronous: the common case of a try). */
+  loadedVersion(pipelineId: string, version: string): LoadedPipeline | undefined {
+    return this.versions.get(versionKey(pipelineId, version));
+  }
+
   /**
    * The pipeline at exactly `version`. Fast when that version is loaded (no fs work); otherwise the
    * file is loaded again, in case it changed back or this worker hasn't loaded it yet.
@@ -82,16 +87,11 @@ export class PipelineModules {
     const imported = await importModule(path, previous?.hash);
     if (!imported.ok) return { file: path, pipelines: [], problems: [{ file: path, code: "import_failed", message: imported.message }] };
     if (imported.exports === null && previous) return previous.result;
-    const loaded = compileExports(path, imported.exports ?? {});
+    const loaded = compileExports(path, imported.exports ?? {}, imported.hash);
     this.files.set(path, { hash: imported.hash, ...loaded });
     for (const pipeline of loaded.pipelines.values()) this.versions.set(versionKey(pipeline.graph.id, pipeline.graph.version), pipeline);
     return loaded.result;
   }
-}
-
-/** Loads a file in a fresh set of modules (for one-off use; the worker keeps a PipelineModules). */
-export function loadPipelineFile(file: string): Promise<LoadResult> {
-  return new PipelineModules().load(file);
 }
 
 function versionKey(pipelineId: string, version: string): string {
@@ -106,7 +106,16 @@ function missingMessage(path: string, pipelineId: string, result: LoadResult): s
   return `${displayPath(path)} defines no pipeline ${pipelineId}`;
 }
 
-function compileExports(path: string, exports: Record<string, unknown>): { result: LoadResult; pipelines: Map<string, LoadedPipeline> } {
+/**
+ * A pipeline's version: its graph's fingerprint (tasks, code of their functions, options) and the
+ * module's bundle, so a change anywhere in its code — a module-level helper or constant, a local
+ * import — makes a new version, and a try never runs code other than its run's.
+ */
+function moduleVersion(graphVersion: string, bundleHash: string): string {
+  return createHash("sha256").update(`${graphVersion}\n${bundleHash}`).digest("hex").slice(0, 16);
+}
+
+function compileExports(path: string, exports: Record<string, unknown>, bundleHash: string): { result: LoadResult; pipelines: Map<string, LoadedPipeline> } {
   const problems: LoadProblem[] = [];
   const graphs: PipelineGraph[] = [];
   const pipelines = new Map<string, LoadedPipeline>();
@@ -149,8 +158,9 @@ function compileExports(path: string, exports: Record<string, unknown>): { resul
     problems.push(...own);
     // A pipeline with any problem is reported, not scheduled.
     if (compiled.graph && own.length === 0) {
-      graphs.push(compiled.graph);
-      pipelines.set(pipeline.id, { file: path, spec, graph: compiled.graph });
+      const graph: PipelineGraph = { ...compiled.graph, version: moduleVersion(compiled.graph.version, bundleHash) };
+      graphs.push(graph);
+      pipelines.set(pipeline.id, { file: path, spec, graph });
     }
   }
   return { result: { file: path, pipelines: graphs, problems }, pipelines };

@@ -1,6 +1,8 @@
 // Params of a run: `--param k=v` strings are coerced by the type the pipeline's schema gives each key
 // (read from its JSON Schema, so any zod construct that has one works), JSON values are taken as
-// they are, then the schema validates and transforms the lot. Runs in the worker: the schema is user code.
+// they are, then the schema validates the lot. What a run stores is that validated INPUT (what the
+// user gave, coerced); each try parses it through the schema once, so transforms and defaults apply
+// exactly once and a z.date() is a Date in the task. Runs in the worker: the schema is user code.
 import type { z } from "zod";
 import { toJsonSchema } from "../graph/compile-pipeline.js";
 import type { ParamProblem, ParamsResult } from "./protocol.js";
@@ -12,7 +14,11 @@ export interface ParamsInput {
   values?: Record<string, unknown> | undefined;
 }
 
-/** Validates params against `schema` (undefined: the pipeline takes no params). */
+/**
+ * Validates params against `schema` (undefined: the pipeline takes no params). On success `params` is
+ * the input that passed — coerced `raw` values and the given `values`, no defaults, no transforms —
+ * which is what a run stores; `paramsForTry` makes the task's typed params of it.
+ */
 export function parseParams(schema: z.ZodType | undefined, input: ParamsInput): ParamsResult {
   const raw = input.raw ?? {};
   const values = input.values ?? {};
@@ -57,19 +63,23 @@ export function parseParams(schema: z.ZodType | undefined, input: ParamsInput): 
       problems: parsed.error.issues.map((issue) => ({ param: issue.path.map(String).join("."), message: issue.message })),
     };
   }
-  // What a run stores is JSON: make the result exactly what will be read back.
+  // What a run stores is JSON: the input must survive the trip unchanged (it came from JSON or from
+  // coercing text, so it does unless a caller passed something JSON can't hold).
+  let stored: unknown;
   try {
-    const params = JSON.parse(JSON.stringify(parsed.data ?? {})) as unknown;
-    if (!isObject(params)) return { ok: false, problems: [{ param: "", message: "the params schema must produce an object" }] };
-    return { ok: true, params };
+    stored = JSON.parse(JSON.stringify(candidate)) as unknown;
   } catch (error) {
     return { ok: false, problems: [{ param: "", message: `params can't be stored as JSON: ${(error as Error).message}` }] };
   }
+  if (!isObject(stored) || !schema.safeParse(stored).success) {
+    return { ok: false, problems: [{ param: "", message: "params must be JSON values (they are stored with the run, and these change on the way)" }] };
+  }
+  return { ok: true, params: stored };
 }
 
 /**
- * The params a task sees: stored params re-parsed through the schema so transforms and defaults
- * apply again; the stored value itself if the schema no longer accepts them (or there is none).
+ * The params a task sees: the stored input parsed through the schema once (defaults and transforms
+ * apply here, and only here); the stored value itself if the schema doesn't accept it (or there is none).
  */
 export function paramsForTry(schema: z.ZodType | undefined, stored: Record<string, unknown>): unknown {
   if (schema === undefined) return stored;

@@ -74,7 +74,13 @@ export type FromWorker =
   | { kind: "loaded"; requestId: number; result: LoadResult }
   | { kind: "params_parsed"; requestId: number; result: ParamsResult }
   /** Results of finished tries, batched when several finish in one turn of the worker's event loop. */
-  | { kind: "try_results"; reports: TryReport[] };
+  | { kind: "try_results"; reports: TryReport[] }
+  /**
+   * The worker had an uncaught error it could blame on no running try and exits (code 0) right after
+   * this. Its running try has already been reported; tries it still held never started and go back to
+   * the pool's queue, as does a request sent to it after it decided to retire.
+   */
+  | { kind: "retiring" };
 
 /** A finished try: its result and when it really started and ended on the worker (epoch ms). */
 export interface TryReport {

@@ -1,13 +1,19 @@
 // Runs one try in the worker: finds the task at the run's pipeline version, builds its context, calls
 // it inside an error boundary, and turns whatever happens into a TryResult (DESIGN.md §7: failures
 // cross processes as data). stdout/stderr writes and ctx.log lines go to the try's log meanwhile.
+//
+// A worker runs many tries back to back, and a try's code may go on after its result (a timer it left,
+// a promise nobody awaited). Each task runs inside its own AsyncLocalStorage context, so whatever it
+// writes or throws later is still known to be its: output is routed by context, never to "the try
+// running now", and an uncaught error is blamed only on the try it came from.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { dirname, resolve } from "node:path";
 import type { TaskContext, TaskLogger } from "../define/types.js";
 import type { TaskSpec } from "../define/spec.js";
 import type { TaskFailure } from "../engine/types.js";
 import { TryLog, type LogStream } from "../observe/try-log.js";
 import { runShell } from "../operators/shell.js";
-import type { PipelineModules } from "./load-pipeline-file.js";
+import type { LoadedPipeline, PipelineModules } from "./load-pipeline-file.js";
 import { paramsForTry } from "./params.js";
 import type { TryJob, TryReport, TryResult } from "./protocol.js";
 import { abortFailure, timeoutMessage } from "./task-failures.js";
@@ -20,9 +26,14 @@ interface RunningTry {
   controller: AbortController;
   log: TryLog;
   abortReason: AbortReason | null;
-  /** Settles the try early (an uncaught exception while it runs); null once it has settled. */
+  /** Settles the try early (an uncaught exception of its own); null once it has settled. */
   interrupt: ((error: unknown) => void) | null;
+  /** Its result is decided: anything it writes or throws from now on is no longer its log's or its result's. */
+  finished: boolean;
 }
+
+/** The try whose code is running (through timers, promises and callbacks it started). */
+const tryContext = new AsyncLocalStorage<RunningTry>();
 
 export interface TryRunnerOptions {
   modules: PipelineModules;
@@ -30,30 +41,36 @@ export interface TryRunnerOptions {
   shellKillGraceMs: number;
 }
 
+/** Who an uncaught exception or unhandled rejection belongs to. */
+export type UncaughtOwner =
+  /** The running try it came from: that try failed with it (and its signal was aborted). */
+  | { interrupted: true }
+  /** A try that already finished (`tryKey`), or no try at all (null): nobody to blame. */
+  | { interrupted: false; tryKey: string | null };
+
 export class TryRunner {
   private current: RunningTry | null = null;
 
   constructor(private readonly options: TryRunnerOptions) {}
 
-  get busy(): boolean {
-    return this.current !== null;
-  }
-
   async run(job: TryJob): Promise<TryReport> {
+    installOutputRouting();
     const startedMs = Date.now();
-    const running: RunningTry = { job, controller: new AbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null };
+    const running: RunningTry = { job, controller: new AbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null, finished: false };
     this.current = running;
-    const restore = captureOutput(running.log);
-    let result: TryResult;
-    try {
-      result = await new Promise<TryResult>((settle) => {
-        running.interrupt = (error) => settle(failureResult(error, true));
-        this.execute(running).then(settle, (error: unknown) => settle(internalFailure(error)));
-      });
-    } finally {
-      running.interrupt = null;
-      restore();
-    }
+    let result = await new Promise<TryResult>((settle) => {
+      running.interrupt = (error) => settle(failureResult(error, true));
+      try {
+        const outcome = this.execute(running);
+        if (outcome instanceof Promise) outcome.then(settle, (error: unknown) => settle(internalFailure(error)));
+        else settle(outcome);
+      } catch (error) {
+        settle(internalFailure(error));
+      }
+    });
+    running.interrupt = null;
+    running.finished = true;
+    if (this.current === running) this.current = null;
     if (running.abortReason !== null && result.outcome !== "failure") result = abortedResult(job, running.abortReason);
     else if (running.abortReason !== null && result.outcome === "failure" && result.error.kind === "error") result = abortedResult(job, running.abortReason);
     if (result.outcome === "failure") writeFailure(running.log, result.error);
@@ -62,7 +79,6 @@ export class TryRunner {
     } catch {
       // a log that can't be written doesn't change the try's outcome
     }
-    if (this.current === running) this.current = null;
     return { tryKey: job.tryKey, result, startedMs, endedMs: Date.now() };
   }
 
@@ -73,29 +89,46 @@ export class TryRunner {
     running.controller.abort(new Error(reason === "timeout" ? timeoutMessage(running.job) : `task ${running.job.taskId} was canceled`));
   }
 
-  /** An uncaught exception or unhandled rejection: fails the running try; false if none runs. */
-  interruptCurrent(error: unknown): boolean {
-    const interrupt = this.current?.interrupt;
-    if (!interrupt) return false;
+  /**
+   * An uncaught exception or unhandled rejection (call it from the process handler: the context it
+   * came from is still current there). It fails the try it came from if that try is still running;
+   * it never fails another try.
+   */
+  interruptOwner(error: unknown): UncaughtOwner {
+    const owner = tryContext.getStore();
+    if (owner === undefined) return { interrupted: false, tryKey: null };
+    const interrupt = owner.interrupt;
+    if (owner.finished || interrupt === null) return { interrupted: false, tryKey: owner.job.tryKey };
     interrupt(error);
-    return true;
+    // Whatever the task still has going (a request, a loop checking its signal) is told to stop.
+    if (!owner.controller.signal.aborted) owner.controller.abort(error);
+    return { interrupted: true };
   }
 
-  private async execute(running: RunningTry): Promise<TryResult> {
+  private execute(running: RunningTry): Promise<TryResult> | TryResult {
     const { job } = running;
-    const found = await this.options.modules.version(job.file, job.pipelineId, job.version);
-    if (!found.ok) return failure("PipelineVersionUnavailableError", found.message, false);
-    const { spec } = found.pipeline;
-    const task = spec.tasks.find((t) => t.id === job.taskId);
-    if (!task) return failure("TaskNotFoundError", `pipeline ${job.pipelineId} version ${job.version} has no task ${job.taskId}`, false);
-    if (task.kind === "shell") return this.executeShell(running, task, found.pipeline.file);
+    // The version is loaded for nearly every try: no await (and no promise) for it then.
+    const loaded = this.options.modules.loadedVersion(job.pipelineId, job.version);
+    if (loaded !== undefined) return this.start(running, loaded);
+    // Outside the try's context: a module imported now runs its top-level code for no try in particular.
+    return this.options.modules.version(job.file, job.pipelineId, job.version).then((found) => (found.ok ? this.start(running, found.pipeline) : failure("PipelineVersionUnavailableError", found.message, false)));
+  }
 
-    const ctx = buildContext(job, paramsForTry(spec.options.params, job.params), running);
-    const inputs: Record<string, unknown> = {};
-    for (const [name, text] of Object.entries(job.inputs)) inputs[name] = decodeValue(text);
+  /** Runs the task in the try's own async context. */
+  private start(running: RunningTry, pipeline: LoadedPipeline): Promise<TryResult> | TryResult {
+    const { job } = running;
+    const task = pipeline.spec.tasks.find((t) => t.id === job.taskId);
+    if (!task) return failure("TaskNotFoundError", `pipeline ${job.pipelineId} version ${job.version} has no task ${job.taskId}`, false);
+    return tryContext.run(running, () => (task.kind === "shell" ? this.executeShell(running, task, pipeline) : this.executeFunction(running, task, pipeline)));
+  }
+
+  private async executeFunction(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline): Promise<TryResult> {
+    const { job } = running;
     const fn = task.fn as ((...args: unknown[]) => unknown) | undefined;
     if (typeof fn !== "function") return failure("TaskNotFoundError", `task ${job.taskId} has no function`, false);
-
+    const ctx = buildContext(job, paramsForTry(pipeline.spec.options.params, job.params), running);
+    const inputs: Record<string, unknown> = {};
+    for (const [name, text] of Object.entries(job.inputs)) inputs[name] = decodeValue(text);
     let output: unknown;
     try {
       output = job.item !== undefined || task.map !== null ? await fn(ctx, job.item === undefined ? undefined : decodeValue(job.item), inputs) : await fn(ctx, inputs);
@@ -109,9 +142,11 @@ export class TryRunner {
     }
   }
 
-  private async executeShell(running: RunningTry, task: TaskSpec, file: string): Promise<TryResult> {
+  private async executeShell(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline): Promise<TryResult> {
     const { job } = running;
-    const base = dirname(file);
+    const base = dirname(pipeline.file);
+    // The command sees the params the schema makes of the stored ones, as a function task would.
+    const params = paramsForTry(pipeline.spec.options.params, job.params);
     const outcome = await runShell({
       command: task.command ?? "",
       cwd: task.cwd === undefined ? base : resolve(base, task.cwd),
@@ -123,7 +158,7 @@ export class TryRunner {
       logicalDate: new Date(job.logicalDateMs),
       interval: { start: new Date(job.intervalStartMs), end: new Date(job.intervalEndMs) },
       tryNumber: job.tryNumber,
-      params: job.params,
+      params: isRecord(params) ? params : {},
       signal: running.controller.signal,
       killGraceMs: this.options.shellKillGraceMs,
       onOutput: (stream, text) => running.log.write(stream, text),
@@ -135,7 +170,9 @@ export class TryRunner {
 
 function buildContext(job: TryJob, params: unknown, running: RunningTry): TaskContext<unknown> {
   const log = (level: LogStream) => (message: string, fields?: Record<string, unknown>) => {
-    running.log.line(level, fields === undefined ? String(message) : `${String(message)} ${stringifyFields(fields)}`);
+    const text = fields === undefined ? String(message) : `${String(message)} ${stringifyFields(fields)}`;
+    if (running.finished) writeStrayOutput(running, `${level} ${text}\n`);
+    else running.log.line(level, text);
   };
   const logger: TaskLogger = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
   return {
@@ -162,24 +199,49 @@ function stringifyFields(fields: Record<string, unknown>): string {
   }
 }
 
-/** Routes process.stdout/stderr writes (console.* included) into the log; returns the undo. */
-function captureOutput(log: TryLog): () => void {
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  const capture = (stream: "out" | "err") =>
-    function write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
+type Write = (chunk: unknown, encoding?: unknown, callback?: unknown) => boolean;
+
+let workerStderr: Write | null = null;
+
+/**
+ * Routes process.stdout/stderr writes (console.* included) by the context they are made in: to the log
+ * of the running try they come from; prefixed with its key on the worker's own stderr when that try
+ * has finished; unchanged outside tries. Installed once, for the life of the worker.
+ */
+function installOutputRouting(): void {
+  if (workerStderr !== null) return;
+  const out = process.stdout.write.bind(process.stdout) as Write;
+  const err = process.stderr.write.bind(process.stderr) as Write;
+  workerStderr = err;
+  const route = (stream: "out" | "err", own: Write): Write =>
+    function write(chunk, encoding, callback) {
+      const owner = tryContext.getStore();
+      if (owner === undefined) return own(chunk, encoding, callback);
       const text = typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) || chunk instanceof Uint8Array ? Buffer.from(chunk).toString("utf8") : String(chunk);
-      log.write(stream, text);
+      if (owner.finished) writeStrayOutput(owner, text);
+      else owner.log.write(stream, text);
       const done = typeof encoding === "function" ? encoding : callback;
       if (typeof done === "function") queueMicrotask(() => (done as () => void)());
       return true;
     };
-  process.stdout.write = capture("out") as typeof process.stdout.write;
-  process.stderr.write = capture("err") as typeof process.stderr.write;
-  return () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
+  process.stdout.write = route("out", out) as typeof process.stdout.write;
+  process.stderr.write = route("err", err) as typeof process.stderr.write;
+}
+
+/** Output of a try that already finished: on the worker's stderr, each line marked with the try's key. */
+function writeStrayOutput(owner: RunningTry, text: string): void {
+  const lines = (text.endsWith("\n") ? text.slice(0, -1) : text).split("\n");
+  writeWorkerStderr(lines.map((line) => `[try ${owner.job.tryKey}, finished] ${line}\n`).join(""));
+}
+
+/** The worker's own stderr, whatever context the caller runs in (never a try's log). */
+export function writeWorkerStderr(text: string): void {
+  if (workerStderr !== null) workerStderr(text);
+  else process.stderr.write(text);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 function failure(name: string, message: string, retryable: boolean, stack?: string): TryResult {

@@ -4,7 +4,7 @@ import { killRunningShells } from "../operators/shell.js";
 import { PipelineModules } from "./load-pipeline-file.js";
 import { parseParams } from "./params.js";
 import type { FromWorker, ParamsResult, ToWorker } from "./protocol.js";
-import { TryRunner } from "./run-try.js";
+import { TryRunner, writeWorkerStderr } from "./run-try.js";
 import { TryQueue } from "./try-queue.js";
 
 function send(message: FromWorker): void {
@@ -28,14 +28,50 @@ const runner = new TryRunner({ modules, shellKillGraceMs: Math.max(100, Math.flo
 
 const tries = new TryQueue(runner, send);
 
-process.on("uncaughtException", (error) => {
-  if (!runner.interruptCurrent(error)) process.stderr.write(`weir worker: uncaught exception outside a try: ${error.stack ?? String(error)}\n`);
-});
-process.on("unhandledRejection", (reason) => {
-  if (!runner.interruptCurrent(reason)) process.stderr.write(`weir worker: unhandled rejection outside a try: ${reason instanceof Error ? reason.stack : String(reason)}\n`);
-});
+// --- retiring ---
+// An uncaught error that belongs to no running try (it came from a try that already finished, from a
+// load, or from nowhere we can tell) fails no try, but leaves this process in a state nobody vouches
+// for: the worker finishes what it is doing, says so, and exits; the pool forks another.
+let retiring = false;
+let triesDone = false;
+let requestsInFlight = 0;
+
+function onUncaught(what: string, error: unknown): void {
+  const owner = runner.interruptOwner(error);
+  if (owner.interrupted) return;
+  const where = owner.tryKey === null ? "outside any running try" : `from try ${owner.tryKey}, which had already finished`;
+  const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+  writeWorkerStderr(`weir worker ${process.pid}: ${what} ${where} (no try is failed for it; this worker retires): ${detail}\n`);
+  if (retiring) return;
+  retiring = true;
+  tries.retire(() => {
+    triesDone = true;
+    exitIfRetired();
+  });
+}
+
+function exitIfRetired(): void {
+  if (!retiring || !triesDone || requestsInFlight > 0) return;
+  killRunningShells();
+  if (!process.connected) dieNow();
+  // Results were sent before this (one channel, in order): the pool re-queues what we still held.
+  process.send?.({ kind: "retiring" } satisfies FromWorker, () => process.exit(0));
+}
+
+process.on("uncaughtException", (error) => onUncaught("uncaught exception", error));
+process.on("unhandledRejection", (reason) => onUncaught("unhandled rejection", reason));
 // The parent is gone (killed, crashed): nobody will collect results; don't leave orphans behind.
 process.on("disconnect", dieNow);
+
+/** A load or params request, answered even while retiring (it started before). */
+function answer<T>(work: Promise<T>, reply: (result: T) => FromWorker): void {
+  requestsInFlight++;
+  void work.then((result) => {
+    requestsInFlight--;
+    send(reply(result));
+    exitIfRetired();
+  });
+}
 
 process.on("message", (message: ToWorker) => {
   switch (message.kind) {
@@ -46,10 +82,11 @@ process.on("message", (message: ToWorker) => {
       tries.abort(message.tryKey, message.reason);
       break;
     case "load":
-      void modules.load(message.file).then((result) => send({ kind: "loaded", requestId: message.requestId, result }));
+      // A retiring worker takes no new work: the pool gives the request to another worker.
+      if (!retiring) answer(modules.load(message.file), (result) => ({ kind: "loaded", requestId: message.requestId, result }));
       break;
     case "parse_params":
-      void parseFor(message).then((result) => send({ kind: "params_parsed", requestId: message.requestId, result }));
+      if (!retiring) answer(parseFor(message), (result) => ({ kind: "params_parsed", requestId: message.requestId, result }));
       break;
     case "shutdown":
       killRunningShells();

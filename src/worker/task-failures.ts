@@ -13,7 +13,7 @@ export function timeoutMessage(job: Pick<TryJob, "taskId" | "timeoutMs">): strin
 }
 
 /** 5s, 1.5s, 250ms, 2m, 1h: short and exact for the durations people configure. */
-export function formatTimeout(ms: number): string {
+function formatTimeout(ms: number): string {
   if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
   if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms >= 1000) return `${Number((ms / 1000).toFixed(3))}s`;

@@ -1,5 +1,7 @@
 // The tries a worker holds, run one after another. A try's result goes back before the next try starts,
 // so the pool always knows which try is running; tries arrive in batches (one message for several).
+// A worker that must retire (an error it can't blame on a running try) stops taking tries once the one
+// running has finished; the pool gives the tries it still holds to other workers.
 import type { FromWorker, TryJob, TryReport } from "./protocol.js";
 import type { TryRunner } from "./run-try.js";
 import { abortFailure } from "./task-failures.js";
@@ -9,6 +11,8 @@ export class TryQueue {
   private draining = false;
   private outbox: TryReport[] = [];
   private flushScheduled = false;
+  /** Set by `retire`: called once no try runs (and results are sent); no try starts after that. */
+  private retiring: (() => void) | null = null;
 
   constructor(
     private readonly runner: TryRunner,
@@ -16,9 +20,19 @@ export class TryQueue {
   ) {}
 
   add(jobs: readonly TryJob[]): void {
+    if (this.retiring !== null) return; // the pool hands them to another worker when it hears we retire
     this.jobs.push(...jobs);
     if (!this.draining) void this.drain();
   }
+
+  /** Lets the running try (if any) finish and report, then calls `done`; no further try starts. */
+  retire(done: () => void): void {
+    if (this.retiring !== null) return;
+    this.retiring = done;
+    this.jobs.length = 0;
+    if (!this.draining) this.finishRetiring();
+  }
+
 
   /** A try still waiting here ends at once as aborted; the running one gets its signal fired. */
   abort(tryKey: string, reason: "timeout" | "canceled"): void {
@@ -35,7 +49,7 @@ export class TryQueue {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      for (let job = this.jobs.shift(); job; job = this.jobs.shift()) {
+      for (let job = this.jobs.shift(); job && this.retiring === null; job = this.jobs.shift()) {
         // Finished tries are reported before the next one starts: the pool takes the first unreported
         // try as the running one (for timeouts, and for blame if the worker dies).
         if (this.outbox.length > 0) this.flush();
@@ -44,7 +58,15 @@ export class TryQueue {
     } finally {
       this.draining = false;
       this.flush();
+      if (this.retiring !== null) this.finishRetiring();
     }
+  }
+
+  private finishRetiring(): void {
+    this.flush();
+    const done = this.retiring;
+    this.retiring = () => {};
+    done?.();
   }
 
   private report(report: TryReport): void {

@@ -54,7 +54,7 @@ describe("weir run at a terminal", () => {
       ),
     );
     // Cursor-up sequences: the task lines are rewritten, not appended.
-    expect(output).toMatch(/\x1b\[\d+A/);
+    expect(output).toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d+A`));
     for (const task of ["extract", "transform", "load"]) expect(output).toMatch(new RegExp(`✔ ${task}\\s+success`));
     expect(output).toMatch(/run manual_\S+ success/);
   }, 30_000);

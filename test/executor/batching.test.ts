@@ -104,7 +104,7 @@ beforeAll(async () => {
   file = tmp.write(
     "batch.ts",
     `import { pipeline } from "weir";
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 
 const runs = ${JSON.stringify(runsFile)};
 const dir = ${JSON.stringify(tmp.dir)};
@@ -128,6 +128,24 @@ export default pipeline({ id: "batch" }, (p) => {
     await new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason)));
   });
   p.task("busy", async () => { for (;;) {} });
+  // Quick, but throws after it returned, once the try named in its params has started.
+  p.task("late_throw", async (ctx) => {
+    const { go, done } = ctx.params as { go: string; done: string };
+    const timer = setInterval(() => {
+      if (!existsSync(go)) return;
+      clearInterval(timer);
+      setTimeout(() => appendFileSync(done, "x"), 5);
+      throw new Error("thrown late");
+    }, 2);
+    return "ok";
+  });
+  p.task("waits_for", async (ctx) => {
+    const { go, done } = ctx.params as { go: string; done: string };
+    writeFileSync(go, "");
+    for (let i = 0; i < 2000 && !existsSync(done); i++) await sleep(5);
+    appendFileSync(runs, ctx.runId + "\\n");
+    return "waited";
+  });
 });
 `,
   );
@@ -250,6 +268,29 @@ describe("batched dispatch", () => {
       executions: [1, 1, 1, 1, 1],
       reports: [1, 1, 1, 1, 1],
     });
+  });
+
+  it("a late error of a finished try fails no try: the worker retires and the tries it held run elsewhere, once each", async () => {
+    const { pool, results, run, warm } = track(batchPool({ size: 1 }));
+    await warm();
+    const spawnedBefore = pool.stats().spawned;
+    const markers = { go: join(tmp.dir, "late-go"), done: join(tmp.dir, "late-done") };
+    const late = job("late_throw", { params: markers });
+    const waiter = job("waits_for", { params: markers });
+    const held = Array.from({ length: 4 }, () => job("counted"));
+    const all = [late, waiter, ...held];
+    const outcomes = await Promise.all(all.map((j) => run(j)));
+
+    expect(batchesWith(all.map((j) => j.tryKey))[0]).toEqual(all.map((j) => j.tryKey));
+    const counts = executions();
+    expect({
+      outcomes: outcomes.map((r) => r.outcome),
+      executions: [waiter, ...held].map((j) => counts.get(j.runId) ?? 0),
+      reports: all.map((j) => results.get(j.tryKey)?.length ?? 0),
+    }).toEqual({ outcomes: all.map(() => "success"), executions: [1, 1, 1, 1, 1], reports: [1, 1, 1, 1, 1, 1] });
+    // The held tries went back to the queue and ran on the replacement.
+    expect(batchesWith(held.map((j) => j.tryKey)).length).toBeGreaterThan(1);
+    expect(pool.stats().spawned).toBe(spawnedBefore + 1);
   });
 
   it("cancels a held try at once without killing its worker; the tries around it succeed", async () => {

@@ -60,4 +60,51 @@ pool.submit(job);
       child.kill("SIGKILL");
     }
   });
+
+  it("kills a worker whose task blocks its event loop when the pool's process is killed", async () => {
+    const pidFile = join(tmp.dir, "busy.pid");
+    const file = tmp.write(
+      "busy.ts",
+      `import { pipeline } from "weir";
+import { writeFileSync } from "node:fs";
+export default pipeline({ id: "busy" }, (p) => {
+  p.task("spin", async () => {
+    writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {} // no 'disconnect' handler can run now
+  });
+});
+`,
+    );
+    const job = makeJob(tmp.dir, file, "VERSION", "busy", "spin");
+    const parent = tmp.write(
+      "parent-busy.mts",
+      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
+const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
+const loaded = await pool.load(${JSON.stringify(file)});
+const job = ${JSON.stringify(job)};
+job.version = loaded.pipelines[0].version;
+pool.submit(job);
+`,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "ignore", "inherit"] });
+    let workerPid = 0;
+    try {
+      // The task wrote its pid: the worker is in the busy loop now.
+      workerPid = Number(await waitFor(() => {
+        try {
+          return readFileSync(pidFile, "utf8").trim() || undefined;
+        } catch {
+          return undefined;
+        }
+      }, 30_000, "the task to start spinning"));
+      expect(isAlive(workerPid)).toBe(true);
+
+      child.kill("SIGKILL");
+      await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
+    } finally {
+      child.kill("SIGKILL");
+      if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
+    }
+  });
 });

@@ -88,7 +88,7 @@ describe("running a function task", () => {
     expect(sum).toEqual({ outcome: "success", output: encodeValue(2n, "x") });
   });
 
-  it("gives the task its context, with params re-parsed through the schema", async () => {
+  it("gives the task its context, with params parsed through the schema", async () => {
     const j = job("context", { params: { day: "tue" }, tryNumber: 2, maxTries: 3 });
     const result = await run(j);
     expect(result.outcome).toBe("success");

@@ -3,6 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalWorkerPool } from "../../src/executor/local-pool.js";
+import type { TryResult } from "../../src/worker/protocol.js";
 import { isAlive, makeJob, makePool, makeTempDir, versionOf, waitFor } from "./helpers.js";
 
 const tmp = makeTempDir();
@@ -111,5 +113,56 @@ describe("worker crashes", () => {
 
   it("reported every try exactly once", () => {
     expect([...results.values()].every((list) => list.length === 1)).toBe(true);
+  });
+});
+
+describe("capacity after kills", () => {
+  it("frees a killed worker's slot at once, and calls onCapacity when the worker has exited", async () => {
+    const events: string[] = [];
+    let slotsAtResult = -1;
+    let workerPid = 0;
+    const results = new Map<string, TryResult>();
+    const single: LocalWorkerPool = new LocalWorkerPool({
+      size: 1,
+      killGraceMs: 300,
+      onStarted: (_key, workerId) => (workerPid = Number(workerId.split(":")[1])),
+      onResult: (key, result) => {
+        results.set(key, result);
+        events.push("result");
+        slotsAtResult = single.freeSlots();
+      },
+      onCapacity: () => events.push("capacity"),
+    });
+    try {
+      const busy = job("busy", { timeoutMs: 300 });
+      single.submit(busy);
+      const result = await waitFor(() => results.get(busy.tryKey), 20_000, "the busy try to be killed");
+      expect(result).toMatchObject({ outcome: "failure", error: { name: "TaskTimeoutError", kind: "timeout" } });
+      // The killed worker no longer counts: the scheduler may submit again right away.
+      expect(slotsAtResult).toBe(1);
+      await waitFor(() => !isAlive(workerPid) && single.stats().workers === 0, 10_000, "the killed worker to exit");
+      await waitFor(() => events.lastIndexOf("capacity") > events.indexOf("result"), 10_000, "onCapacity after the exit");
+      expect(single.freeSlots()).toBe(1);
+      expect(single.stats()).toMatchObject({ running: 0, queued: 0 });
+    } finally {
+      await single.close();
+    }
+  });
+
+  it("doesn't take workers killed for timeouts for workers that failed to start", async () => {
+    // Three workers killed at about the same time, before any replacement is ready: the queued tries
+    // wait for the replacements instead of failing with WorkerStartFailedError.
+    const three = makePool({ size: 3, killGraceMs: 300 });
+    try {
+      const busy = Array.from({ length: 3 }, () => job("busy", { timeoutMs: 300 }));
+      const busyDone = busy.map((j) => three.run(j));
+      await waitFor(() => three.pool.stats().running === 3, 20_000, "the busy tries to start");
+      const quick = Array.from({ length: 3 }, () => job("quick"));
+      const quickDone = quick.map((j) => three.run(j));
+      for (const result of await Promise.all(busyDone)) expect(result).toMatchObject({ outcome: "failure", error: { name: "TaskTimeoutError" } });
+      expect((await Promise.all(quickDone)).map((r) => r.outcome)).toEqual(["success", "success", "success"]);
+    } finally {
+      await three.pool.close();
+    }
   });
 });

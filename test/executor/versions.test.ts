@@ -39,6 +39,37 @@ describe("pipeline versions", () => {
     }
   });
 
+  it("makes a new version when module code outside the task functions changes", async () => {
+    const own = makePool({ size: 1 });
+    pools.push(own);
+    const moduleSource = (factor: number) =>
+      `import { pipeline } from "weir";\nimport { offset } from "./helper.js";\nconst FACTOR = ${factor};\nexport default pipeline({ id: "mod" }, (p) => { p.task("t", async () => FACTOR + offset()); });\n`;
+    const helperSource = (n: number) => `export function offset(): number { return ${n}; }\n`;
+    tmp.write("helper.ts", helperSource(0));
+    const file = tmp.write("mod.ts", moduleSource(1));
+    const v1 = await versionOf(own.pool, file, "mod");
+    expect(await versionOf(own.pool, file, "mod")).toBe(v1); // unchanged code: same version
+
+    tmp.write("mod.ts", moduleSource(2)); // a module-level constant; the task's source is the same
+    const v2 = await versionOf(own.pool, file, "mod");
+    tmp.write("helper.ts", helperSource(10)); // a local module it imports
+    const v3 = await versionOf(own.pool, file, "mod");
+    expect(new Set([v1, v2, v3]).size).toBe(3);
+
+    // Each version runs its own code, all three still loaded in the worker.
+    const outputs: unknown[] = [];
+    for (const version of [v1, v2, v3]) {
+      const result = await own.run(makeJob(tmp.dir, file, version, "mod", "t"));
+      outputs.push(result.outcome === "success" ? decodeValue(result.output) : result);
+    }
+    expect(outputs).toEqual([1, 2, 12]);
+
+    // Another worker computes the same version from the same code.
+    const other = makePool({ size: 1 });
+    pools.push(other);
+    expect(await versionOf(other.pool, file, "mod")).toBe(v3);
+  });
+
   it("reports a worker that dies while loading", async () => {
     const { pool } = makePool({ size: 1 });
     pools.push({ pool } as ReturnType<typeof makePool>);

@@ -1,0 +1,202 @@
+// The scheduler service (`weir dev`, `weir scheduler`): keeps the pipelines under a path loaded, creates
+// the runs their schedules make due, starts queued runs within each pipeline's maxActiveRuns, and drives
+// them with the coordinator. It wakes on a timer (the next due run), on a run ending, on file changes and
+// on a short poll for what other processes wrote (`weir trigger`, `weir pause`): it never rescans tasks.
+import { hostname } from "node:os";
+import { WeirError } from "../common/errors.js";
+import type { RunState } from "../engine/states.js";
+import type { PipelineGraph } from "../graph/types.js";
+import type { RunRecord, Store } from "../store/types.js";
+import type { LoadResult } from "../worker/protocol.js";
+import type { Clock } from "./clock.js";
+import { Coordinator, type RunChangeListener } from "./coordinator.js";
+import { createDueRuns } from "./create-due-runs.js";
+import type { Executor } from "./executor.js";
+import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
+
+/** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
+const LEASE = "scheduler";
+const LEASE_TTL_MS = 30_000;
+
+export interface SchedulerEvent {
+  kind: "pipelines" | "run_created" | "run_started" | "run_finished" | "error";
+  message: string;
+}
+
+export interface SchedulerServiceOptions {
+  store: Store;
+  /** Runs tries, and loads pipeline files in worker processes. */
+  executor: Executor & { load(file: string): Promise<LoadResult> };
+  clock: Clock;
+  home: string;
+  /** A directory of pipeline files, or one file. */
+  root: string;
+  /** How often to look for runs and pauses written by other processes (default 1 s). */
+  pollMs?: number;
+  /** Watch the files for changes (default true). */
+  watch?: boolean;
+  onEvent?: (event: SchedulerEvent) => void;
+}
+
+export class SchedulerService {
+  readonly coordinator: Coordinator;
+  readonly registry: PipelineRegistry;
+  private readonly owner = `${hostname()}:${process.pid}:${Date.now()}`;
+  /** Runs this service drives, by pipeline: what maxActiveRuns counts. */
+  private readonly driving = new Map<string, Set<string>>();
+  private paused = new Set<string>();
+  private wakeTimer: (() => void) | null = null;
+  private pollTimer: (() => void) | null = null;
+  private passRunning = false;
+  private passAgain = false;
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerServiceOptions) {
+    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home });
+    this.registry = new PipelineRegistry({
+      root: options.root,
+      pool: options.executor,
+      store: options.store,
+      clock: options.clock,
+      watch: options.watch ?? true,
+      onChange: (change) => this.onPipelinesChanged(change),
+    });
+  }
+
+  onRunChange(listener: RunChangeListener): () => void {
+    return this.coordinator.onChange(listener);
+  }
+
+  /** Takes the scheduler lease, loads the pipelines, takes over runs left active, and starts scheduling. */
+  async start(): Promise<void> {
+    const { store, clock } = this.options;
+    if (!(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
+      const lease = await store.getLease(LEASE);
+      throw new WeirError("scheduler_running", `another scheduler is running against this store (${lease?.owner ?? "unknown"}); stop it first`);
+    }
+    await this.registry.start();
+    for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
+    this.emit("pipelines", `${this.registry.pipelines().length} pipelines loaded from ${this.options.root}`);
+    await this.recover();
+    await this.pass();
+    this.schedulePoll();
+  }
+
+  /** Stops creating and starting runs; runs in flight stay in the store and are resumed by the next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeTimer?.();
+    this.pollTimer?.();
+    this.coordinator.close();
+    await this.registry.stop();
+    await this.options.store.releaseLease(LEASE, this.owner);
+  }
+
+  /** Runs left running by a scheduler that died are resumed: their tries in flight are recorded lost. */
+  private async recover(): Promise<void> {
+    for (const run of await this.options.store.listActiveRuns()) {
+      if (run.state !== "running") continue;
+      const graph = await this.options.store.getPipelineVersion(run.pipelineId, run.version);
+      if (!graph) continue;
+      this.emit("run_started", `resuming run ${run.id} of ${run.pipelineId}`);
+      this.track(run, this.coordinator.resumeRun(run, graph));
+    }
+  }
+
+  /** One pass: refresh pauses, create due runs, start queued runs; then sleep until the next due run. */
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    if (this.passRunning) {
+      this.passAgain = true;
+      return;
+    }
+    this.passRunning = true;
+    try {
+      do {
+        this.passAgain = false;
+        const { store, clock } = this.options;
+        this.paused = new Set((await store.listPipelines()).filter((p) => p.paused).map((p) => p.id));
+        const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now());
+        if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
+        await this.startQueued();
+        this.armWake(due.nextWakeMs);
+      } while (this.passAgain && !this.stopped);
+    } catch (error) {
+      this.emit("error", error instanceof Error ? error.message : String(error));
+    } finally {
+      this.passRunning = false;
+    }
+  }
+
+  /** Queued runs start oldest first, while their pipeline has fewer than maxActiveRuns running. */
+  private async startQueued(): Promise<void> {
+    const { store } = this.options;
+    const queued = (await store.listRuns({ states: ["queued"], limit: 10_000 })).sort((a, b) => a.createdMs - b.createdMs || a.logicalDateMs - b.logicalDateMs);
+    for (const run of queued) {
+      // Started in an earlier pass but not yet committed running: don't start it twice.
+      if (this.driving.get(run.pipelineId)?.has(run.id)) continue;
+      if (this.paused.has(run.pipelineId) && run.trigger === "scheduled") continue;
+      const graph = await store.getPipelineVersion(run.pipelineId, run.version);
+      if (!graph) continue;
+      const active = this.driving.get(run.pipelineId)?.size ?? 0;
+      if (active >= graph.maxActiveRuns) continue;
+      this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}, ${new Date(run.logicalDateMs).toISOString()})`);
+      this.track(run, this.coordinator.startRun(run, graph));
+    }
+  }
+
+  private track(run: RunRecord, finished: Promise<RunState>): void {
+    const ids = this.driving.get(run.pipelineId) ?? new Set<string>();
+    ids.add(run.id);
+    this.driving.set(run.pipelineId, ids);
+    const done = (message: string): void => {
+      ids.delete(run.id);
+      this.emit("run_finished", message);
+      // A slot of this pipeline is free: start what waits for it.
+      void this.pass();
+    };
+    finished.then(
+      (state) => done(`run ${run.id} of ${run.pipelineId} ${state}`),
+      (error: unknown) => done(`run ${run.id} of ${run.pipelineId} stopped: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  private armWake(atMs: number | null): void {
+    this.wakeTimer?.();
+    this.wakeTimer = atMs === null || this.stopped ? null : this.options.clock.at(atMs, () => void this.pass());
+  }
+
+  /** Other processes write to the store (`weir trigger`, `weir pause`): look now and then, and keep the lease. */
+  private schedulePoll(): void {
+    if (this.stopped) return;
+    const { clock, store } = this.options;
+    this.pollTimer = clock.at(clock.now() + (this.options.pollMs ?? 1000), () => {
+      void (async () => {
+        if (this.stopped) return;
+        if (!(await store.renewLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS)) && !(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
+          this.emit("error", "lost the scheduler lease to another scheduler; stopping");
+          await this.stop();
+          return;
+        }
+        await this.pass();
+        this.schedulePoll();
+      })();
+    });
+  }
+
+  private onPipelinesChanged(change: PipelineChange): void {
+    const ids = change.pipelineIds.join(", ");
+    const problems = (change.problems ?? []).map((p) => p.message).join("; ");
+    this.emit(change.kind === "failed" ? "error" : "pipelines", `${change.kind} ${change.file}${ids ? `: ${ids}` : ""}${problems ? ` (${problems})` : ""}`);
+    void this.pass();
+  }
+
+  private emit(kind: SchedulerEvent["kind"], message: string): void {
+    this.options.onEvent?.({ kind, message });
+  }
+
+  /** The pipelines currently loaded (for the CLI and, later, the server). */
+  pipelines(): PipelineGraph[] {
+    return this.registry.pipelines();
+  }
+}
