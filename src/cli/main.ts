@@ -6,7 +6,7 @@ import { resolveConfig } from "./config.js";
 
 // Commands that load pipelines need a worker: fork it before the rest of the CLI loads, so the two
 // start-ups overlap (the worker's is the longer one). Commands are imported only when chosen.
-if (process.argv[2] === "run" || process.argv[2] === "validate") {
+if (["run", "validate", "dev", "scheduler"].includes(process.argv[2] ?? "")) {
   try {
     const config = resolveConfig();
     process.env.WEIR_HOME = config.home;
@@ -48,6 +48,41 @@ export function buildProgram(): Program {
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--json", "print the run document on stdout and nothing else")
     .action(async (target, options) => (await import("./commands/run.js")).runCommand(target, options));
+
+  program
+    .command("dev")
+    .description("scheduler and local workers in one process: loads, reloads and schedules every pipeline under a path")
+    .argument("[path]", "a directory of pipeline files, or one file", ".")
+    .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
+    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+
+  program
+    .command("scheduler")
+    .description("the scheduler with its local worker pool (as `weir dev`, without the server)")
+    .argument("[path]", "a directory of pipeline files, or one file", ".")
+    .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
+    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+
+  program
+    .command("trigger")
+    .description("create a manual run now (a running scheduler starts it)")
+    .argument("<pipeline>", "pipeline id")
+    .option("-p, --param <key=value>", "a param (repeatable)", collect, [])
+    .option("-d, --logical-date <date>", "logical date (default: the latest complete interval, or now)")
+    .option("--json", "print the new run's document")
+    .action(async (pipeline, options) => (await import("./commands/trigger.js")).triggerCommand(pipeline, options));
+
+  program
+    .command("pause")
+    .description("stop scheduling a pipeline")
+    .argument("<pipeline>", "pipeline id")
+    .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, true));
+
+  program
+    .command("unpause")
+    .description("resume scheduling a pipeline (missed intervals follow its catchup setting)")
+    .argument("<pipeline>", "pipeline id")
+    .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, false));
 
   program
     .command("validate")

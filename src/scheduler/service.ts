@@ -2,7 +2,6 @@
 // the runs their schedules make due, starts queued runs within each pipeline's maxActiveRuns, and drives
 // them with the coordinator. It wakes on a timer (the next due run), on a run ending, on file changes and
 // on a short poll for what other processes wrote (`weir trigger`, `weir pause`): it never rescans tasks.
-import { hostname } from "node:os";
 import { WeirError } from "../common/errors.js";
 import type { RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
@@ -12,6 +11,7 @@ import type { Clock } from "./clock.js";
 import { Coordinator, type RunChangeListener } from "./coordinator.js";
 import { createDueRuns } from "./create-due-runs.js";
 import type { Executor } from "./executor.js";
+import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 
 /** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
@@ -41,7 +41,7 @@ export interface SchedulerServiceOptions {
 export class SchedulerService {
   readonly coordinator: Coordinator;
   readonly registry: PipelineRegistry;
-  private readonly owner = `${hostname()}:${process.pid}:${Date.now()}`;
+  private readonly owner = newOwnerId();
   /** Runs this service drives, by pipeline: what maxActiveRuns counts. */
   private readonly driving = new Map<string, Set<string>>();
   private paused = new Set<string>();
@@ -71,8 +71,12 @@ export class SchedulerService {
   async start(): Promise<void> {
     const { store, clock } = this.options;
     if (!(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
+      // A scheduler of this host that died (kill -9) left its lease: take it over now, not at expiry.
       const lease = await store.getLease(LEASE);
-      throw new WeirError("scheduler_running", `another scheduler is running against this store (${lease?.owner ?? "unknown"}); stop it first`);
+      if (lease && !isOwnerAlive(lease.owner)) await store.releaseLease(LEASE, lease.owner);
+      if (!(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
+        throw new WeirError("scheduler_running", `another scheduler is running against this store (${lease?.owner ?? "unknown"}); stop it first`);
+      }
     }
     await this.registry.start();
     for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
@@ -90,6 +94,7 @@ export class SchedulerService {
     this.coordinator.close();
     await this.registry.stop();
     await this.options.store.releaseLease(LEASE, this.owner);
+    retireOwnerId(this.owner);
   }
 
   /** Runs left running by a scheduler that died are resumed: their tries in flight are recorded lost. */

@@ -2,7 +2,6 @@
 // params valid, logical date valid) before anything is written; then the run is created and driven to
 // its end by the coordinator with a local worker pool. `--resume` finishes a run whose driver died.
 import { existsSync, statSync } from "node:fs";
-import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { WeirError } from "../../common/errors.js";
 import type { RunState } from "../../engine/states.js";
@@ -10,14 +9,12 @@ import type { PipelineGraph } from "../../graph/types.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { Coordinator } from "../../scheduler/coordinator.js";
-import { newRunId } from "../../scheduler/run-ids.js";
+import { isOwnerAlive, newOwnerId } from "../../scheduler/owner.js";
 import { openStore, resolveStoreLocation } from "../../store/open-store.js";
 import { toRunDocument } from "../../store/run-document.js";
 import type { RunRecord, Store } from "../../store/types.js";
-import { dataIntervalFor, latestCompleteInterval, nextFireAfter, parseLogicalDate, parseSchedule, type ParsedSchedule } from "../../time/index.js";
 import { resolveConfig, type CliConfig } from "../config.js";
-import { formatLoadProblems } from "../load-problems.js";
-import { describeParamProblems } from "../param-problems.js";
+import { prepareManualRun } from "../prepare-run.js";
 import { printJson, say, useColor } from "../output.js";
 import { parseParamArgs } from "../params.js";
 import { createProgressRenderer } from "../render/progress.js";
@@ -52,7 +49,7 @@ class RunSession {
   private store: Store | null = null;
   private pool: LocalWorkerPool | null = null;
   private coordinator: Coordinator | null = null;
-  private readonly owner = `${hostname()}:${process.pid}:${Date.now()}`;
+  private readonly owner = newOwnerId();
 
   constructor(
     private readonly config: CliConfig,
@@ -64,46 +61,15 @@ class RunSession {
     const raw = parseParamArgs(this.options.param);
     const { file, pipelineId } = await this.resolveTarget(target);
 
-    const pool = this.openPool();
-    const loaded = await pool.load(file);
-    if (loaded.problems.length > 0) throw new WeirError("pipeline_invalid", formatLoadProblems(loaded.problems), { where: {} });
-    const graph = choosePipeline(loaded.pipelines, pipelineId ?? this.options.pipeline, file);
-
-    const parsed = await pool.parseParams({ file, pipelineId: graph.id, raw });
-    if (!parsed.ok) throw new WeirError("param_invalid", describeParamProblems(parsed.problems), { where: { pipeline: graph.id } });
-
     const nowMs = systemClock.now();
-    const schedule = parseSchedule(graph.schedule, graph.timezone);
-    let interval: { startMs: number; endMs: number };
-    let logicalDateMs: number;
-    if (this.options.logicalDate !== undefined) {
-      logicalDateMs = alignToSchedule(this.options.logicalDate, parseLogicalDate(this.options.logicalDate, graph.timezone), schedule);
-      interval = dataIntervalFor(schedule, logicalDateMs);
-    } else {
-      // Like a manual trigger in Airflow: a scheduled pipeline runs for its latest complete interval.
-      interval = latestCompleteInterval(schedule, nowMs) ?? { startMs: nowMs, endMs: nowMs };
-      logicalDateMs = interval.startMs;
-    }
+    const prepared = await prepareManualRun(this.openPool(), { file, pipelineId: pipelineId ?? this.options.pipeline, rawParams: raw, logicalDate: this.options.logicalDate, nowMs, owner: this.owner });
+    const { graph } = prepared;
+    const logicalDateMs = prepared.run.logicalDateMs;
 
     // Everything checked: from here on the store is written.
     const store = await this.openStore();
     await store.savePipelineVersion(graph, nowMs);
-    const { run } = await store.createRun(
-      {
-        id: newRunId("manual", logicalDateMs),
-        pipelineId: graph.id,
-        version: graph.version,
-        trigger: "manual",
-        logicalDateMs,
-        intervalStartMs: interval.startMs,
-        intervalEndMs: interval.endMs,
-        params: parsed.params,
-        file,
-        owner: this.owner,
-        taskIds: graph.order,
-      },
-      nowMs,
-    );
+    const { run } = await store.createRun(prepared.run, nowMs);
     if (!this.options.json) say(`weir: run ${run.id} of ${graph.id} for ${new Date(logicalDateMs).toISOString()} (store: ${this.config.home})`);
     return this.drive(run, graph, (c) => c.startRun(run, graph));
   }
@@ -222,41 +188,5 @@ class RunSession {
     this.coordinator?.close();
     await this.pool?.close();
     await this.store?.close();
-  }
-}
-
-function choosePipeline(pipelines: readonly PipelineGraph[], wanted: string | undefined, file: string): PipelineGraph {
-  if (wanted !== undefined) {
-    const found = pipelines.find((p) => p.id === wanted);
-    if (!found) throw new WeirError("pipeline_not_found", `${file} defines no pipeline "${wanted}" (it defines: ${pipelines.map((p) => p.id).join(", ")})`);
-    return found;
-  }
-  if (pipelines.length === 1) return pipelines[0] as PipelineGraph;
-  throw new WeirError("pipeline_ambiguous", `${file} defines ${pipelines.length} pipelines (${pipelines.map((p) => p.id).join(", ")}); choose one with --pipeline`);
-}
-
-/**
- * `--logical-date 2025-09-03` names a day: for a schedule that fires later that day (cron "0 3 * * *"),
- * the run is the interval that starts on that day, not one starting at midnight between two fire times.
- */
-function alignToSchedule(text: string, dateMs: number, schedule: ParsedSchedule): number {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text.trim())) return dateMs;
-  const fire = nextFireAfter(schedule, dateMs - 1);
-  return fire !== null && fire < dateMs + 86_400_000 ? fire : dateMs;
-}
-
-/**
- * Owners are `host:pid:startMs`; a process on this host that is gone can't be driving the run. Another
- * host can't be checked from here (--force overrides); our own pid is us, restarted (pid 1 in a container).
- */
-function isOwnerAlive(owner: string): boolean {
-  const [host, pid] = owner.split(":");
-  if (host !== hostname()) return true;
-  if (Number(pid) === process.pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return true;
-  } catch {
-    return false;
   }
 }

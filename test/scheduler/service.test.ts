@@ -1,0 +1,140 @@
+// The scheduler service on simulated time: a ManualClock drives months of schedules in seconds, while
+// real worker processes run the tasks against a real SQLite store.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { LocalWorkerPool } from "../../src/executor/local-pool.js";
+import { ManualClock } from "../../src/scheduler/manual-clock.js";
+import { SchedulerService } from "../../src/scheduler/service.js";
+import { openSqliteStore } from "../../src/store/index.js";
+import type { Store } from "../../src/store/types.js";
+
+const DAY = 86_400_000;
+const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // the simulated "now" at start: 2025-03-10 12:00 UTC
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const undo of cleanup.splice(0).reverse()) await undo();
+});
+
+async function waitFor(what: string, check: () => Promise<boolean>, capMs = 20_000): Promise<void> {
+  const until = Date.now() + capMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Harness {
+  store: Store;
+  clock: ManualClock;
+  service: SchedulerService;
+  dir: string;
+  home: string;
+  restart(): Promise<SchedulerService>;
+}
+
+async function setUp(pipelineSource: string): Promise<Harness> {
+  const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "daily.ts"), pipelineSource);
+  const home = mkdtempSync(join(tmpdir(), "weir-service-"));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }), () => rmSync(home, { recursive: true, force: true }));
+  const store = openSqliteStore({ path: join(home, "weir.db") });
+  await store.migrate();
+  cleanup.push(() => store.close());
+  const clock = new ManualClock(T0);
+  const make = async (): Promise<SchedulerService> => {
+    let service: SchedulerService | null = null;
+    const pool = new LocalWorkerPool({ size: 2, onResult: (k, r, t) => service?.coordinator.handleResult(k, r, t), onCapacity: () => service?.coordinator.wake() });
+    service = new SchedulerService({ store, executor: pool, clock, home, root: dir, watch: false, pollMs: 60_000 });
+    const started = service;
+    cleanup.push(async () => {
+      await started.stop();
+      await pool.close();
+    });
+    await service.start();
+    return service;
+  };
+  const harness: Harness = { store, clock, dir, home, service: await make(), restart: async () => (harness.service = await make()) };
+  return harness;
+}
+
+const daily = (options: string): string => `
+import { pipeline } from "weir";
+export default pipeline({ id: "daily", schedule: "@daily", ${options} }, (p) => {
+  const a = p.task("a", async (ctx) => ctx.interval.start.toISOString());
+  p.task("b", { needs: { a } }, async (_ctx, { a }) => a.length);
+});
+`;
+
+async function runsOf(store: Store): Promise<{ date: string; state: string }[]> {
+  const runs = await store.listRuns({ pipelineId: "daily", limit: 1000 });
+  return runs.map((r) => ({ date: new Date(r.logicalDateMs).toISOString().slice(0, 10), state: r.state })).sort((x, y) => x.date.localeCompare(y.date));
+}
+
+const allDone = (store: Store, count: number) => async () => {
+  const runs = await runsOf(store);
+  return runs.length === count && runs.every((r) => r.state === "success");
+};
+
+describe("scheduler service on simulated time", () => {
+  it("catchup on: a run for every missed interval since start, oldest first, then one per day", async () => {
+    const h = await setUp(daily(`start: "2025-03-05", catchup: true`));
+    await waitFor("5 caught-up runs", allDone(h.store, 5));
+    expect((await runsOf(h.store)).map((r) => r.date)).toEqual(["2025-03-05", "2025-03-06", "2025-03-07", "2025-03-08", "2025-03-09"]);
+    await h.clock.advanceTo(T0 + 2 * DAY);
+    await waitFor("2 more runs", allDone(h.store, 7));
+    expect((await runsOf(h.store)).map((r) => r.date).slice(-2)).toEqual(["2025-03-10", "2025-03-11"]);
+  }, 60_000);
+
+  it("catchup off: only the latest interval, and a restart neither loses nor repeats a run", async () => {
+    const h = await setUp(daily(`start: "2025-03-01", catchup: false`));
+    await waitFor("the latest run", allDone(h.store, 1));
+    expect((await runsOf(h.store)).map((r) => r.date)).toEqual(["2025-03-09"]);
+    await h.service.stop();
+    await h.restart();
+    await h.clock.advanceTo(T0 + DAY);
+    await waitFor("the next day's run", allDone(h.store, 2));
+    expect((await runsOf(h.store)).map((r) => r.date)).toEqual(["2025-03-09", "2025-03-10"]);
+  }, 60_000);
+
+  it("pause stops scheduling; unpause follows catchup (off: only the latest missed interval)", async () => {
+    const h = await setUp(daily(`start: "2025-03-01", catchup: false`));
+    await waitFor("the latest run", allDone(h.store, 1));
+    expect(await h.store.setPaused("daily", true)).toBe(true);
+    await h.clock.advanceTo(T0 + 3 * DAY);
+    // The service's passes ran (timers fired) but created nothing while paused.
+    expect((await runsOf(h.store)).length).toBe(1);
+    await h.store.setPaused("daily", false);
+    // Another process unpaused it: the service sees it at its next poll.
+    await h.clock.advanceBy(60_000);
+    await waitFor("one run after unpause", allDone(h.store, 2));
+    expect((await runsOf(h.store)).map((r) => r.date)).toEqual(["2025-03-09", "2025-03-12"]);
+  }, 60_000);
+
+  it("maxActiveRuns: never more runs of a pipeline running at once", async () => {
+    const h = await setUp(daily(`start: "2025-03-01", catchup: true, maxActiveRuns: 2`));
+    const running = new Set<string>();
+    let most = 0;
+    h.service.onRunChange((change) => {
+      if (change.runState === "running") running.add(change.run.id);
+      else running.delete(change.run.id);
+      most = Math.max(most, running.size);
+    });
+    await waitFor("9 caught-up runs", allDone(h.store, 9));
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe("one scheduler per store", () => {
+  it("refuses a second scheduler while the first holds the lease", async () => {
+    const h = await setUp(daily(`start: "2025-03-08", catchup: false`));
+    const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
+    cleanup.push(() => pool.close());
+    const second = new SchedulerService({ store: h.store, executor: pool, clock: h.clock, home: h.home, root: h.dir, watch: false });
+    await expect(second.start()).rejects.toThrow(/another scheduler is running/);
+  }, 30_000);
+});
