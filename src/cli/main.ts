@@ -84,6 +84,32 @@ export function buildProgram(): Program {
     .argument("<pipeline>", "pipeline id")
     .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, false));
 
+  const backfill = program
+    .command("backfill")
+    .description("create runs for every interval of a past range (run by the scheduler), or cancel a backfill")
+    .argument("<pipeline>", "pipeline id")
+    .option("--from <date>", "first logical date (inclusive; required)")
+    .option("--to <date>", "last logical date (inclusive; required)")
+    .option("--concurrency <n>", "at most this many of its runs at once (default: the pipeline's maxActiveRuns)", positiveInt)
+    .option("--reprocess <mode>", "none: skip intervals that succeeded; failed: rerun failed ones; all: rerun everything", "none")
+    .option("--dry-run", "print the intervals and what would happen to each; write nothing")
+    .option("--json", "print JSON")
+    .action(async (pipeline, options) => (await import("./commands/backfill.js")).backfillCommand(pipeline, options));
+  backfill
+    .command("list")
+    .description("list backfills, newest first")
+    .option("--pipeline <id>", "only this pipeline's")
+    .option("--json", "print JSON")
+    // `--json` after `list` is parsed by the parent `backfill` command, which has the same option.
+    .action(async (options, command: { parent?: { opts(): { json?: boolean } } | null }) =>
+      (await import("./commands/backfill.js")).backfillListCommand({ ...options, json: options.json ?? command.parent?.opts().json }),
+    );
+  backfill
+    .command("cancel")
+    .description("cancel a backfill: its queued runs won't start, its running runs are canceled")
+    .argument("<backfill-id>", "backfill id")
+    .action(async (id) => (await import("./commands/backfill.js")).backfillCancelCommand(id));
+
   program
     .command("validate")
     .description("load every pipeline under a path and report every problem (exit 0 ok, 2 problems)")

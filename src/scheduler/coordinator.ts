@@ -86,6 +86,13 @@ export class Coordinator {
     return active.finished;
   }
 
+  /** Ends a run that never started (its backfill was canceled): its instances are canceled. */
+  cancelQueuedRun(record: RunRecord, graph: PipelineGraph, reason: string): Promise<RunState> {
+    const active = this.track(record, graph, record.state, []);
+    this.enqueue(record.id, { kind: "run_cancel_requested", reason });
+    return active.finished;
+  }
+
   /**
    * Takes over a run after its driver died: tries that were queued or running are recorded as lost and
    * retried (without using the task's retries), retry timers are re-armed, scheduled instances dispatched.

@@ -44,6 +44,8 @@ export class SchedulerService {
   private readonly owner = newOwnerId();
   /** Runs this service drives, by pipeline: what maxActiveRuns counts. */
   private readonly driving = new Map<string, Set<string>>();
+  /** Runs this service drives, by backfill: what a backfill's concurrency counts. */
+  private readonly drivingBackfill = new Map<string, Set<string>>();
   private paused = new Set<string>();
   private wakeTimer: (() => void) | null = null;
   private pollTimer: (() => void) | null = null;
@@ -81,7 +83,6 @@ export class SchedulerService {
     await this.registry.start();
     for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
     this.emit("pipelines", `${this.registry.pipelines().length} pipelines loaded from ${this.options.root}`);
-    await this.recover();
     await this.pass();
     this.schedulePoll();
   }
@@ -97,14 +98,21 @@ export class SchedulerService {
     retireOwnerId(this.owner);
   }
 
-  /** Runs left running by a scheduler that died are resumed: their tries in flight are recorded lost. */
-  private async recover(): Promise<void> {
-    for (const run of await this.options.store.listActiveRuns()) {
-      if (run.state !== "running") continue;
-      const graph = await this.options.store.getPipelineVersion(run.pipelineId, run.version);
+  /**
+   * Running runs nobody drives — left by a scheduler or `weir run` that died, or reopened by `weir clear` —
+   * are adopted: tries that were in flight are recorded lost and run again. A run whose driver is alive
+   * (a foreground `weir run`) is left to it.
+   */
+  private async adoptOrphans(): Promise<void> {
+    const { store } = this.options;
+    for (const run of await store.listActiveRuns()) {
+      if (run.state !== "running" || this.driving.get(run.pipelineId)?.has(run.id)) continue;
+      if (run.owner !== null && run.owner !== this.owner && isOwnerAlive(run.owner)) continue;
+      const graph = await store.getPipelineVersion(run.pipelineId, run.version);
       if (!graph) continue;
+      if (run.owner !== this.owner && !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
       this.emit("run_started", `resuming run ${run.id} of ${run.pipelineId}`);
-      this.track(run, this.coordinator.resumeRun(run, graph));
+      this.track(run, this.coordinator.resumeRun({ ...run, owner: this.owner }, graph));
     }
   }
 
@@ -121,6 +129,8 @@ export class SchedulerService {
         this.passAgain = false;
         const { store, clock } = this.options;
         this.paused = new Set((await store.listPipelines()).filter((p) => p.paused).map((p) => p.id));
+        await this.cancelBackfilledRuns();
+        await this.adoptOrphans();
         const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now());
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
         await this.startQueued();
@@ -133,32 +143,82 @@ export class SchedulerService {
     }
   }
 
-  /** Queued runs start oldest first, while their pipeline has fewer than maxActiveRuns running. */
+  /**
+   * Queued runs start oldest first, while their pipeline has fewer than maxActiveRuns running and their
+   * backfill (if any) fewer than its concurrency. A run that can't start doesn't hold up the others, so
+   * a large backfill never stops other pipelines' scheduled runs from starting.
+   */
   private async startQueued(): Promise<void> {
     const { store } = this.options;
     const queued = (await store.listRuns({ states: ["queued"], limit: 10_000 })).sort((a, b) => a.createdMs - b.createdMs || a.logicalDateMs - b.logicalDateMs);
+    const backfills = new Map<string, { concurrency: number | null; state: string } | null>();
     for (const run of queued) {
       // Started in an earlier pass but not yet committed running: don't start it twice.
       if (this.driving.get(run.pipelineId)?.has(run.id)) continue;
       if (this.paused.has(run.pipelineId) && run.trigger === "scheduled") continue;
+      // A foreground `weir run` drives its own run.
+      if (run.owner !== null && run.owner !== this.owner && isOwnerAlive(run.owner)) continue;
       const graph = await store.getPipelineVersion(run.pipelineId, run.version);
       if (!graph) continue;
+      if (run.backfillId !== null) {
+        if (!backfills.has(run.backfillId)) backfills.set(run.backfillId, await store.getBackfill(run.backfillId));
+        const backfill = backfills.get(run.backfillId);
+        if (backfill?.state === "canceled") {
+          this.track(run, this.coordinator.cancelQueuedRun(run, graph, "its backfill was canceled"));
+          continue;
+        }
+        const limit = backfill?.concurrency ?? null;
+        if (limit !== null && (this.drivingBackfill.get(run.backfillId)?.size ?? 0) >= limit) continue;
+      }
       const active = this.driving.get(run.pipelineId)?.size ?? 0;
       if (active >= graph.maxActiveRuns) continue;
-      this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}, ${new Date(run.logicalDateMs).toISOString()})`);
-      this.track(run, this.coordinator.startRun(run, graph));
+      // Owned by this scheduler while it drives it: another process won't take it over while we live.
+      if (!(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
+      this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
+      this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
     }
+  }
+
+  /** Canceled backfills: their running runs are canceled too. */
+  private async cancelBackfilledRuns(): Promise<void> {
+    for (const [backfillId, runIds] of this.drivingBackfill) {
+      if (runIds.size === 0) continue;
+      const backfill = await this.options.store.getBackfill(backfillId);
+      if (backfill?.state !== "canceled") continue;
+      for (const runId of runIds) this.coordinator.cancelRun(runId, "its backfill was canceled");
+    }
+  }
+
+  /** A backfill ends when none of its runs is queued or running: failed if any failed. */
+  private async finishBackfill(backfillId: string): Promise<void> {
+    const { store, clock } = this.options;
+    const backfill = await store.getBackfill(backfillId);
+    if (backfill?.state !== "running") return;
+    const open = await store.listRuns({ backfillId, states: ["queued", "running"], limit: 1 });
+    if (open.length > 0) return;
+    const failed = await store.listRuns({ backfillId, states: ["failed", "canceled"], limit: 1 });
+    const to = failed.length > 0 ? "failed" : "success";
+    if (await store.setBackfillState(backfillId, to, "running", clock.now())) this.emit("run_finished", `backfill ${backfillId} ${to}`);
   }
 
   private track(run: RunRecord, finished: Promise<RunState>): void {
     const ids = this.driving.get(run.pipelineId) ?? new Set<string>();
     ids.add(run.id);
     this.driving.set(run.pipelineId, ids);
+    const backfillIds = run.backfillId === null ? null : (this.drivingBackfill.get(run.backfillId) ?? new Set<string>());
+    if (run.backfillId !== null && backfillIds) {
+      backfillIds.add(run.id);
+      this.drivingBackfill.set(run.backfillId, backfillIds);
+    }
     const done = (message: string): void => {
       ids.delete(run.id);
+      backfillIds?.delete(run.id);
       this.emit("run_finished", message);
-      // A slot of this pipeline is free: start what waits for it.
-      void this.pass();
+      // A slot of this pipeline (and backfill) is free: start what waits for it; a backfill may be done.
+      void (async () => {
+        if (run.backfillId !== null) await this.finishBackfill(run.backfillId).catch((error: unknown) => this.emit("error", String(error)));
+        await this.pass();
+      })();
     };
     finished.then(
       (state) => done(`run ${run.id} of ${run.pipelineId} ${state}`),

@@ -138,3 +138,49 @@ describe("one scheduler per store", () => {
     await expect(second.start()).rejects.toThrow(/another scheduler is running/);
   }, 30_000);
 });
+
+describe("backfills", () => {
+  it("runs a backfill at most N at a time, records it finished, and keeps one run per interval", async () => {
+    const h = await setUp(daily(`start: "2025-03-09", catchup: false`));
+    await waitFor("the latest run", allDone(h.store, 1));
+    const graph = h.service.pipelines()[0];
+    if (!graph) throw new Error("no pipeline");
+    const days = [1, 2, 3, 4, 5, 6].map((d) => Date.UTC(2025, 1, d));
+    const { backfill } = await h.store.createBackfill(
+      { id: "bf_1", pipelineId: "daily", fromMs: days[0] as number, toMs: days[5] as number, concurrency: 2, reprocess: "none", totalRuns: days.length },
+      days.map((d, i) => ({ id: `bf_run_${i}`, pipelineId: "daily", version: graph.version, trigger: "backfill" as const, logicalDateMs: d, intervalStartMs: d, intervalEndMs: d + DAY, params: {}, file: graph.file, backfillId: "bf_1", taskIds: graph.order })),
+      T0,
+    );
+    expect(backfill.state).toBe("running");
+    const running = new Set<string>();
+    let most = 0;
+    h.service.onRunChange((change) => {
+      if (change.run.backfillId !== "bf_1") return;
+      if (change.runState === "running") running.add(change.run.id);
+      else running.delete(change.run.id);
+      most = Math.max(most, running.size);
+    });
+    await h.clock.advanceBy(60_000); // the next poll sees the new runs
+    await waitFor("the backfill to finish", async () => (await h.store.getBackfill("bf_1"))?.state === "success");
+    expect(most).toBeLessThanOrEqual(2);
+    expect(most).toBeGreaterThan(0);
+    const runs = await h.store.listRuns({ backfillId: "bf_1", limit: 100 });
+    expect(runs.map((r) => r.state)).toEqual(Array(6).fill("success"));
+  }, 60_000);
+
+  it("a canceled backfill starts nothing more", async () => {
+    const h = await setUp(daily(`start: "2025-03-09", catchup: false`));
+    await waitFor("the latest run", allDone(h.store, 1));
+    const graph = h.service.pipelines()[0];
+    if (!graph) throw new Error("no pipeline");
+    const days = [1, 2, 3].map((d) => Date.UTC(2025, 1, d));
+    await h.store.createBackfill(
+      { id: "bf_2", pipelineId: "daily", fromMs: days[0] as number, toMs: days[2] as number, concurrency: 1, reprocess: "none", totalRuns: days.length },
+      days.map((d, i) => ({ id: `bf2_run_${i}`, pipelineId: "daily", version: graph.version, trigger: "backfill" as const, logicalDateMs: d, intervalStartMs: d, intervalEndMs: d + DAY, params: {}, file: graph.file, backfillId: "bf_2", taskIds: graph.order })),
+      T0,
+    );
+    expect(await h.store.setBackfillState("bf_2", "canceled", "running", T0)).toBe(true);
+    await h.clock.advanceBy(60_000);
+    await waitFor("its runs canceled", async () => (await h.store.listRuns({ backfillId: "bf_2", limit: 10 })).every((r) => r.state === "canceled"));
+  }, 60_000);
+});
