@@ -1,0 +1,106 @@
+// kill -9 of `weir dev` at named points while three pipelines catch up a week each, then restart until
+// everything is done. Proves: no scheduled interval is lost or created twice; every run succeeds; a
+// committed success is never run again; user code ran only for tries the store knows about.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../src/store/index.js";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const DIR = "test/crash/fixtures/many";
+const homes: string[] = [];
+afterAll(() => {
+  for (const home of homes) rmSync(home, { recursive: true, force: true });
+});
+
+/** Runs `weir dev` until it dies (crash point) or the store shows every expected run done; then stops it. */
+function dev(home: string, env: Record<string, string>, done: () => Promise<boolean>): Promise<"crashed" | "done"> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/weir.js"), "dev", DIR], { cwd: ROOT, env: { ...process.env, WEIR_HOME: home, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    let finished = false;
+    const poll = setInterval(() => {
+      void done().then((ok) => {
+        if (ok && !finished) {
+          finished = true;
+          child.kill("SIGINT");
+        }
+      });
+    }, 200);
+    const cap = setTimeout(() => child.kill("SIGKILL"), 45_000);
+    child.on("error", reject);
+    child.on("close", (_code, signal) => {
+      clearInterval(poll);
+      clearTimeout(cap);
+      if (finished) resolve("done");
+      else if (signal === "SIGKILL") resolve("crashed");
+      else reject(new Error(`weir dev exited on its own: ${stderr}`));
+    });
+  });
+}
+
+async function allDone(home: string): Promise<boolean> {
+  if (!existsSync(join(home, "weir.db"))) return false;
+  const store = openSqliteStore({ path: join(home, "weir.db") });
+  try {
+    const runs = await store.listRuns({ limit: 1000 });
+    return runs.length === 21 && runs.every((r) => r.state === "success");
+  } catch {
+    return false;
+  } finally {
+    await store.close();
+  }
+}
+
+async function check(home: string): Promise<void> {
+  const store = openSqliteStore({ path: join(home, "weir.db") });
+  try {
+    const runs = await store.listRuns({ limit: 1000 });
+    // One run per (pipeline, logical date): 3 pipelines × 7 days, none twice, none lost.
+    const keys = runs.map((r) => `${r.pipelineId}@${new Date(r.logicalDateMs).toISOString().slice(0, 10)}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys).toHaveLength(21);
+    const starts = readFileSync(join(home, "ledger.txt"), "utf8").trim().split("\n").filter((l) => l.startsWith("start "));
+    expect(new Set(starts).size).toBe(starts.length); // no try ran twice
+    for (const run of runs) {
+      expect(run.state).toBe("success");
+      const tries = await store.listTries(run.id);
+      for (const task of ["a", "b", "c", "d"]) {
+        const mine = tries.filter((t) => t.taskId === task);
+        expect(mine.filter((t) => t.state === "success")).toHaveLength(1);
+        const last = Math.max(...mine.map((t) => t.tryNumber));
+        expect(mine.find((t) => t.state === "success")?.tryNumber).toBe(last);
+        for (const t of mine.filter((t) => t.tryNumber < last)) expect(t.error?.kind).toBe("lost");
+        const ran = starts.filter((l) => l.split(" ")[1] === run.id && l.split(" ")[2] === task).map((l) => Number(l.split(" ")[3]));
+        for (const n of ran) expect(mine.some((t) => t.tryNumber === n)).toBe(true);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+describe("kill -9 of weir dev, then restart", () => {
+  const cases: [string, number][] = [
+    ["before_commit", 3],
+    ["after_commit", 4],
+    ["after_dispatch", 6],
+    ["on_result", 10],
+    ["after_commit", 25],
+  ];
+  for (const [point, n] of cases) {
+    it(`crash at ${point} #${n}, then restart until every interval ran once`, async () => {
+      const home = mkdtempSync(join(tmpdir(), "weir-devcrash-"));
+      homes.push(home);
+      const first = await dev(home, { WEIR_TEST_CRASH_AT: `${point}:${n}` }, () => allDone(home));
+      expect(first).toBe("crashed");
+      // Restarts with a crash each time at a later point, then one without.
+      expect(await dev(home, { WEIR_TEST_CRASH_AT: `${point}:${n + 7}` }, () => allDone(home))).toMatch(/crashed|done/);
+      expect(await dev(home, {}, () => allDone(home))).toBe("done");
+      await check(home);
+    }, 120_000);
+  }
+});
