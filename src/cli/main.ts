@@ -84,6 +84,16 @@ export function buildProgram(): Program {
     .argument("<pipeline>", "pipeline id")
     .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, false));
 
+  program
+    .command("clear")
+    .description("run a run's ended task instances again (new tries, history kept); the run runs again")
+    .argument("<run-id>", "run id")
+    .option("-t, --task <task>", "clear this task (repeatable; default: every task)", collect, [])
+    .option("--downstream", "with --task: also every task downstream of it")
+    .option("--failed-only", "only instances that failed, were upstream_failed or canceled")
+    .option("--json", "print the run document after clearing")
+    .action(async (runId, options) => (await import("./commands/clear.js")).clearCommand(runId, options));
+
   const backfill = program
     .command("backfill")
     .description("create runs for every interval of a past range (run by the scheduler), or cancel a backfill")
@@ -109,6 +119,20 @@ export function buildProgram(): Program {
     .description("cancel a backfill: its queued runs won't start, its running runs are canceled")
     .argument("<backfill-id>", "backfill id")
     .action(async (id) => (await import("./commands/backfill.js")).backfillCancelCommand(id));
+
+  const pools = program.command("pools").description("pools: named numbers of slots shared by tasks across pipelines");
+  pools
+    .command("set")
+    .description("create or resize a pool")
+    .argument("<name>", "pool name")
+    .argument("<slots>", "slots (tasks of the pool running at once; 0 stops it)")
+    .option("--description <text>", "what the pool protects")
+    .action(async (name, slots, options) => (await import("./commands/pools.js")).poolsSetCommand(name, slots, options));
+  pools
+    .command("list")
+    .description("list pools")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/pools.js")).poolsListCommand(options));
 
   program
     .command("validate")

@@ -7,7 +7,7 @@ import { engineGraph, freshSnapshot, oracle, type TaskSketch, type Upstream } fr
 import { createRunSnapshot } from "./snapshot.js";
 import { TRIGGER_RULES, isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
 import type { TriggerOutcome } from "./trigger-rules.js";
-import type { Decision, EngineEvent, EngineGraph, RunSnapshot } from "./types.js";
+import { isEmptyDecision, type Decision, type EngineEvent, type EngineGraph, type RunSnapshot } from "./types.js";
 
 // Random DAGs of up to 12 tasks: task i may depend on any of tasks 0..i-1 (a bit mask picks which).
 const taskArb = fc.record({
@@ -135,11 +135,18 @@ function progressEvents(snapshot: RunSnapshot, pick: number, nowMs: number): Eng
 
 function simulate(tasks: Record<string, TaskSketch>, choices: number[]): RunSnapshot {
   const snapshot = freshSnapshot(engineGraph(tasks));
-  let nowMs = 0;
+  const first: EngineEvent = { kind: "run_started" };
+  sendChecked(snapshot, first, 0);
+  drive(snapshot, choices, 0, first);
+  return snapshot;
+}
+
+/** Drives a started run to its end as random schedulers and workers would; returns the clock at the end. */
+function drive(snapshot: RunSnapshot, choices: number[], startMs: number, first: EngineEvent): number {
+  let nowMs = startMs;
   let step = 0;
   const choose = (): number => choices[step++ % choices.length] ?? 0;
-  let last: EngineEvent = { kind: "run_started" };
-  sendChecked(snapshot, last, nowMs);
+  let last = first;
 
   // Each of ≤12 instances makes ≤3 tries of ≤4 events; anything beyond means the run is stuck.
   for (let round = 0; round < 400 && !isTerminalRunState(snapshot.state); round += 1) {
@@ -172,7 +179,77 @@ function simulate(tasks: Record<string, TaskSketch>, choices: number[]): RunSnap
     sendChecked(snapshot, event, nowMs);
     last = event;
   }
-  return snapshot;
+  return nowMs;
+}
+
+const CLEARABLE: ReadonlySet<TaskState> = new Set<TaskState>(["success", "failed", "skipped", "upstream_failed", "canceled"]);
+
+/** Clears `keys` in an ended run and checks every invariant around it (as sendChecked does for other events). */
+function clearChecked(snapshot: RunSnapshot, taskIds: readonly string[], nowMs: number): Decision {
+  const graph = snapshot.graph;
+  const event: EngineEvent = { kind: "instances_cleared", keys: taskIds.map((taskId) => ({ taskId, mapIndex: -1 })) };
+  const before = serialize(snapshot);
+  const statesBefore = stateMap(snapshot);
+  const triesBefore = new Map([...snapshot.instances.values()].map((i) => [i.taskId, i.tryNumber]));
+  const decision = advance(snapshot, event, nowMs);
+  expect(serialize(snapshot), "advance is pure").toBe(before);
+
+  // A cleared instance moves terminal → pending first, keeping its try number; everything else that moves is
+  // a pending instance whose rule decided on what was true at that moment.
+  const listed = new Set(taskIds);
+  const cleared = new Set([...listed].filter((id) => CLEARABLE.has(statesBefore.get(id) as TaskState)));
+  const replay = new Map(statesBefore);
+  const seen = new Map<string, number>();
+  for (const t of decision.transitions) {
+    seen.set(t.taskId, (seen.get(t.taskId) ?? 0) + 1);
+    expect(t.from).toBe(replay.get(t.taskId));
+    if (isTerminalTaskState(t.from)) {
+      expect(cleared.has(t.taskId) && seen.get(t.taskId) === 1, `${t.taskId} left ${t.from}`).toBe(true);
+      expect({ to: t.to, tryNumber: t.tryNumber, reason: t.reason }).toEqual({ to: "pending", tryNumber: triesBefore.get(t.taskId), reason: "cleared by a user" });
+    } else {
+      expect(t.from).toBe("pending");
+      expect({ task: t.taskId, outcome: ruleSays(graph, replay, t.taskId) }).toEqual({ task: t.taskId, outcome: OUTCOME_OF[t.to] });
+    }
+    replay.set(t.taskId, t.to);
+  }
+  for (const id of cleared) expect(seen.get(id), `${id} cleared`).toBeGreaterThanOrEqual(1);
+  for (const [id, n] of seen) expect(n, `${id} moves`).toBeLessThanOrEqual(2);
+
+  applyDecision(snapshot, decision);
+  const statesAfter = stateMap(snapshot);
+  for (const [taskId, state] of statesBefore) if (isTerminalTaskState(state) && !cleared.has(taskId)) expect(statesAfter.get(taskId)).toBe(state);
+  for (const i of snapshot.instances.values()) expect(i.tryNumber).toBe(triesBefore.get(i.taskId));
+  const allTerminal = [...statesAfter.values()].every(isTerminalTaskState);
+  expect(isTerminalRunState(snapshot.state)).toBe(allTerminal);
+  if (cleared.size === 0) expect(isEmptyDecision(decision)).toBe(true);
+  if (!allTerminal) expect(decision.run).toEqual({ from: JSON.parse(before).s as string, to: "running" });
+
+  const fresh = createRunSnapshot(snapshot.runId, snapshot.state, graph, [...snapshot.instances.values()]);
+  expect(snapshot.unfinished).toBe(fresh.unfinished);
+  expect(snapshot.failed).toBe(fresh.failed);
+  for (const [key, instance] of snapshot.instances) expect(instance.counts).toEqual(fresh.instances.get(key)?.counts);
+  if (snapshot.state === "running") {
+    for (const instance of snapshot.instances.values()) {
+      if (instance.state !== "pending") continue;
+      expect({ task: instance.taskId, outcome: ruleSays(graph, statesAfter, instance.taskId) }).toEqual({ task: instance.taskId, outcome: "wait" });
+    }
+  }
+  // The same clear again equals it once: what it cleared and left unfinished doesn't move; what its trigger
+  // rule settled at once (upstream still failed, say) is cleared and settled the same way again.
+  const copy = createRunSnapshot(snapshot.runId, snapshot.state, graph, [...snapshot.instances.values()].map((i) => ({ ...i })));
+  const again = advance(copy, event, nowMs);
+  expect(again.run).toBeUndefined();
+  for (const t of again.transitions) expect(isTerminalTaskState(statesAfter.get(t.taskId) as TaskState), `${t.taskId} moved again`).toBe(true);
+  applyDecision(copy, again);
+  expect(serialize(copy)).toBe(serialize(snapshot));
+  return decision;
+}
+
+/** The subset picked by `mask`, plus everything downstream of it (what `weir clear --downstream` lists). */
+function withDownstream(graph: EngineGraph, mask: number): string[] {
+  const picked = new Set(graph.order.filter((_, i) => mask & (1 << i)));
+  for (const id of graph.order) if (graph.tasks.get(id)?.upstream.some((up) => picked.has(up))) picked.add(id);
+  return graph.order.filter((id) => picked.has(id));
 }
 
 describe("advance: properties over random DAGs and event orders", () => {
@@ -180,6 +257,31 @@ describe("advance: properties over random DAGs and event orders", () => {
     fc.assert(
       fc.property(dagArb, choicesArb, (tasks, choices) => {
         const snapshot = simulate(tasks, choices);
+        expect(isTerminalRunState(snapshot.state), `run ended ${snapshot.state}`).toBe(true);
+        const states = [...snapshot.instances.values()].map((i) => i.state);
+        expect(states.every(isTerminalTaskState)).toBe(true);
+        if (snapshot.state !== "canceled") {
+          expect(snapshot.state).toBe(states.some((s) => s === "failed" || s === "upstream_failed") ? "failed" : "success");
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("a cleared run (a random subset and its downstream) runs to its end again, every invariant holding", () => {
+    fc.assert(
+      fc.property(dagArb, choicesArb, fc.nat({ max: 2 ** 12 - 1 }), choicesArb, (tasks, choices, mask, again) => {
+        const snapshot = freshSnapshot(engineGraph(tasks));
+        sendChecked(snapshot, { kind: "run_started" }, 0);
+        const endMs = drive(snapshot, choices, 0, { kind: "run_started" });
+        expect(isTerminalRunState(snapshot.state)).toBe(true);
+
+        const keys = withDownstream(snapshot.graph, mask);
+        const clearMs = endMs + 1_000;
+        clearChecked(snapshot, keys, clearMs);
+        // A scheduler adopts the reopened run (run_reconciled, harmless to repeat) and drives it to its end.
+        sendChecked(snapshot, { kind: "run_reconciled" }, clearMs);
+        drive(snapshot, again, clearMs, { kind: "run_reconciled" });
         expect(isTerminalRunState(snapshot.state), `run ended ${snapshot.state}`).toBe(true);
         const states = [...snapshot.instances.values()].map((i) => i.state);
         expect(states.every(isTerminalTaskState)).toBe(true);

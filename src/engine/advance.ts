@@ -8,7 +8,7 @@ import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
 import { DraftLedger, recordTransition, snapshotLedger } from "./run-ledger.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
 import { evaluateTriggerRule } from "./trigger-rules.js";
-import type { Decision, EngineEvent, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
+import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** States in which a try exists and may still report: its end events are accepted from any of them. */
@@ -151,6 +151,11 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
     if (draft.state === "running") settleAll(builder);
     return;
   }
+  if (event.kind === "instances_cleared") {
+    // A queued run has not started: nothing in it has ended, and starting it is the scheduler's call.
+    if (draft.state !== "queued") clearInstances(builder, event.keys, event.reason ?? "cleared by a user");
+    return;
+  }
   // Everything else concerns one instance of a running run.
   if (draft.state !== "running") return;
   const instance = builder.instance(event.taskId, event.mapIndex);
@@ -224,6 +229,35 @@ function settleAll(builder: DecisionBuilder): void {
   for (const key of builder.snapshotKeys()) {
     const instance = builder.draft.instance(key);
     if (instance) builder.settlePending(instance);
+  }
+}
+
+/** States a user may clear: every terminal one except removed (the task is not in the run's version). */
+const CLEARABLE_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["success", "failed", "skipped", "upstream_failed", "canceled"]);
+
+/**
+ * Every listed instance that ended goes back to pending with its try number kept (the next try is a new
+ * one), the downstream counts follow (recordTransition), and the run runs again if it had ended. Then each
+ * cleared instance is re-evaluated by its trigger rule, so a root is scheduled at once. O(cleared + their
+ * out-degrees).
+ */
+function clearInstances(builder: DecisionBuilder, keys: readonly InstanceRef[], reason: string): void {
+  const cleared: InstanceSnapshot[] = [];
+  for (const { taskId, mapIndex } of keys) {
+    const instance = builder.instance(taskId, mapIndex);
+    // Listed twice: the first mention cleared it, so it is no longer in a clearable state.
+    if (!instance || !CLEARABLE_STATES.has(instance.state) || !builder.draft.graph.tasks.has(taskId)) continue;
+    builder.move(instance, "pending", { reason });
+    const moved = builder.instance(taskId, mapIndex);
+    if (moved) cleared.push(moved);
+  }
+  if (cleared.length === 0) return;
+  if (isTerminalRunState(builder.draft.state)) builder.draft.state = "running";
+  // Only after every listed instance is pending, so the order of `keys` doesn't matter: a cleared instance
+  // whose upstream was cleared too waits for it; one that settles at once is propagated by settle().
+  for (const instance of cleared) {
+    const current = builder.instance(instance.taskId, instance.mapIndex);
+    if (current) builder.settlePending(current);
   }
 }
 

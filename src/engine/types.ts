@@ -72,7 +72,7 @@ export interface TaskFailure {
   kind: "error" | "timeout" | "lost" | "canceled";
 }
 
-interface InstanceRef {
+export interface InstanceRef {
   taskId: string;
   mapIndex: number;
 }
@@ -105,7 +105,14 @@ export type EngineEvent =
    * The run was rebuilt from the store (a resume, or another writer changed it): every pending instance
    * whose trigger rule has decided moves on. O(instances), once per rebuild.
    */
-  | { kind: "run_reconciled" };
+  | { kind: "run_reconciled" }
+  /**
+   * A user cleared these instances so they run again (`weir clear`). Each one that ended (success, failed,
+   * skipped, upstream_failed, canceled) goes back to pending, keeping its try number (its next try is
+   * tryNumber + 1; earlier tries stay as history), then moves on as its trigger rule decides. A run that had
+   * ended runs again. Instances that have not ended, removed ones and unknown keys are left alone.
+   */
+  | { kind: "instances_cleared"; keys: readonly InstanceRef[]; reason?: string };
 
 export type EngineEventKind = EngineEvent["kind"];
 
@@ -122,7 +129,7 @@ export interface InstanceTransition {
   output?: string;
   /** Set when a try ends in failure (also on a failure that is retried). */
   error?: TaskFailure;
-  /** Set on transitions a try didn't cause (skips, upstream failures, cancellations): why. */
+  /** Set on transitions a try didn't cause (skips, upstream failures, cancellations, clears): why. */
   reason?: string;
   /** Set on try_started: which worker took it. */
   worker?: string;

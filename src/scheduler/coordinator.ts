@@ -11,6 +11,7 @@ import type { Clock } from "./clock.js";
 import { crashPoint } from "./crash-points.js";
 import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
+import { ReadyQueue } from "./ready-queue.js";
 import { buildJob, neededOutputs, OUTPUT_CACHE_MAX_CHARS, parseTryKey, readMissingInputs, type PendingJob } from "./try-jobs.js";
 
 /** What a listener hears after a decision is committed. */
@@ -28,8 +29,8 @@ interface ActiveRun {
   graph: PipelineGraph;
   tasks: Map<string, TaskNode>;
   snapshot: RunSnapshot;
-  /** Instances in `scheduled`, waiting for a free worker, in the order they became ready. */
-  ready: Set<string>;
+  /** Instances in `scheduled`, waiting for a free worker and their pool's and pipeline's limits. */
+  ready: ReadyQueue;
   /** Encoded outputs of successful tasks, for downstream inputs without a store read. */
   outputs: Map<string, string>;
   finished: Promise<RunState>;
@@ -60,6 +61,8 @@ export interface CoordinatorOptions {
   clock: Clock;
   /** WEIR_HOME: where try logs go. */
   home: string;
+  /** Slots of a pool (tries running in it at once, across runs); default: unlimited. */
+  poolSlots?: (pool: string) => number;
 }
 
 export class Coordinator {
@@ -71,6 +74,9 @@ export class Coordinator {
   private readonly timers = new Set<() => void>();
   private keepalive: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
+  /** Tries running now, by pool and by pipeline: what pool slots and maxActiveTasks count. */
+  private readonly runningByPool = new Map<string, number>();
+  private readonly runningByPipeline = new Map<string, number>();
 
   constructor(private readonly options: CoordinatorOptions) {}
 
@@ -111,7 +117,7 @@ export class Coordinator {
       } else if (instance.state === "up_for_retry") {
         this.armTimer(record.id, instance.retryAtMs ?? 0, { kind: "retry_due", taskId: instance.taskId, mapIndex: instance.mapIndex });
       } else if (instance.state === "scheduled") {
-        active.ready.add(instanceKey(instance.taskId, instance.mapIndex));
+        this.makeReady(active, instance.taskId, instance.mapIndex);
       }
     }
     this.scheduleTick();
@@ -169,8 +175,10 @@ export class Coordinator {
       resolve = res;
       reject = rej;
     });
-    const active: ActiveRun = { record, graph, tasks: new Map(graph.tasks.map((t) => [t.id, t])), snapshot, ready: new Set(), outputs: new Map(), finished, resolve, reject };
+    const active: ActiveRun = { record, graph, tasks: new Map(graph.tasks.map((t) => [t.id, t])), snapshot, ready: new ReadyQueue(), outputs: new Map(), finished, resolve, reject };
     this.runs.set(record.id, active);
+    // Tries already running (a resumed or rebuilt run) hold their slots until they end.
+    for (const instance of snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, 1);
     this.startKeepalive();
     return active;
   }
@@ -279,9 +287,10 @@ export class Coordinator {
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
     for (const t of decision.transitions) {
-      const key = instanceKey(t.taskId, t.mapIndex);
-      if (t.to === "scheduled") active.ready.add(key);
-      else active.ready.delete(key);
+      if (t.to === "scheduled") this.makeReady(active, t.taskId, t.mapIndex);
+      else active.ready.delete(instanceKey(t.taskId, t.mapIndex));
+      if (t.to === "running" && t.from === "queued") this.countRunning(active, t.taskId, 1);
+      else if (t.from === "running" && t.to !== "running") this.countRunning(active, t.taskId, -1);
       if (t.to === "success" && t.output !== undefined && t.output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(t.taskId, t.output);
     }
     planned.push({ decision, events, replayable, jobs });
@@ -289,37 +298,74 @@ export class Coordinator {
 
   private hasDispatchable(): boolean {
     if (this.options.executor.freeSlots() <= 0) return false;
-    for (const active of this.runs.values()) if (active.ready.size > 0) return true;
+    for (const active of this.runs.values()) {
+      if (active.ready.size > 0 && this.pipelineHasRoom(active) && active.ready.peek((pool) => this.poolHasRoom(pool))) return true;
+    }
     return false;
   }
 
-  /** Claims scheduled instances for free worker slots, round-robin across runs: one decision per run. */
+  /**
+   * Claims scheduled instances for free worker slots: each time the highest priority among the runs'
+   * next candidates whose pool and pipeline have room; runs with equal priority take turns. One decision
+   * per run.
+   */
   private dispatch(nowMs: number, planned: Planned[]): void {
     const claims = new Map<ActiveRun, { events: EngineEvent[]; jobs: PendingJob[] }>();
     let free = this.options.executor.freeSlots();
-    let progressed = true;
-    while (free > 0 && progressed) {
-      progressed = false;
-      for (const active of this.runs.values()) {
-        if (free <= 0) break;
-        const key = first(active.ready);
-        if (key === undefined) continue;
-        active.ready.delete(key);
-        const instance = active.snapshot.instances.get(key);
-        const task = instance && active.tasks.get(instance.taskId);
-        if (!instance || !task || instance.state !== "scheduled") continue;
-        progressed = true;
-        const tryNumber = instance.tryNumber + 1;
-        const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-        const claim = claims.get(active) ?? { events: [], jobs: [] };
-        // Queued and started together: the try is committed running before it is sent.
-        claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-        claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
-        claims.set(active, claim);
-        free--;
+    const order = [...this.runs.values()];
+    while (free > 0) {
+      let best: { active: ActiveRun; at: number; key: string; priority: number } | undefined;
+      for (const [at, active] of order.entries()) {
+        if (active.ready.size === 0 || !this.pipelineHasRoom(active)) continue;
+        const entry = active.ready.peek((pool) => this.poolHasRoom(pool));
+        if (entry && (!best || entry.priority > best.priority)) best = { active, at, key: entry.key, priority: entry.priority };
       }
+      if (!best) break;
+      const { active, key } = best;
+      // Take turns: the run that just got a slot goes to the back for ties.
+      order.splice(best.at, 1);
+      order.push(active);
+      active.ready.delete(key);
+      const instance = active.snapshot.instances.get(key);
+      const task = instance && active.tasks.get(instance.taskId);
+      if (!instance || !task || instance.state !== "scheduled") continue;
+      const tryNumber = instance.tryNumber + 1;
+      const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+      const claim = claims.get(active) ?? { events: [], jobs: [] };
+      // Queued and started together: the try is committed running before it is sent.
+      claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+      claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
+      claims.set(active, claim);
+      // Counted now (the decision below counts it again when applied: undo this provisional count then).
+      this.countRunning(active, task.id, 1);
+      free--;
     }
-    for (const [active, claim] of claims) this.decide(active, claim.events, nowMs, planned, false, claim.jobs);
+    for (const [active, claim] of claims) {
+      for (const job of claim.jobs) this.countRunning(active, job.job.taskId, -1);
+      this.decide(active, claim.events, nowMs, planned, false, claim.jobs);
+    }
+  }
+
+  private makeReady(active: ActiveRun, taskId: string, mapIndex: number): void {
+    const task = active.tasks.get(taskId);
+    active.ready.add(instanceKey(taskId, mapIndex), task?.pool ?? "default", task?.priority ?? 0);
+  }
+
+  private countRunning(active: ActiveRun, taskId: string, delta: number): void {
+    const pool = active.tasks.get(taskId)?.pool ?? "default";
+    this.runningByPool.set(pool, (this.runningByPool.get(pool) ?? 0) + delta);
+    const pipeline = active.record.pipelineId;
+    this.runningByPipeline.set(pipeline, (this.runningByPipeline.get(pipeline) ?? 0) + delta);
+  }
+
+  private poolHasRoom(pool: string): boolean {
+    const slots = this.options.poolSlots?.(pool) ?? Infinity;
+    return (this.runningByPool.get(pool) ?? 0) < slots;
+  }
+
+  private pipelineHasRoom(active: ActiveRun): boolean {
+    const limit = active.graph.maxActiveTasks;
+    return limit === null || (this.runningByPipeline.get(active.record.pipelineId) ?? 0) < limit;
   }
 
   private afterCommit(decision: Decision): void {
@@ -360,6 +406,8 @@ export class Coordinator {
     const active = this.runs.get(runId);
     if (!active) return;
     this.runs.delete(runId);
+    // Its running tries are counted again from the store's view below.
+    for (const instance of active.snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, -1);
     const record = await this.options.store.getRun(runId);
     if (!record) {
       active.reject(new Error(`run ${runId} is no longer in the store`));
@@ -375,7 +423,7 @@ export class Coordinator {
     fresh.resolve = active.resolve;
     fresh.reject = active.reject;
     await this.loadOutputs(fresh);
-    for (const i of instances) if (i.state === "scheduled") fresh.ready.add(instanceKey(i.taskId, i.mapIndex));
+    for (const i of instances) if (i.state === "scheduled") this.makeReady(fresh, i.taskId, i.mapIndex);
     // Another writer may have finished an upstream without scheduling what follows it.
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
   }
@@ -390,9 +438,4 @@ export class Coordinator {
     if (this.keepalive) clearInterval(this.keepalive);
     this.keepalive = null;
   }
-}
-
-function first<T>(set: Set<T>): T | undefined {
-  for (const value of set) return value;
-  return undefined;
 }

@@ -13,6 +13,7 @@ import { createDueRuns } from "./create-due-runs.js";
 import type { Executor } from "./executor.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
+import { PoolSlots } from "./pool-slots.js";
 
 /** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
 const LEASE = "scheduler";
@@ -53,8 +54,10 @@ export class SchedulerService {
   private passAgain = false;
   private stopped = false;
 
+  private readonly poolSlots = new PoolSlots();
+
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home });
+    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of });
     this.registry = new PipelineRegistry({
       root: options.root,
       pool: options.executor,
@@ -129,6 +132,8 @@ export class SchedulerService {
         this.passAgain = false;
         const { store, clock } = this.options;
         this.paused = new Set((await store.listPipelines()).filter((p) => p.paused).map((p) => p.id));
+        await this.poolSlots.refresh(store);
+        this.coordinator.wake(); // a pool may have grown
         await this.cancelBackfilledRuns();
         await this.adoptOrphans();
         const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now());

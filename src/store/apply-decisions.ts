@@ -5,7 +5,7 @@ import type { Decision, InstanceTransition, RunTransition } from "../engine/type
 import { instanceKey } from "../engine/types.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
 import type { Dialect, SqlTransaction } from "./dialect.js";
-import { START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
+import { REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import type { ApplyResult } from "./types.js";
@@ -100,6 +100,7 @@ async function startNewTry(tx: SqlTransaction, runId: string, t: InstanceTransit
 
 async function applyRunTransition(tx: SqlTransaction, runId: string, run: RunTransition, nowMs: number): Promise<void> {
   let changed: number;
+  // queued → running starts a run; an ended run → running reopens it (instances cleared): same statement.
   if (run.to === "running") changed = await tx.run(START_RUN, [nowMs, runId, run.from]);
   else if (isTerminalRunState(run.to)) changed = await tx.run(END_RUN, [run.to, nowMs, runId, run.from]);
   else changed = await tx.run(TRANSITION_RUN, [run.to, runId, run.from]);
@@ -113,8 +114,11 @@ async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: Ins
   const retryAtMs = t.to === "up_for_retry" ? (t.retryAtMs ?? null) : null;
   const endedMs = isTerminalTaskState(t.to) ? nowMs : null;
   const where = [runId, t.taskId, t.mapIndex, t.from, expectedTry];
-  const changed =
-    t.to === "running"
+  // Out of a terminal state only when a user cleared the instance: its span starts over, its tries stay.
+  const reopened = isTerminalTaskState(t.from) && !isTerminalTaskState(t.to);
+  const changed = reopened
+    ? await tx.run(REOPEN_INSTANCE, [t.to, t.tryNumber, ...where])
+    : t.to === "running"
       ? await tx.run(START_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, nowMs, ...where])
       : await tx.run(TRANSITION_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, ...where]);
   if (changed === 0) {

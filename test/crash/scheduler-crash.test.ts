@@ -89,7 +89,7 @@ describe("kill -9 of weir dev, then restart", () => {
     ["after_commit", 4],
     ["after_dispatch", 6],
     ["on_result", 10],
-    ["after_commit", 25],
+    ["after_commit", 14],
   ];
   for (const [point, n] of cases) {
     it(`crash at ${point} #${n}, then restart until every interval ran once`, async () => {

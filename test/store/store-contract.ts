@@ -437,6 +437,47 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect(first!.conflicts.length + second!.conflicts.length).toBe(1);
       });
 
+      it("clears ended instances and reopens their run: spans start over, try numbers and tries are kept", async () => {
+        await startedRun("r1");
+        const apply = async (nowMs: number, transitions: Parameters<typeof decision>[2], run?: Parameters<typeof decision>[3]) => {
+          const result = await store.applyDecisions([decision("r1", nowMs, transitions, run)]);
+          expect(result.conflicts).toEqual([]);
+        };
+        await apply(T0 + 10, [move("a", "pending", "scheduled", 0), move("a", "scheduled", "queued", 1), move("a", "queued", "running", 1)]);
+        await apply(T0 + 20, [move("a", "running", "failed", 1, { error: failure("boom") }), move("b", "pending", "upstream_failed", 0), move("c", "pending", "upstream_failed", 0)], { from: "running", to: "failed" });
+        expect(await store.getRun("r1")).toMatchObject({ state: "failed", startedMs: T0 + 1, endedMs: T0 + 20 });
+
+        // What `weir clear r1 --task a --downstream` commits: back to pending, the root scheduled, the run running.
+        const cleared = { reason: "cleared by a user" };
+        await apply(
+          T0 + 100,
+          [move("a", "failed", "pending", 1, cleared), move("b", "upstream_failed", "pending", 0, cleared), move("c", "upstream_failed", "pending", 0, cleared), move("a", "pending", "scheduled", 1)],
+          { from: "failed", to: "running" },
+        );
+        expect(await store.getRun("r1")).toMatchObject({ state: "running", startedMs: T0 + 1, endedMs: null });
+        expect((await store.listTaskInstances("r1")).map((i) => [i.taskId, i.state, i.tryNumber, i.startedMs, i.endedMs, i.retryAtMs])).toEqual([
+          ["a", "scheduled", 1, null, null, null],
+          ["b", "pending", 0, null, null, null],
+          ["c", "pending", 0, null, null, null],
+        ]);
+        // Try 1 is history, untouched; the next try is 2 and the instance's span is its own.
+        expect((await store.listTries("r1", "a")).map((t) => [t.tryNumber, t.state, t.endedMs])).toEqual([[1, "failed", T0 + 20]]);
+        await apply(T0 + 200, [move("a", "scheduled", "queued", 2), move("a", "queued", "running", 2)]);
+        await apply(T0 + 210, [move("a", "running", "success", 2, { output: "2" })]);
+        expect(await instance("r1", "a")).toMatchObject({ state: "success", tryNumber: 2, startedMs: T0 + 200, endedMs: T0 + 210 });
+        expect((await store.listTries("r1", "a")).map((t) => [t.tryNumber, t.state])).toEqual([
+          [1, "failed"],
+          [2, "success"],
+        ]);
+        expect(await store.getOutputs("r1", ["a"])).toEqual(new Map([["a", "2"]]));
+
+        // The same clear again is stale: the guards don't hold, nothing changes.
+        const again = await store.applyDecisions([decision("r1", T0 + 300, [move("a", "failed", "pending", 1)], { from: "failed", to: "running" })]);
+        expect(again.applied).toEqual([]);
+        expect(again.conflicts).toHaveLength(1);
+        expect(await instance("r1", "a")).toMatchObject({ state: "success", tryNumber: 2 });
+      });
+
       it("applies large batches in one call", async () => {
         const taskIds = Array.from({ length: 2000 }, (_, i) => `t${i}`);
         await startedRun("r1", taskIds);

@@ -9,6 +9,7 @@ import type { PipelineGraph } from "../../graph/types.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { Coordinator } from "../../scheduler/coordinator.js";
+import { PoolSlots } from "../../scheduler/pool-slots.js";
 import { isOwnerAlive, newOwnerId } from "../../scheduler/owner.js";
 import { openStore, resolveStoreLocation } from "../../store/open-store.js";
 import { toRunDocument } from "../../store/run-document.js";
@@ -109,7 +110,9 @@ class RunSession {
   private async drive(run: RunRecord, graph: PipelineGraph, begin: (c: Coordinator) => Promise<RunState>): Promise<RunState> {
     const store = await this.openStore();
     const pool = this.openPool();
-    const coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: this.config.home });
+    const poolSlots = new PoolSlots();
+    await poolSlots.refresh(store);
+    const coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: this.config.home, poolSlots: poolSlots.of });
     this.coordinator = coordinator;
     const renderer = this.options.json ? null : createProgressRenderer(process.stderr, graph.order, useColor());
     if (renderer) coordinator.onChange((change) => renderer.onChange(change));

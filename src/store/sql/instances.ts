@@ -31,3 +31,14 @@ WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number 
 export const START_INSTANCE = `
 UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = ?, ended_ms = ?, started_ms = COALESCE(started_ms, ?)
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;
+
+/**
+ * A user cleared an ended instance (`weir clear`): back to a state that is not terminal, keeping its try
+ * number (the next try is a new row in tries; the earlier ones stay as history). Its span starts over:
+ * started_ms and ended_ms are cleared so the instance's start and end are those of the tries after the
+ * clear (each try keeps its own times). A cleared instance is no longer a cache hit.
+ * Params: state, try_number, run_id, task_id, map_index, expected state, expected try.
+ */
+export const REOPEN_INSTANCE = `
+UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = NULL, started_ms = NULL, ended_ms = NULL, cached = 0
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;

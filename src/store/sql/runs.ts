@@ -97,7 +97,11 @@ SELECT id FROM runs WHERE pipeline_id = ? AND logical_date_ms = ? AND trigger = 
 export const SET_RUN_OWNER_IF_UNOWNED = `UPDATE runs SET owner = ? WHERE id = ? AND owner IS NULL`;
 export const SET_RUN_OWNER_IF_OWNED_BY = `UPDATE runs SET owner = ? WHERE id = ? AND owner = ?`;
 
-/** Guarded by the expected state. Starting keeps the first start time (a run is started once). */
+/**
+ * Guarded by the expected state. Starting keeps the first start time (a run is started once). The same
+ * statement reopens an ended run whose instances a user cleared (success/failed/canceled → running): it
+ * keeps its start and loses its end, so the run's span covers every attempt until it ends again.
+ */
 export const START_RUN = `
 UPDATE runs SET state = 'running', started_ms = COALESCE(started_ms, ?), ended_ms = NULL WHERE id = ? AND state = ?`;
 export const END_RUN = `UPDATE runs SET state = ?, ended_ms = ? WHERE id = ? AND state = ?`;
