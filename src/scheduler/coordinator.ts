@@ -11,7 +11,7 @@ import type { Clock } from "./clock.js";
 import { crashPoint } from "./crash-points.js";
 import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
-import { ReadyQueue } from "./ready-queue.js";
+import { ReadyQueue, type ReadyEntry } from "./ready-queue.js";
 import { buildJob, neededOutputs, OUTPUT_CACHE_MAX_CHARS, parseTryKey, readMissingInputs, type PendingJob } from "./try-jobs.js";
 
 /** What a listener hears after a decision is committed. */
@@ -312,33 +312,43 @@ export class Coordinator {
   private dispatch(nowMs: number, planned: Planned[]): void {
     const claims = new Map<ActiveRun, { events: EngineEvent[]; jobs: PendingJob[] }>();
     let free = this.options.executor.freeSlots();
-    const order = [...this.runs.values()];
-    while (free > 0) {
-      let best: { active: ActiveRun; at: number; key: string; priority: number } | undefined;
-      for (const [at, active] of order.entries()) {
-        if (active.ready.size === 0 || !this.pipelineHasRoom(active)) continue;
-        const entry = active.ready.peek((pool) => this.poolHasRoom(pool));
-        if (entry && (!best || entry.priority > best.priority)) best = { active, at, key: entry.key, priority: entry.priority };
+    if (free <= 0) return;
+    const roomIn = (pool: string): boolean => this.poolHasRoom(pool);
+    const next = (active: ActiveRun): ReadyEntry | undefined => (active.ready.size > 0 && this.pipelineHasRoom(active) ? active.ready.peek(roomIn) : undefined);
+    // Each run's next candidate, computed once and again only for the run that changed; a run that got
+    // a slot goes to the back, so runs of equal priority take turns.
+    const candidates: { active: ActiveRun; entry: ReadyEntry }[] = [];
+    for (const active of this.runs.values()) {
+      const entry = next(active);
+      if (entry) candidates.push({ active, entry });
+    }
+    while (free > 0 && candidates.length > 0) {
+      let best = 0;
+      for (let i = 1; i < candidates.length; i++) if ((candidates[i] as { entry: ReadyEntry }).entry.priority > (candidates[best] as { entry: ReadyEntry }).entry.priority) best = i;
+      const { active, entry } = candidates.splice(best, 1)[0] as { active: ActiveRun; entry: ReadyEntry };
+      if (!this.poolHasRoom(entry.pool) || !this.pipelineHasRoom(active)) {
+        // A claim since this candidate was computed filled its pool or pipeline: look again.
+        const again = next(active);
+        if (again) candidates.push({ active, entry: again });
+        continue;
       }
-      if (!best) break;
-      const { active, key } = best;
-      // Take turns: the run that just got a slot goes to the back for ties.
-      order.splice(best.at, 1);
-      order.push(active);
-      active.ready.delete(key);
-      const instance = active.snapshot.instances.get(key);
+      active.ready.delete(entry.key);
+      const instance = active.snapshot.instances.get(entry.key);
       const task = instance && active.tasks.get(instance.taskId);
-      if (!instance || !task || instance.state !== "scheduled") continue;
-      const tryNumber = instance.tryNumber + 1;
-      const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-      const claim = claims.get(active) ?? { events: [], jobs: [] };
-      // Queued and started together: the try is committed running before it is sent.
-      claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-      claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
-      claims.set(active, claim);
-      // Counted now (the decision below counts it again when applied: undo this provisional count then).
-      this.countRunning(active, task.id, 1);
-      free--;
+      if (instance && task && instance.state === "scheduled") {
+        const tryNumber = instance.tryNumber + 1;
+        const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+        const claim = claims.get(active) ?? { events: [], jobs: [] };
+        // Queued and started together: the try is committed running before it is sent.
+        claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+        claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
+        claims.set(active, claim);
+        // Counted now, so later claims of this tick see the slot taken (undone below: the decision counts it).
+        this.countRunning(active, task.id, 1);
+        free--;
+      }
+      const following = next(active);
+      if (following) candidates.push({ active, entry: following });
     }
     for (const [active, claim] of claims) {
       for (const job of claim.jobs) this.countRunning(active, job.job.taskId, -1);
