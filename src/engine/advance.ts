@@ -151,6 +151,10 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
     if (draft.state === "running") settleAll(builder);
     return;
   }
+  if (event.kind === "run_timed_out") {
+    if (draft.state === "running" || draft.state === "queued") timeOutRun(builder, event.timeoutMs);
+    return;
+  }
   if (event.kind === "instances_cleared") {
     // A queued run has not started: nothing in it has ended, and starting it is the scheduler's call.
     if (draft.state !== "queued") clearInstances(builder, event.keys, event.reason ?? "cleared by a user");
@@ -259,6 +263,23 @@ function clearInstances(builder: DecisionBuilder, keys: readonly InstanceRef[], 
     const current = builder.instance(instance.taskId, instance.mapIndex);
     if (current) builder.settlePending(current);
   }
+}
+
+function timeOutRun(builder: DecisionBuilder, timeoutMs: number): void {
+  const message = `the run did not finish within its timeout (${timeoutMs} ms)`;
+  const error = { name: "RunTimeoutError", message, retryable: false, kind: "timeout" as const };
+  for (const key of builder.snapshotKeys()) {
+    const instance = builder.draft.instance(key);
+    if (!instance || isTerminalTaskState(instance.state)) continue;
+    if (ACTIVE_TRY_STATES.has(instance.state)) {
+      builder.decision.actions.push({ kind: "cancel_try", taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber, reason: message });
+      builder.move(instance, "failed", { error });
+    } else {
+      builder.move(instance, "skipped", { reason: message });
+    }
+  }
+  // Every instance ended; a run whose tasks were all skipped or succeeded still failed: it ran out of time.
+  builder.draft.state = "failed";
 }
 
 function cancelRun(builder: DecisionBuilder, reason: string): void {

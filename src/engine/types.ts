@@ -107,6 +107,11 @@ export type EngineEvent =
    */
   | { kind: "run_reconciled" }
   /**
+   * The run went past its pipeline's `timeout` (dagrun timeout): tries in flight fail (not retried) and are
+   * stopped, tasks that had not started are skipped, and the run fails.
+   */
+  | { kind: "run_timed_out"; timeoutMs: number }
+  /**
    * A user cleared these instances so they run again (`weir clear`). Each one that ended (success, failed,
    * skipped, upstream_failed, canceled) goes back to pending, keeping its try number (its next try is
    * tryNumber + 1; earlier tries stay as history), then moves on as its trigger rule decides. A run that had

@@ -109,6 +109,7 @@ export class Coordinator {
     const active = this.track(record, graph, record.state, instances);
     await this.loadOutputs(active);
     this.enqueue(record.id, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
+    this.armRunTimeout(active);
     for (const instance of instances) {
       const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber };
       if (instance.state === "queued" || instance.state === "running") {
@@ -389,7 +390,10 @@ export class Coordinator {
     for (const timer of decision.timers) this.armTimer(decision.runId, timer.atMs, timer.event);
     if (decision.run) {
       active.record = { ...active.record, state: decision.run.to };
-      if (decision.run.to === "running" && active.record.startedMs === null) active.record.startedMs = decision.nowMs;
+      if (decision.run.to === "running" && active.record.startedMs === null) {
+        active.record.startedMs = decision.nowMs;
+        this.armRunTimeout(active);
+      }
       if (isTerminalRunState(decision.run.to)) active.record.endedMs = decision.nowMs;
     }
     const change: RunChange = { run: active.record, transitions: decision.transitions, runState: active.snapshot.state, nowMs: decision.nowMs };
@@ -401,6 +405,13 @@ export class Coordinator {
     this.runs.delete(active.record.id);
     active.resolve(state);
     if (this.runs.size === 0) this.stopKeepalive();
+  }
+
+  /** A pipeline `timeout` (dagrun timeout) counts from the run's start; a resumed run keeps its start. */
+  private armRunTimeout(active: ActiveRun): void {
+    const timeoutMs = active.graph.timeoutMs;
+    if (timeoutMs === null || active.record.startedMs === null) return;
+    this.armTimer(active.record.id, active.record.startedMs + timeoutMs, { kind: "run_timed_out", timeoutMs });
   }
 
   private armTimer(runId: string, atMs: number, event: EngineEvent): void {
@@ -436,6 +447,7 @@ export class Coordinator {
     for (const i of instances) if (i.state === "scheduled") this.makeReady(fresh, i.taskId, i.mapIndex);
     // Another writer may have finished an upstream without scheduling what follows it.
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
+    this.armRunTimeout(fresh);
   }
 
   /** Keeps the process alive while runs are active, and re-checks for work now and then. */
