@@ -44,6 +44,10 @@ export interface PipelineOptions<S extends z.ZodType | undefined = undefined> {
   maxActiveTasks?: number;
   /** A run still going after this long is failed (dagrun timeout). */
   timeout?: Duration;
+  /** Notifiers told when a run fails (names configured with WEIR_NOTIFIER_<NAME>). */
+  onFailure?: readonly string[];
+  /** Notifiers told when a run succeeds. */
+  onSuccess?: readonly string[];
 }
 
 /** The params type a schema produces. */

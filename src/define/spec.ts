@@ -44,6 +44,8 @@ export interface PipelineSpecOptions {
   maxActiveRuns?: number;
   maxActiveTasks?: number;
   timeout?: Duration;
+  onFailure?: readonly string[];
+  onSuccess?: readonly string[];
 }
 
 export interface PipelineSpec {

@@ -110,6 +110,12 @@ export interface CommonTaskOptions extends RetryOptions {
   priority?: number;
   /** A human description, shown in the UI. */
   description?: string;
+  /** Notifiers told when this task fails for good (names configured with WEIR_NOTIFIER_<NAME>). */
+  onFailure?: readonly string[];
+  /** Notifiers told when a try of this task fails and will be retried. */
+  onRetry?: readonly string[];
+  /** Notifiers told when this task succeeds. */
+  onSuccess?: readonly string[];
 }
 
 export interface TaskOptions<P, N extends Needs, Tr extends TriggerRule = TriggerRule> extends Omit<CommonTaskOptions, "trigger"> {

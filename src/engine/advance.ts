@@ -8,7 +8,7 @@ import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
 import { DraftLedger, recordTransition, snapshotLedger } from "./run-ledger.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
 import { evaluateTriggerRule } from "./trigger-rules.js";
-import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
+import type { Decision, EngineAction, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** States in which a try exists and may still report: its end events are accepted from any of them. */
@@ -56,6 +56,7 @@ class DecisionBuilder {
     if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
     recordTransition(this.draft, transition);
     this.decision.transitions.push(transition);
+    this.alert(transition);
     if (isTerminalTaskState(to)) {
       const moved = this.draft.instance(instanceKey(instance.taskId, instance.mapIndex));
       if (moved) this.settled.push(moved);
@@ -98,6 +99,19 @@ class DecisionBuilder {
     }
   }
 
+  /** Outcomes of tries that the task's notifiers want to hear about become notify actions. */
+  private alert(t: InstanceTransition): void {
+    if (!ACTIVE_TRY_STATES.has(t.from)) return;
+    const alerts = this.draft.graph.tasks.get(t.taskId)?.alerts;
+    if (!alerts) return;
+    const [event, notifiers] =
+      t.to === "failed" ? (["task_failed", alerts.onFailure] as const) : t.to === "up_for_retry" ? (["task_retry", alerts.onRetry] as const) : t.to === "success" ? (["task_success", alerts.onSuccess] as const) : ([null, []] as const);
+    if (event === null || notifiers.length === 0) return;
+    const action: EngineAction = { kind: "notify", event, notifiers, taskId: t.taskId, mapIndex: t.mapIndex, tryNumber: t.tryNumber };
+    if (t.error) action.error = { name: t.error.name, message: t.error.message };
+    this.decision.actions.push(action);
+  }
+
   /** Propagates what the last event settled and ends the run when nothing is left unfinished. */
   settle(): void {
     this.propagate();
@@ -108,7 +122,12 @@ class DecisionBuilder {
   finish(): Decision {
     this.settle();
     const draft = this.draft;
-    if (draft.state !== this.snapshot.state) this.decision.run = { from: this.snapshot.state, to: draft.state };
+    if (draft.state !== this.snapshot.state) {
+      this.decision.run = { from: this.snapshot.state, to: draft.state };
+      const { runAlerts } = draft.graph;
+      const notifiers = draft.state === "failed" ? runAlerts.onFailure : draft.state === "success" ? runAlerts.onSuccess : [];
+      if (notifiers.length > 0) this.decision.actions.push({ kind: "notify", event: draft.state === "failed" ? "run_failed" : "run_success", notifiers });
+    }
     return this.decision;
   }
 }

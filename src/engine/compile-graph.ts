@@ -3,6 +3,8 @@
 import type { PipelineGraph } from "../graph/types.js";
 import type { EngineGraph, EngineTask } from "./types.js";
 
+const NO_TASK_ALERTS = { onFailure: [], onRetry: [], onSuccess: [] };
+
 export function compileEngineGraph(graph: PipelineGraph): EngineGraph {
   const tasks = new Map<string, EngineTask>();
   for (const node of graph.tasks) {
@@ -11,6 +13,7 @@ export function compileEngineGraph(graph: PipelineGraph): EngineGraph {
       upstream: [...new Set(node.upstream)],
       trigger: node.trigger,
       retry: { ...node.retry },
+      alerts: node.alerts ?? NO_TASK_ALERTS,
     });
   }
   const downstream = new Map<string, string[]>();
@@ -22,5 +25,5 @@ export function compileEngineGraph(graph: PipelineGraph): EngineGraph {
     if (!task) continue;
     for (const up of task.upstream) downstream.get(up)?.push(id);
   }
-  return { tasks, downstream, order: [...order] };
+  return { tasks, downstream, order: [...order], runAlerts: graph.alerts ?? { onFailure: [], onSuccess: [] } };
 }

@@ -10,6 +10,7 @@ export interface TaskSketch {
   upstream?: string[];
   trigger?: TriggerRule;
   retry?: Partial<RetryPolicy>;
+  alerts?: { onFailure?: string[]; onRetry?: string[]; onSuccess?: string[] };
 }
 
 export const NO_RETRY: RetryPolicy = { retries: 0, retryDelayMs: 1_000, backoff: "fixed", maxRetryDelayMs: 60_000 };
@@ -33,11 +34,13 @@ export function pipelineGraph(tasks: Record<string, TaskSketch>): PipelineGraph 
     description: null,
     command: null,
     codeHash: "test",
+    alerts: { onFailure: sketch.alerts?.onFailure ?? [], onRetry: sketch.alerts?.onRetry ?? [], onSuccess: sketch.alerts?.onSuccess ?? [] },
   }));
   return {
     id: "test_pipeline",
     version: "v1",
     file: "/test/pipeline.ts",
+    alerts: { onFailure: [], onSuccess: [] },
     description: null,
     schedule: null,
     timezone: "UTC",

@@ -1,7 +1,7 @@
 // The engine's vocabulary: the run snapshot it reads, the events it takes (past-tense facts), and the
 // decision it returns (guarded transitions, actions, timers). Plain data only: the store persists a
 // decision in one transaction, the scheduler performs its actions after that commit.
-import type { RetryPolicy } from "../graph/types.js";
+import type { RetryPolicy, RunAlerts, TaskAlerts } from "../graph/types.js";
 import type { RunState, TaskState, TriggerRule } from "./states.js";
 
 export type { RetryPolicy };
@@ -13,6 +13,7 @@ export interface EngineTask {
   upstream: readonly string[];
   trigger: TriggerRule;
   retry: RetryPolicy;
+  alerts: TaskAlerts;
 }
 
 /** A pipeline version compiled for the engine: built once per version and shared by its runs. */
@@ -21,6 +22,8 @@ export interface EngineGraph {
   downstream: ReadonlyMap<string, readonly string[]>;
   /** Task ids in a topological order. */
   order: readonly string[];
+  /** Notifiers told when a run ends. */
+  runAlerts: RunAlerts;
 }
 
 /** Counts of an instance's direct upstream instances by terminal outcome, kept incrementally. */
@@ -148,9 +151,21 @@ export interface RunTransition {
 }
 
 /** Side effects the scheduler performs after the decision is committed (an outbox). */
+export type NotifyEvent = "task_failed" | "task_retry" | "task_success" | "run_failed" | "run_success";
+
 export type EngineAction =
   /** Stop a running or queued try (run canceled). */
-  | { kind: "cancel_try"; taskId: string; mapIndex: number; tryNumber: number; reason: string };
+  | { kind: "cancel_try"; taskId: string; mapIndex: number; tryNumber: number; reason: string }
+  /** Tell these notifiers (an outbox: stored with the decision, delivered after the commit). */
+  | {
+      kind: "notify";
+      event: NotifyEvent;
+      notifiers: readonly string[];
+      taskId?: string;
+      mapIndex?: number;
+      tryNumber?: number;
+      error?: { name: string; message: string };
+    };
 
 export interface Timer {
   atMs: number;

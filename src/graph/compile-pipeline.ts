@@ -56,6 +56,10 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
     maxActiveRuns: positiveInteger(options.maxActiveRuns, "maxActiveRuns", report) ?? DEFAULT_MAX_ACTIVE_RUNS,
     maxActiveTasks: positiveInteger(options.maxActiveTasks, "maxActiveTasks", report),
     timeoutMs: optionalDuration(options.timeout, "timeout", report, true),
+    alerts: {
+      onFailure: notifierNames(options.onFailure, "onFailure", (message) => report({ code: "pipeline_option_invalid", message })),
+      onSuccess: notifierNames(options.onSuccess, "onSuccess", (message) => report({ code: "pipeline_option_invalid", message })),
+    },
     paramsSchema: resolveParams(options.params, report),
     tasks,
     order: [],
@@ -227,7 +231,22 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
     description,
     command: spec.kind === "shell" ? (spec.command ?? null) : null,
     codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : hashFunction(spec.fn),
+    alerts: {
+      onFailure: notifierNames(options.onFailure, "onFailure", say),
+      onRetry: notifierNames(options.onRetry, "onRetry", say),
+      onSuccess: notifierNames(options.onSuccess, "onSuccess", say),
+    },
   };
+}
+
+/** Notifier names: ids, configured elsewhere (WEIR_NOTIFIER_<NAME>); unknown ones are reported at delivery. */
+function notifierNames(value: unknown, name: string, say: (message: string) => void): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && isValidId(v))) {
+    say(`${name} must be a list of notifier names (letters, digits, _ . -), got ${JSON.stringify(value)}`);
+    return [];
+  }
+  return [...new Set(value.map((v: string) => v.toLowerCase()))];
 }
 
 function resolveCache(value: boolean | CacheOptions<never, never> | undefined, where: string, report: Report, task: string): TaskNode["cache"] {

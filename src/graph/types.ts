@@ -33,6 +33,19 @@ export interface TaskNode {
   command: string | null;
   /** Hash of the task's code (function source or command and env): its code version. */
   codeHash: string;
+  /** Notifier names told of this task's outcomes. */
+  alerts: TaskAlerts;
+}
+
+export interface TaskAlerts {
+  onFailure: string[];
+  onRetry: string[];
+  onSuccess: string[];
+}
+
+export interface RunAlerts {
+  onFailure: string[];
+  onSuccess: string[];
 }
 
 export interface PipelineGraph {
@@ -52,6 +65,8 @@ export interface PipelineGraph {
   maxActiveRuns: number;
   maxActiveTasks: number | null;
   timeoutMs: number | null;
+  /** Notifier names told when a run ends. */
+  alerts: RunAlerts;
   /** JSON Schema of the params (from the zod schema), or null when the pipeline has none. */
   paramsSchema: Record<string, unknown> | null;
   tasks: TaskNode[];

@@ -63,6 +63,8 @@ export interface CoordinatorOptions {
   home: string;
   /** Slots of a pool (tries running in it at once, across runs); default: unlimited. */
   poolSlots?: (pool: string) => number;
+  /** Told when a committed decision put notifications in the outbox. */
+  outbox?: { kick(): void };
 }
 
 export class Coordinator {
@@ -385,6 +387,8 @@ export class Coordinator {
     for (const action of decision.actions) {
       if (action.kind === "cancel_try") {
         this.options.executor.abort(tryKeyOf(decision.runId, action.taskId, action.mapIndex, action.tryNumber), "canceled");
+      } else if (action.kind === "notify") {
+        this.options.outbox?.kick();
       }
     }
     for (const timer of decision.timers) this.armTimer(decision.runId, timer.atMs, timer.event);

@@ -14,6 +14,8 @@ import type { Executor } from "./executor.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
+import { OutboxDelivery } from "./outbox-delivery.js";
+import type { Notifier } from "../notify/index.js";
 
 /** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
 const LEASE = "scheduler";
@@ -25,6 +27,8 @@ export interface SchedulerEvent {
 }
 
 export interface SchedulerServiceOptions {
+  /** Notifiers by name (WEIR_NOTIFIER_<NAME>), for alerts (default: none configured). */
+  notifiers?: ReadonlyMap<string, Notifier>;
   store: Store;
   /** Runs tries, and loads pipeline files in worker processes. */
   executor: Executor & { load(file: string): Promise<LoadResult> };
@@ -56,8 +60,11 @@ export class SchedulerService {
 
   private readonly poolSlots = new PoolSlots();
 
+  readonly outbox: OutboxDelivery;
+
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of });
+    this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
+    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox });
     this.registry = new PipelineRegistry({
       root: options.root,
       pool: options.executor,
@@ -86,6 +93,8 @@ export class SchedulerService {
     await this.registry.start();
     for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
     this.emit("pipelines", `${this.registry.pipelines().length} pipelines loaded from ${this.options.root}`);
+    // Notifications committed before a crash but not delivered go out now (at least once).
+    this.outbox.kick();
     await this.pass();
     this.schedulePoll();
   }

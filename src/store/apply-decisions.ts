@@ -8,6 +8,7 @@ import type { Dialect, SqlTransaction } from "./dialect.js";
 import { REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
+import { writeNotifications } from "./outbox.js";
 import type { ApplyResult } from "./types.js";
 
 /** Instance states in which a try exists and has not ended. */
@@ -76,6 +77,8 @@ function conflictOf(dialect: Dialect, error: unknown): string | null {
 
 async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<void> {
   if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
+  // Notifications commit with the decision that caused them (an outbox), or not at all.
+  if (decision.actions.length > 0) await writeNotifications(tx, decision.runId, decision.actions, decision.nowMs);
   const { transitions } = decision;
   for (let i = 0; i < transitions.length; i++) {
     const t = transitions[i] as InstanceTransition;

@@ -9,6 +9,7 @@ import { INSERT_CHUNK_ROWS, insertRuns } from "./create-runs.js";
 import type { Dialect } from "./dialect.js";
 import * as leases from "./leases.js";
 import { migrateSchema } from "./migrate.js";
+import * as outbox from "./outbox.js";
 import * as pools from "./pools.js";
 import {
   parseGraph,
@@ -44,6 +45,7 @@ import {
 } from "./sql/runs.js";
 import { getOutputsSql, LIST_INSTANCE_TRIES, LIST_RUN_TRIES, LIST_TASK_TRIES } from "./sql/tries.js";
 import type {
+  OutboxRecord,
   ApplyResult,
   BackfillFilter,
   BackfillRecord,
@@ -224,6 +226,14 @@ export class SqlStore implements Store {
 
   getPool(name: string): Promise<PoolRecord | null> {
     return pools.getPool(this.db.session, name);
+  }
+
+  pendingNotifications(limit: number): Promise<OutboxRecord[]> {
+    return outbox.pendingNotifications(this.db.session, limit);
+  }
+
+  markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void> {
+    return outbox.markNotificationDone(this.db.session, id, nowMs, attempts, error);
   }
 
   listPools(): Promise<PoolRecord[]> {

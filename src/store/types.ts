@@ -1,6 +1,6 @@
 // The Store contract: domain verbs and the records they read and write. No connection, transaction or SQL
 // type appears here (BullMQ's IQueueBackend), so the SQLite and Postgres dialects serve one interface.
-import type { Decision, TaskFailure } from "../engine/types.js";
+import type { Decision, EngineAction, TaskFailure } from "../engine/types.js";
 import type { RunState, TaskState, TryState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { ReprocessMode } from "../time/index.js";
@@ -199,6 +199,16 @@ export interface ApplyResult {
   conflicts: (DecisionConflict & { index: number })[];
 }
 
+/** A notification waiting in the outbox, with what delivery needs of its run. */
+export interface OutboxRecord {
+  id: string;
+  runId: string;
+  pipelineId: string;
+  logicalDateMs: number;
+  createdMs: number;
+  action: Extract<EngineAction, { kind: "notify" }>;
+}
+
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
   /**
@@ -307,4 +317,9 @@ export interface Store {
 
   /** Encoded outputs of the successful tries of these tasks (map index -1) in a run, by task id. */
   getOutputs(runId: string, taskIds: readonly string[]): Promise<Map<string, string>>;
+
+  /** Notifications decided but not yet delivered (the outbox), oldest first. */
+  pendingNotifications(limit: number): Promise<OutboxRecord[]>;
+  /** Records a notification's delivery (or its final failure, with the error); pending ones are redelivered after a crash. */
+  markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void>;
 }

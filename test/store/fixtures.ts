@@ -22,6 +22,7 @@ export function taskNode(id: string, upstream: string[] = []): TaskNode {
     description: null,
     command: null,
     codeHash: `hash-${id}`,
+    alerts: { onFailure: [], onRetry: [], onSuccess: [] },
   };
 }
 
@@ -40,6 +41,7 @@ export function graph(id: string, version: string, taskIds: string[] = ["a", "b"
     maxActiveRuns: 16,
     maxActiveTasks: null,
     timeoutMs: null,
+    alerts: { onFailure: [], onSuccess: [] },
     paramsSchema: null,
     tasks: taskIds.map((task, i) => taskNode(task, i === 0 ? [] : [taskIds[i - 1]!])),
     order: taskIds,

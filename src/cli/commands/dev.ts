@@ -6,6 +6,7 @@ import { systemClock } from "../../scheduler/clock.js";
 import { SchedulerService } from "../../scheduler/service.js";
 import { openStore } from "../../store/open-store.js";
 import { resolveConfig } from "../config.js";
+import { notifiersFromEnv } from "../notifiers.js";
 import { say } from "../output.js";
 
 export interface DevOptions {
@@ -26,6 +27,7 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
   });
   const time = (): string => new Date().toISOString().slice(11, 23);
   service = new SchedulerService({
+    notifiers: notifiersFromEnv(),
     store,
     executor: pool,
     clock: systemClock,

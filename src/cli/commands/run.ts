@@ -10,6 +10,8 @@ import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { Coordinator } from "../../scheduler/coordinator.js";
 import { PoolSlots } from "../../scheduler/pool-slots.js";
+import { OutboxDelivery } from "../../scheduler/outbox-delivery.js";
+import { notifiersFromEnv } from "../notifiers.js";
 import { isOwnerAlive, newOwnerId } from "../../scheduler/owner.js";
 import { openStore, resolveStoreLocation } from "../../store/open-store.js";
 import { toRunDocument } from "../../store/run-document.js";
@@ -50,6 +52,9 @@ class RunSession {
   private store: Store | null = null;
   private pool: LocalWorkerPool | null = null;
   private coordinator: Coordinator | null = null;
+  private outbox: OutboxDelivery | null = null;
+  /** Read first: a bad notifier setting is bad input, reported before anything runs. */
+  private readonly notifiers = notifiersFromEnv();
   private readonly owner = newOwnerId();
 
   constructor(
@@ -112,7 +117,9 @@ class RunSession {
     const pool = this.openPool();
     const poolSlots = new PoolSlots();
     await poolSlots.refresh(store);
-    const coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: this.config.home, poolSlots: poolSlots.of });
+    const outbox = this.openOutbox(store);
+    outbox.kick();
+    const coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: this.config.home, poolSlots: poolSlots.of, outbox });
     this.coordinator = coordinator;
     const renderer = this.options.json ? null : createProgressRenderer(process.stderr, graph.order, useColor());
     if (renderer) coordinator.onChange((change) => renderer.onChange(change));
@@ -145,7 +152,15 @@ class RunSession {
     }
   }
 
+  private openOutbox(store: Store): OutboxDelivery {
+    this.outbox ??= new OutboxDelivery(store, this.notifiers, (line) => say(`weir: ${line}`));
+    return this.outbox;
+  }
+
   private async finish(runId: string, state: RunState, store: Store): Promise<RunState> {
+    // Alerts of this run (and any left by a crash) go out before the command ends; a failing notifier is
+    // retried, then given up on.
+    await this.openOutbox(store).flush();
     await store.setRunOwner(runId, null, this.owner);
     const run = await store.getRun(runId);
     if (!run) return state;

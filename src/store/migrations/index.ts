@@ -2,8 +2,9 @@
 // Room is left for later steps: events, artifacts.
 import { migration0001Init } from "./0001_init.js";
 import { migration0002Scheduler } from "./0002_scheduler.js";
+import { migration0003Outbox } from "./0003_outbox.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox];
