@@ -4,7 +4,6 @@
 // the SQLite store, the LocalWorkerPool and the Coordinator — and prints one JSON line on stdout.
 //
 //   node dist/bench-harness.js '{"workload":"W2","file":"/abs/fanout.ts","home":"/tmp/x","runs":1}'
-import { readFileSync, readdirSync } from "node:fs";
 import { LocalWorkerPool } from "../src/executor/local-pool.js";
 import type { PipelineGraph } from "../src/graph/types.js";
 import type { RunState } from "../src/engine/states.js";
@@ -14,6 +13,7 @@ import { Coordinator } from "../src/scheduler/coordinator.js";
 import { newRunId } from "../src/scheduler/run-ids.js";
 import { openStore } from "../src/store/open-store.js";
 import type { RunRecord, Store } from "../src/store/types.js";
+import { childProcesses, procFacts } from "./proc-facts.js";
 
 export interface HarnessConfig {
   workload: string;
@@ -33,6 +33,46 @@ export interface HarnessConfig {
   diagnose?: boolean;
   /** Run the workload once untimed first (steady state of a long-running scheduler). */
   warm?: boolean;
+  /** Write a V8 CPU profile of each worker into this directory (through bench/profiled-worker.mjs). */
+  workerCpuProfDir?: string;
+  /** W5 (one very large run): the extra measurements and the cap of `DagOptions`. */
+  dag?: DagOptions;
+}
+
+/**
+ * W5: fork the workers first on a tiny file (untimed), then time the load of the big file in one worker
+ * alone (`validateMs`: bundle, import, build and compile the graph, send it over IPC); follow the run's
+ * progress (first try running, every tenth of the instances done), sample the heap, and stop at `capMs`
+ * rather than hang. Start the harness with --expose-gc for the live-heap figures.
+ */
+export interface DagOptions {
+  /** A one-task pipeline file: loading it forks every worker before the timed load. */
+  forkFile: string;
+  /** Give up on the run after this long (ms): report how far it got. */
+  capMs: number;
+}
+
+/** W5's figures (all times in ms from the first startRun unless said otherwise). */
+export interface DagFigures {
+  validateMs: number;
+  saveVersionMs: number;
+  createRunMs: number;
+  /** The first try committed running. */
+  firstRunningMs: number | null;
+  /** Instances done (success) when the run ended or the cap stopped it. */
+  done: number;
+  capped: boolean;
+  /** When each tenth of the instances was done: [10 %, 20 %, …]. */
+  tenths: number[];
+  /** heapUsed before the first startRun, after a full GC. */
+  heapBeforeMb: number | null;
+  /** The largest heapUsed sampled (every 20 ms) during the run: live objects and not yet collected garbage. */
+  heapPeakMb: number;
+  /** heapUsed right after a full GC when half the instances were done (the run's live heap, mid-run). */
+  heapLiveMidMb: number | null;
+  /** heapUsed just after the run ended (no GC forced), and after a full GC. */
+  heapAfterMb: number;
+  heapAfterGcMb: number | null;
 }
 
 /** With `diagnose`: where the time of the timed part went, in the driving process. */
@@ -75,6 +115,7 @@ export interface HarnessResult {
   workerRunCpuMs: number;
   spawned: number;
   diagnosis?: Diagnosis;
+  dag?: DagFigures;
 }
 
 const MB = 1024 * 1024;
@@ -86,6 +127,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
   const pool = new LocalWorkerPool({
     size: config.workers,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
+    ...(config.workerCpuProfDir ? { workerScript: config.workerScript ?? new URL("../bench/profiled-worker.mjs", import.meta.url).pathname, env: { WEIR_BENCH_WORKER_PROF_DIR: config.workerCpuProfDir } } : {}),
     onResult: (key, result, timing) => {
       probe?.result(key, result);
       coordinator?.handleResult(key, result, timing);
@@ -96,10 +138,21 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
   try {
     // Load: as `weir run` does, plus (by default) the same file in every other worker, so the timed part
     // measures orchestration, not forks and imports.
+    let validateMs = 0;
+    let validated: Awaited<ReturnType<LocalWorkerPool["load"]>> | undefined;
+    if (config.dag) {
+      // Fork every worker on a tiny file first, then the big file in one worker alone: that is validate.
+      await Promise.all(Array.from({ length: pool.size }, () => pool.load((config.dag as DagOptions).forkFile)));
+      const validateStarted = performance.now();
+      validated = await pool.load(config.file);
+      validateMs = performance.now() - validateStarted;
+    }
+    const loadAll = () => Promise.all(Array.from({ length: config.warmAll === false ? 1 : pool.size }, () => pool.load(config.file)));
     const loadStarted = performance.now();
-    const loads = await Promise.all(Array.from({ length: config.warmAll === false ? 1 : pool.size }, () => pool.load(config.file)));
+    // With `dag`, the other workers' copies of the (large) graph are dropped: the heap holds one.
+    const loaded = validated ?? (await loadAll())[0];
+    if (validated) await loadAll();
     const loadMs = performance.now() - loadStarted;
-    const loaded = loads[0];
     if (!loaded || loaded.problems.length > 0 || loaded.pipelines.length !== 1) {
       throw new Error(`bench: ${config.file} did not load: ${JSON.stringify(loaded?.problems ?? [])}`);
     }
@@ -109,6 +162,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     await store.migrate();
     const nowMs = systemClock.now();
     await store.savePipelineVersion(graph, nowMs);
+    const saveVersionMs = performance.now() - setupStarted;
     const records: RunRecord[] = [];
     const warmups: RunRecord[] = [];
     for (let i = 0; i < config.runs * (config.warm ? 2 : 1); i++) {
@@ -136,16 +190,21 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: config.home });
     // Steady state (a long-running scheduler): the same workload once, untimed, warms the JIT first.
     if (warmups.length > 0) await Promise.all(warmups.map((run) => (coordinator as Coordinator).startRun(run, graph)));
+    const heapBefore = config.dag ? liveHeapMb() : null;
     const workersBefore = new Map(childProcesses().map((pid) => [pid, procFacts(pid).cpuMs]));
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const c = coordinator;
-    const finals: RunState[] = await Promise.all(records.map((run) => c.startRun(run, graph)));
+    const follow = config.dag ? followRun(c, started, graph.order.length * config.runs, config.dag.capMs, heapBefore) : null;
+    const all = Promise.all(records.map((run) => c.startRun(run, graph)));
+    const finals: RunState[] | null = follow ? await Promise.race([all, follow.cap]) : await all;
+    if (finals === null) all.catch(() => undefined); // capped: the pool's close ends the run's tries as lost
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const dag = config.dag && follow ? follow.figures(validateMs, saveVersionMs, setupMs - saveVersionMs, finals === null) : undefined;
 
     const states: Record<string, number> = {};
-    for (const s of finals) states[s] = (states[s] ?? 0) + 1;
+    for (const s of finals ?? ["capped"]) states[s] = (states[s] ?? 0) + 1;
     const workerPids = childProcesses();
     const workers = workerPids.map(procFacts);
     const workerRunCpuMs = workerPids.reduce((sum, pid, i) => sum + (workers[i]?.cpuMs ?? 0) - (workersBefore.get(pid) ?? 0), 0);
@@ -167,11 +226,73 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
       workerRunCpuMs,
       spawned: stats.spawned,
       ...(probe ? { diagnosis: probe.report() } : {}),
+      ...(dag ? { dag } : {}),
     };
   } finally {
     await pool.close();
     await store.close();
   }
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** heapUsed after a full GC (MB), or null without --expose-gc. */
+function liveHeapMb(): number | null {
+  if (!gc) return null;
+  gc();
+  return process.memoryUsage().heapUsed / MB;
+}
+
+/**
+ * W5: listens to the coordinator's committed changes (first try running, instances done, the live heap at
+ * half way), samples heapUsed every 20 ms, and arms the cap (`cap` resolves null when it is reached).
+ */
+function followRun(coordinator: Coordinator, started: number, instances: number, capMs: number, heapBeforeMb: number | null) {
+  let firstRunning: number | null = null;
+  let done = 0;
+  const tenths: number[] = [];
+  let heapPeak = process.memoryUsage().heapUsed;
+  let heapLiveMid: number | null = null;
+  const sampler = setInterval(() => {
+    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
+  }, 20);
+  const stopListening = coordinator.onChange((change) => {
+    for (const t of change.transitions) {
+      if (firstRunning === null && t.to === "running") firstRunning = performance.now() - started;
+      if (t.to !== "success") continue;
+      done++;
+      if (done % Math.max(1, Math.floor(instances / 10)) === 0 && tenths.length < 10) tenths.push(performance.now() - started);
+      if (done === Math.floor(instances / 2)) heapLiveMid = liveHeapMb();
+    }
+  });
+  let capTimer: NodeJS.Timeout | undefined;
+  const cap = new Promise<null>((resolve) => {
+    capTimer = setTimeout(() => resolve(null), capMs);
+  });
+  return {
+    cap,
+    figures(validateMs: number, saveVersionMs: number, createRunMs: number, capped: boolean): DagFigures {
+      clearTimeout(capTimer);
+      clearInterval(sampler);
+      stopListening();
+      const heapAfter = process.memoryUsage().heapUsed;
+      heapPeak = Math.max(heapPeak, heapAfter);
+      return {
+        validateMs,
+        saveVersionMs,
+        createRunMs,
+        firstRunningMs: firstRunning,
+        done,
+        capped,
+        tenths,
+        heapBeforeMb,
+        heapPeakMb: heapPeak / MB,
+        heapLiveMidMb: heapLiveMid,
+        heapAfterMb: heapAfter / MB,
+        heapAfterGcMb: liveHeapMb(),
+      };
+    },
+  };
 }
 
 /** Times commits and the submit/result flow by wrapping the two objects' methods (bench-only). */
@@ -261,42 +382,13 @@ class Probe {
   }
 }
 
-/** Pids whose parent is this process (the workers: forked detached, so they lead their own groups). */
-function childProcesses(): number[] {
-  const pids: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[1]) === process.pid) pids.push(Number(name));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
-
-/** Peak resident set (VmHWM) and CPU time (utime + stime) of a live process. */
-function procFacts(pid: number): { pid: number; peakRssMb: number; cpuMs: number } {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // fields[0] is field 3 (state): utime is field 14, stime field 15, in clock ticks (100 Hz on Linux).
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return { pid, peakRssMb: hwm ? Number(hwm[1]) / 1024 : 0, cpuMs: ticks * 10 };
-  } catch {
-    return { pid, peakRssMb: 0, cpuMs: 0 };
-  }
-}
-
 const arg = process.argv[2];
 if (arg !== undefined) {
   runHarness(JSON.parse(arg) as HarnessConfig).then(
     (result) => {
       process.stdout.write(`${JSON.stringify(result)}\n`);
+      // A capped run leaves its coordinator mid-run: don't wait for what it still has scheduled.
+      if (result.dag?.capped) process.exit(0);
     },
     (error: unknown) => {
       process.stderr.write(`bench harness: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -7,7 +7,7 @@ const watch = process.argv.includes("--watch");
 rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
 const started = performance.now();
 await build({
-  entryPoints: { index: "src/index.ts", cli: "src/cli/main.ts", worker: "src/worker/main.ts", "bench-harness": "bench/harness.ts" },
+  entryPoints: { index: "src/index.ts", cli: "src/cli/main.ts", worker: "src/worker/main.ts", "bench-harness": "bench/harness.ts", "bench-service-harness": "bench/service-harness.ts" },
   outdir: "dist",
   bundle: true,
   splitting: true,

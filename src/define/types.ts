@@ -28,7 +28,7 @@ export type Needs = Record<string, TaskRef<unknown>>;
 /** What a task function receives for its `needs`: each name bound to that upstream's output. */
 export type Inputs<N extends Needs> = { readonly [K in keyof N]: OutputOf<N[K]> };
 
-/** Inputs of a task whose trigger rule lets it run when an upstream did not succeed: any may be missing. */
+/** Inputs of a task whose trigger rule lets it run when an upstream did not succeed: each input may be missing. */
 export type MaybeInputs<N extends Needs> = { readonly [K in keyof N]: OutputOf<N[K]> | undefined };
 
 /**
