@@ -127,7 +127,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
   const pool = new LocalWorkerPool({
     size: config.workers,
     ...(config.workerScript ? { workerScript: config.workerScript } : {}),
-    ...(config.workerCpuProfDir ? { workerScript: config.workerScript ?? new URL("../bench/profiled-worker.mjs", import.meta.url).pathname, env: { WEIR_BENCH_WORKER_PROF_DIR: config.workerCpuProfDir } } : {}),
+    ...(config.workerCpuProfDir ? { workerScript: config.workerScript ?? new URL("../bench/profiled-worker.mjs", import.meta.url).pathname, env: { WEIR_BENCH_WORKER_PROF_DIR: config.workerCpuProfDir, WEIR_BENCH_WORKER_PROF_NAME: config.workload } } : {}),
     onResult: (key, result, timing) => {
       probe?.result(key, result);
       coordinator?.handleResult(key, result, timing);
@@ -151,7 +151,12 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     const loadStarted = performance.now();
     // With `dag`, the other workers' copies of the (large) graph are dropped: the heap holds one.
     const loaded = validated ?? (await loadAll())[0];
-    if (validated) await loadAll();
+    if (validated) {
+      // Drop the other workers' copies of the graph: not awaited as an array (it would stay live), and one
+      // macrotask later (the IPC layer holds the last message until then), so the heap figures hold one graph.
+      await loadAll().then(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const loadMs = performance.now() - loadStarted;
     if (!loaded || loaded.problems.length > 0 || loaded.pipelines.length !== 1) {
       throw new Error(`bench: ${config.file} did not load: ${JSON.stringify(loaded?.problems ?? [])}`);

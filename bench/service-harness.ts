@@ -31,6 +31,10 @@ export interface ServiceHarnessConfig {
   dir?: string;
   pipelines?: number;
   minutes?: number;
+  /** Write a V8 CPU profile of each worker into this directory (through bench/profiled-worker.mjs). */
+  workerCpuProfDir?: string;
+  /** Time every Store method (calls, total ms): where the service's passes go (wraps the object; no src change). */
+  diagnose?: boolean;
 }
 
 export interface BackfillFigures {
@@ -77,6 +81,7 @@ export interface ScheduleFigures {
   runs: number;
   states: Record<string, number>;
   capped: boolean;
+  boundaries?: { createdMs: number | null; queuedListedMs: number | null; firstCommitStartMs: number | null; firstCommitEndMs: number | null }[];
 }
 
 export interface ServiceHarnessResult {
@@ -87,6 +92,8 @@ export interface ServiceHarnessResult {
   /** CPU of the workers over their whole life. */
   workerCpuMs: number[];
   errors: string[];
+  /** With `diagnose`: per Store method, calls and total wall ms (awaited), largest first. */
+  storeCalls?: { method: string; calls: number; ms: number }[];
   backfill?: BackfillFigures;
   schedules?: ScheduleFigures;
 }
@@ -100,6 +107,44 @@ interface Setup {
   service: () => SchedulerService | null;
   makeService: (root: string, clock: Clock) => SchedulerService;
   errors: string[];
+  storeCalls: Map<string, { calls: number; ms: number }> | null;
+  /** With `diagnose`: when createRuns, listRuns and applyDecisions ran (W6 relates them to each interval's end). */
+  marks: StoreMark[];
+}
+
+interface StoreMark {
+  method: string;
+  startedMs: number;
+  endedMs: number;
+}
+
+/** Wraps every method of the store to count its calls and the wall time until each settles. */
+function timeStore(store: Store, onCall: (method: string, startedMs: number, endedMs: number) => void): Map<string, { calls: number; ms: number }> {
+  const calls = new Map<string, { calls: number; ms: number }>();
+  const target = store as unknown as Record<string, unknown>;
+  const names = new Set<string>();
+  for (let o: object | null = store; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) for (const n of Object.getOwnPropertyNames(o)) names.add(n);
+  for (const name of names) {
+    const fn = target[name];
+    if (name === "constructor" || typeof fn !== "function") continue;
+    const bound = (fn as (...a: unknown[]) => unknown).bind(store);
+    target[name] = (...args: unknown[]) => {
+      const t0 = performance.now();
+      const record = (): void => {
+        const c = calls.get(name) ?? { calls: 0, ms: 0 };
+        c.calls++;
+        const t1 = performance.now();
+        c.ms += t1 - t0;
+        calls.set(name, c);
+        onCall(name, t0, t1);
+      };
+      const out = bound(...args);
+      if (out instanceof Promise) return out.finally(record);
+      record();
+      return out;
+    };
+  }
+  return calls;
 }
 
 async function setUp(config: ServiceHarnessConfig): Promise<Setup> {
@@ -108,15 +153,22 @@ async function setUp(config: ServiceHarnessConfig): Promise<Setup> {
   const errors: string[] = [];
   const pool = new LocalWorkerPool({
     size: config.workers,
+    ...(config.workerCpuProfDir ? { workerScript: new URL("../bench/profiled-worker.mjs", import.meta.url).pathname, env: { WEIR_BENCH_WORKER_PROF_DIR: config.workerCpuProfDir, WEIR_BENCH_WORKER_PROF_NAME: config.workload } } : {}),
     onResult: (key, result, timing) => service?.coordinator.handleResult(key, result, timing),
     onCapacity: () => service?.coordinator.wake(),
   });
   const store = await openStore(undefined, config.home);
   await store.migrate();
+  const marks: StoreMark[] = [];
+  const storeCalls = config.diagnose ? timeStore(store, (method, startedMs, endedMs) => {
+    if (method === "createRuns" || method === "applyDecisions" || method === "listRuns") marks.push({ method, startedMs, endedMs });
+  }) : null;
   return {
     store,
     pool,
     errors,
+    storeCalls,
+    marks,
     service: () => service,
     makeService: (root, clock) => {
       const onEvent = (event: SchedulerEvent): void => {
@@ -137,6 +189,9 @@ function finish(setup: Setup, workload: string): Omit<ServiceHarnessResult, "bac
     workerPeakRssMb: workers.map((w) => w.peakRssMb),
     workerCpuMs: workers.map((w) => w.cpuMs),
     errors: setup.errors,
+    ...(setup.storeCalls
+      ? { storeCalls: [...setup.storeCalls].map(([method, c]) => ({ method, calls: c.calls, ms: Math.round(c.ms * 10) / 10 })).sort((a, b) => b.ms - a.ms) }
+      : {}),
   };
 }
 
@@ -348,6 +403,20 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
     const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
     const minuteDone = [...boundaryAt].map(([m, at]) => (lastEndPerMinute.get(m) ?? NaN) - at).sort((a, b) => a - b);
     const sortedSteps = [...steps].sort((a, b) => a - b);
+    // With `diagnose`: after each interval's end, when the due runs were created, the queued runs listed, and
+    // the first and last commit of the coordinator until that minute's runs were all running.
+    const breakdown = [...boundaryAt].map(([, at]) => {
+      const after = setup.marks.filter((k) => k.startedMs >= at && k.startedMs < at + 5000);
+      const created = after.find((k) => k.method === "createRuns");
+      const listed = created && after.find((k) => k.method === "listRuns" && k.startedMs >= created.endedMs);
+      const commits = listed ? after.filter((k) => k.method === "applyDecisions" && k.startedMs >= listed.endedMs) : [];
+      return {
+        createdMs: created ? created.endedMs - at : null,
+        queuedListedMs: listed ? listed.endedMs - at : null,
+        firstCommitStartMs: commits[0] ? commits[0].startedMs - at : null,
+        firstCommitEndMs: commits[0] ? commits[0].endedMs - at : null,
+      };
+    });
     const base = finish(setup, "W6");
     await service.stop();
     return {
@@ -365,6 +434,7 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
         lagMaxMs: sorted[sorted.length - 1] ?? NaN,
         minuteDoneMs: minuteDone[Math.floor(minuteDone.length / 2)] ?? NaN,
         stepMs: sortedSteps[Math.floor(sortedSteps.length / 2)] ?? NaN,
+        ...(config.diagnose ? { boundaries: breakdown } : {}),
         runs,
         states,
         capped,
