@@ -127,27 +127,18 @@ export function topologicalOrder(upstream: UpstreamMap): string[] | null {
   const down = downstreamMap(upstream);
   const waiting = new Map<string, number>();
   for (const [id, ups] of upstream) waiting.set(id, new Set(ups.filter((u) => u !== id && upstream.has(u))).size);
-  // `ready` is kept sorted by declaration position, highest first, so pop() takes the earliest.
-  const ready = ids.filter((id) => waiting.get(id) === 0).reverse();
+  // `ready` is a min-heap on declaration position: the earliest declared ready task goes first, and a
+  // wide fan-out costs O(n log n), not O(n²).
+  const ready = new PositionHeap(position);
+  for (const id of ids) if (waiting.get(id) === 0) ready.push(id);
   const order: string[] = [];
-  while (ready.length > 0) {
-    const id = ready.pop() as string;
+  while (ready.size > 0) {
+    const id = ready.pop();
     order.push(id);
     for (const to of new Set(down.get(id))) {
       const left = (waiting.get(to) as number) - 1;
       waiting.set(to, left);
-      if (left === 0) {
-        // Binary search for the slot that keeps `ready` in descending declaration position.
-        const p = position.get(to) as number;
-        let lo = 0;
-        let hi = ready.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if ((position.get(ready[mid] as string) as number) > p) lo = mid + 1;
-          else hi = mid;
-        }
-        ready.splice(lo, 0, to);
-      }
+      if (left === 0) ready.push(to);
     }
   }
   const selfLoop = [...upstream].some(([id, ups]) => ups.includes(id));
@@ -173,4 +164,51 @@ export function downstreamOf(graph: PipelineGraph, taskId: string, transitive: b
     if (transitive) queue.push(...(down.get(id) ?? []));
   }
   return graph.order.filter((id) => found.has(id));
+}
+
+/** A binary min-heap of task ids ordered by their declaration position. */
+class PositionHeap {
+  private readonly items: string[] = [];
+  constructor(private readonly position: ReadonlyMap<string, number>) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(id: string): void {
+    const items = this.items;
+    items.push(id);
+    let i = items.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.at(parent) <= this.at(i)) break;
+      [items[parent], items[i]] = [items[i] as string, items[parent] as string];
+      i = parent;
+    }
+  }
+
+  pop(): string {
+    const items = this.items;
+    const top = items[0] as string;
+    const last = items.pop() as string;
+    if (items.length > 0) {
+      items[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let least = i;
+        if (l < items.length && this.at(l) < this.at(least)) least = l;
+        if (r < items.length && this.at(r) < this.at(least)) least = r;
+        if (least === i) break;
+        [items[least], items[i]] = [items[i] as string, items[least] as string];
+        i = least;
+      }
+    }
+    return top;
+  }
+
+  private at(i: number): number {
+    return this.position.get(this.items[i] as string) as number;
+  }
 }

@@ -8,9 +8,16 @@ export interface ReadyEntry {
   priority: number;
 }
 
+/** FIFO of keys with lazy deletion: a deleted key stays in the array until the head passes it. */
+interface Bucket {
+  keys: string[];
+  head: number;
+  live: number;
+}
+
 export class ReadyQueue {
   /** pool → priority → keys, in the order they became ready. */
-  private readonly byPool = new Map<string, Map<number, Set<string>>>();
+  private readonly byPool = new Map<string, Map<number, Bucket>>();
   private readonly entries = new Map<string, ReadyEntry>();
 
   get size(): number {
@@ -19,12 +26,14 @@ export class ReadyQueue {
 
   add(key: string, pool: string, priority: number): void {
     if (this.entries.has(key)) return;
-    this.entries.set(key, { key, pool, priority });
+    const entry = { key, pool, priority };
+    this.entries.set(key, entry);
     let priorities = this.byPool.get(pool);
     if (!priorities) this.byPool.set(pool, (priorities = new Map()));
-    let keys = priorities.get(priority);
-    if (!keys) priorities.set(priority, (keys = new Set()));
-    keys.add(key);
+    let bucket = priorities.get(priority);
+    if (!bucket) priorities.set(priority, (bucket = { keys: [], head: 0, live: 0 }));
+    bucket.keys.push(key);
+    bucket.live++;
   }
 
   delete(key: string): void {
@@ -32,9 +41,10 @@ export class ReadyQueue {
     if (!entry) return;
     this.entries.delete(key);
     const priorities = this.byPool.get(entry.pool);
-    const keys = priorities?.get(entry.priority);
-    keys?.delete(key);
-    if (keys && keys.size === 0) priorities?.delete(entry.priority);
+    const bucket = priorities?.get(entry.priority);
+    if (!bucket) return;
+    bucket.live--;
+    if (bucket.live === 0) priorities?.delete(entry.priority);
     if (priorities && priorities.size === 0) this.byPool.delete(entry.pool);
   }
 
@@ -46,15 +56,26 @@ export class ReadyQueue {
       let top = -Infinity;
       for (const priority of priorities.keys()) if (priority > top) top = priority;
       if (best !== undefined && top <= best.priority) continue;
-      const key = first(priorities.get(top));
-      if (key !== undefined) best = this.entries.get(key);
+      const bucket = priorities.get(top);
+      const entry = bucket && this.front(bucket, pool, top);
+      if (entry) best = entry;
     }
     return best;
   }
-}
 
-function first<T>(set: Set<T> | undefined): T | undefined {
-  if (!set) return undefined;
-  for (const value of set) return value;
-  return undefined;
+  /** The oldest live key of a bucket, skipping (and dropping) keys deleted since they were added. */
+  private front(bucket: Bucket, pool: string, priority: number): ReadyEntry | undefined {
+    while (bucket.head < bucket.keys.length) {
+      const entry = this.entries.get(bucket.keys[bucket.head] as string);
+      // A key re-added later in another bucket, or deleted, is not this bucket's any more.
+      if (entry && entry.pool === pool && entry.priority === priority) break;
+      bucket.head++;
+    }
+    if (bucket.head > 1024 && bucket.head * 2 > bucket.keys.length) {
+      bucket.keys.splice(0, bucket.head);
+      bucket.head = 0;
+    }
+    const key = bucket.keys[bucket.head];
+    return key === undefined ? undefined : this.entries.get(key);
+  }
 }

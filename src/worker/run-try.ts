@@ -117,7 +117,7 @@ export class TryRunner {
   /** Runs the task in the try's own async context. */
   private start(running: RunningTry, pipeline: LoadedPipeline): Promise<TryResult> | TryResult {
     const { job } = running;
-    const task = pipeline.spec.tasks.find((t) => t.id === job.taskId);
+    const task = taskById(pipeline).get(job.taskId);
     if (!task) return failure("TaskNotFoundError", `pipeline ${job.pipelineId} version ${job.version} has no task ${job.taskId}`, false);
     return tryContext.run(running, () => (task.kind === "shell" ? this.executeShell(running, task, pipeline) : this.executeFunction(running, task, pipeline)));
   }
@@ -289,4 +289,15 @@ function writeFailure(log: TryLog, error: TaskFailure): void {
   } catch {
     // see run()
   }
+}
+
+/** Tasks of a loaded pipeline by id, built once per pipeline version (a linear search per try is O(n²) per run). */
+const taskIndexes = new WeakMap<LoadedPipeline, Map<string, TaskSpec>>();
+function taskById(pipeline: LoadedPipeline): Map<string, TaskSpec> {
+  let index = taskIndexes.get(pipeline);
+  if (!index) {
+    index = new Map(pipeline.spec.tasks.map((t) => [t.id, t]));
+    taskIndexes.set(pipeline, index);
+  }
+  return index;
 }
