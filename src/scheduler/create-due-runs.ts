@@ -25,7 +25,11 @@ export interface DueRunsResult {
   nextWakeMs: number | null;
 }
 
-export async function createDueRuns(store: Store, pipelines: readonly PipelineGraph[], paused: ReadonlySet<string>, nowMs: number): Promise<DueRunsResult> {
+/**
+ * `latest` remembers each pipeline's latest scheduled logical date between calls (only the one scheduler
+ * creates scheduled runs), so a pass costs no query per pipeline once they are known.
+ */
+export async function createDueRuns(store: Store, pipelines: readonly PipelineGraph[], paused: ReadonlySet<string>, nowMs: number, latest: Map<string, number | null> = new Map()): Promise<DueRunsResult> {
   const runs: NewRun[] = [];
   let nextWake: number | null = null;
   for (const graph of pipelines) {
@@ -35,7 +39,7 @@ export async function createDueRuns(store: Store, pipelines: readonly PipelineGr
       startMs: graph.start === null ? null : Date.parse(graph.start),
       endMs: graph.end === null ? null : Date.parse(graph.end),
       catchup: graph.catchup,
-      lastLogicalDateMs: await store.latestScheduledLogicalDate(graph.id),
+      lastLogicalDateMs: latest.has(graph.id) ? (latest.get(graph.id) ?? null) : await store.latestScheduledLogicalDate(graph.id),
       nowMs,
     };
     for (const due of dueRuns(schedule, options)) {
@@ -53,6 +57,7 @@ export async function createDueRuns(store: Store, pipelines: readonly PipelineGr
       });
       options.lastLogicalDateMs = due.logicalDateMs;
     }
+    latest.set(graph.id, options.lastLogicalDateMs);
     const wake = nextWakeMs(schedule, options);
     if (wake !== null && (nextWake === null || wake < nextWake)) nextWake = wake;
   }

@@ -140,12 +140,12 @@ export class SchedulerService {
       do {
         this.passAgain = false;
         const { store, clock } = this.options;
-        this.paused = new Set((await store.listPipelines()).filter((p) => p.paused).map((p) => p.id));
+        this.paused = new Set(await store.pausedPipelineIds());
         await this.poolSlots.refresh(store);
         this.coordinator.wake(); // a pool may have grown
         await this.cancelBackfilledRuns();
         await this.adoptOrphans();
-        const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now());
+        const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), this.latestScheduled);
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
         await this.startQueued();
         this.armWake(due.nextWakeMs);
@@ -172,7 +172,7 @@ export class SchedulerService {
       if (this.paused.has(run.pipelineId) && run.trigger === "scheduled") continue;
       // A foreground `weir run` drives its own run.
       if (run.owner !== null && run.owner !== this.owner && isOwnerAlive(run.owner)) continue;
-      const graph = await store.getPipelineVersion(run.pipelineId, run.version);
+      const graph = await this.graphOf(run.pipelineId, run.version);
       if (!graph) continue;
       if (run.backfillId !== null) {
         if (!backfills.has(run.backfillId)) backfills.set(run.backfillId, await store.getBackfill(run.backfillId));
@@ -213,6 +213,18 @@ export class SchedulerService {
     const failed = await store.listRuns({ backfillId, states: ["failed", "canceled"], limit: 1 });
     const to = failed.length > 0 ? "failed" : "success";
     if (await store.setBackfillState(backfillId, to, "running", clock.now())) this.emit("run_finished", `backfill ${backfillId} ${to}`);
+  }
+
+  /** Pipeline versions are immutable: read each once. */
+  private readonly graphs = new Map<string, PipelineGraph>();
+  private readonly latestScheduled = new Map<string, number | null>();
+  private async graphOf(pipelineId: string, version: string): Promise<PipelineGraph | null> {
+    const key = `${pipelineId}@${version}`;
+    const cached = this.graphs.get(key);
+    if (cached) return cached;
+    const graph = await this.options.store.getPipelineVersion(pipelineId, version);
+    if (graph) this.graphs.set(key, graph);
+    return graph;
   }
 
   private track(run: RunRecord, finished: Promise<RunState>): void {

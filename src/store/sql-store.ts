@@ -29,6 +29,7 @@ import {
   GET_PIPELINE,
   GET_PIPELINE_VERSION,
   INSERT_PIPELINE_VERSION,
+  LIST_PAUSED_PIPELINE_IDS,
   LIST_PIPELINES,
   SET_PIPELINE_PAUSED,
   UPSERT_PIPELINE,
@@ -111,6 +112,11 @@ export class SqlStore implements Store {
   async listPipelines(): Promise<PipelineRecord[]> {
     const rows = await this.db.session.all<PipelineRow>(LIST_PIPELINES);
     return rows.map(toPipelineRecord);
+  }
+
+  async pausedPipelineIds(): Promise<string[]> {
+    const rows = await this.db.session.all<{ id: string }>(LIST_PAUSED_PIPELINE_IDS);
+    return rows.map((r) => r.id);
   }
 
   async setPaused(pipelineId: string, paused: boolean): Promise<boolean> {

@@ -223,6 +223,8 @@ export interface Store {
   getPipeline(pipelineId: string): Promise<PipelineRecord | null>;
   getPipelineVersion(pipelineId: string, version: string): Promise<PipelineGraph | null>;
   listPipelines(): Promise<PipelineRecord[]>;
+  /** Ids of the paused pipelines (cheap: no graphs read). */
+  pausedPipelineIds(): Promise<string[]>;
   /** Pauses or unpauses scheduling of a pipeline; false when the pipeline is unknown. Idempotent. */
   setPaused(pipelineId: string, paused: boolean): Promise<boolean>;
 

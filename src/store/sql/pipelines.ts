@@ -22,4 +22,6 @@ export const LIST_PIPELINES = `${SELECT_PIPELINE} ORDER BY p.id`;
 export const GET_PIPELINE_VERSION = `SELECT graph_json FROM pipeline_versions WHERE pipeline_id = ? AND version = ?`;
 
 /** Changes only `paused` (not updated_ms: that is the version's). Zero rows: the pipeline is unknown. */
+export const LIST_PAUSED_PIPELINE_IDS = `SELECT id FROM pipelines WHERE paused <> 0`;
+
 export const SET_PIPELINE_PAUSED = `UPDATE pipelines SET paused = ? WHERE id = ?`;
