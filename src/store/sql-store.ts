@@ -181,6 +181,15 @@ export class SqlStore implements Store {
     return rows.map((row) => ({ logicalDateMs: Number(row.logical_date_ms), state: row.state as RunState, id: row.id }));
   }
 
+  async claimUnownedRuns(runIds: readonly string[], owner: string): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    return this.db.transaction(async (tx) => {
+      const claimed: string[] = [];
+      for (const id of runIds) if ((await tx.run(SET_RUN_OWNER_IF_UNOWNED, [owner, id])) > 0) claimed.push(id);
+      return claimed;
+    });
+  }
+
   async setRunOwner(runId: string, owner: string | null, expected: string | null): Promise<boolean> {
     const changed =
       expected === null

@@ -259,6 +259,8 @@ export interface Store {
    * ordered by logical date, then creation: the existing runs a backfill plan is matched against.
    */
   runsByLogicalDate(pipelineId: string, fromMs: number, toMs: number): Promise<RunAtLogicalDate[]>;
+  /** Sets the owner of the runs that have none, in one transaction; returns the ids it set. */
+  claimUnownedRuns(runIds: readonly string[], owner: string): Promise<string[]>;
   /** Sets the run's owner if it is `expected` (null: nobody); returns whether it did. */
   setRunOwner(runId: string, owner: string | null, expected: string | null): Promise<boolean>;
 

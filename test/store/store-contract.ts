@@ -206,6 +206,15 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
         expect((await store.getRun("r1"))?.owner).toBeNull();
         expect(await store.setRunOwner("nope", "a", null)).toBe(false);
       });
+
+      it("claims the unowned runs of a list in one go, and only those", async () => {
+        for (const id of ["c1", "c2", "c3"]) await store.createRun(newRun({ id, taskIds: [] }), T0);
+        expect(await store.setRunOwner("c2", "other", null)).toBe(true);
+        expect((await store.claimUnownedRuns(["c1", "c2", "c3", "nope"], "me")).sort()).toEqual(["c1", "c3"]);
+        expect((await store.getRun("c2"))?.owner).toBe("other");
+        expect((await store.getRun("c3"))?.owner).toBe("me");
+        expect(await store.claimUnownedRuns([], "me")).toEqual([]);
+      });
     });
 
     describe("applyDecisions", () => {
