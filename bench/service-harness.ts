@@ -10,7 +10,7 @@ import type { PipelineGraph } from "../src/graph/types.js";
 import { isTerminalRunState } from "../src/engine/states.js";
 import { systemClock, type Clock } from "../src/scheduler/clock.js";
 import { ManualClock } from "../src/scheduler/manual-clock.js";
-import { newRunId } from "../src/scheduler/run-ids.js";
+import { newRunFor } from "../src/scheduler/new-run.js";
 import { SchedulerService, type SchedulerEvent } from "../src/scheduler/service.js";
 import { openStore } from "../src/store/open-store.js";
 import type { NewRun, Store } from "../src/store/types.js";
@@ -234,19 +234,7 @@ async function backfill(config: ServiceHarnessConfig): Promise<ServiceHarnessRes
     const id = `backfill_bench_${process.pid}`;
     const runs: NewRun[] = plan
       .filter((p) => p.action === "create" || p.action === "rerun" || p.action === "rerun_failed")
-      .map((p) => ({
-        id: newRunId("backfill", p.logicalDateMs),
-        pipelineId: graph.id,
-        version: graph.version,
-        trigger: "backfill",
-        logicalDateMs: p.logicalDateMs,
-        intervalStartMs: p.intervalStartMs,
-        intervalEndMs: p.intervalEndMs,
-        params: {},
-        file: graph.file,
-        backfillId: id,
-        taskIds: graph.order,
-      }));
+      .map((p) => newRunFor(graph, "backfill", p, { backfillId: id }));
     await store.createBackfill({ id, pipelineId: graph.id, fromMs, toMs, concurrency: null, reprocess: "none", totalRuns: runs.length }, runs, nowMs);
     const createMs = performance.now() - createStarted;
 

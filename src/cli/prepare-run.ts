@@ -3,7 +3,7 @@
 import { WeirError } from "../common/errors.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { LocalWorkerPool } from "../executor/local-pool.js";
-import { newRunId } from "../scheduler/run-ids.js";
+import { newRunFor } from "../scheduler/new-run.js";
 import type { NewRun } from "../store/types.js";
 import { dataIntervalFor, latestCompleteInterval, nextFireAfter, parseLogicalDate, parseSchedule, type ParsedSchedule } from "../time/index.js";
 import { formatLoadProblems } from "./load-problems.js";
@@ -46,19 +46,7 @@ export async function prepareManualRun(pool: LocalWorkerPool, input: PrepareRunI
   }
   return {
     graph,
-    run: {
-      id: newRunId("manual", logicalDateMs),
-      pipelineId: graph.id,
-      version: graph.version,
-      trigger: "manual",
-      logicalDateMs,
-      intervalStartMs: interval.startMs,
-      intervalEndMs: interval.endMs,
-      params: parsed.params,
-      file,
-      owner: input.owner ?? null,
-      taskIds: graph.order,
-    },
+    run: newRunFor(graph, "manual", { logicalDateMs, intervalStartMs: interval.startMs, intervalEndMs: interval.endMs }, { params: parsed.params, file, owner: input.owner ?? null }),
   };
 }
 

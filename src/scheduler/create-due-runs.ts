@@ -4,7 +4,7 @@
 import type { PipelineGraph } from "../graph/types.js";
 import type { NewRun, Store } from "../store/types.js";
 import { dueRuns, nextWakeMs, parseGraphSchedule, type ParsedSchedule } from "../time/index.js";
-import { newRunId } from "./run-ids.js";
+import { newRunFor } from "./new-run.js";
 
 /** Parsed schedules by pipeline version: due-run math caches fire times per schedule object. */
 const parsedSchedules = new Map<string, ParsedSchedule>();
@@ -43,18 +43,7 @@ export async function createDueRuns(store: Store, pipelines: readonly PipelineGr
       nowMs,
     };
     for (const due of dueRuns(schedule, options)) {
-      runs.push({
-        id: newRunId("scheduled", due.logicalDateMs),
-        pipelineId: graph.id,
-        version: graph.version,
-        trigger: "scheduled",
-        logicalDateMs: due.logicalDateMs,
-        intervalStartMs: due.intervalStartMs,
-        intervalEndMs: due.intervalEndMs,
-        params: {},
-        file: graph.file,
-        taskIds: graph.order,
-      });
+      runs.push(newRunFor(graph, "scheduled", due));
       options.lastLogicalDateMs = due.logicalDateMs;
     }
     latest.set(graph.id, options.lastLogicalDateMs);

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { isAlive } from "../process-alive.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const FIXTURES = join(import.meta.dirname, "fixtures");
@@ -138,20 +139,7 @@ export async function waitFor<T>(check: () => T | undefined | null | false, time
   }
 }
 
-/** True while `pid` is a live process (a zombie counts as gone). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isAlive };
 
 /** Live processes whose environment has WEIR_HOME=`home`: workers and whatever their tasks started. */
 export function processesOf(home: string): number[] {

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { LocalWorkerPool, type LocalWorkerPoolOptions } from "../../src/executor/local-pool.js";
 import { tryKeyOf, type TryJob, type TryResult } from "../../src/worker/protocol.js";
 import { tryLogPath } from "../../src/observe/try-log-path.js";
+import { isAlive } from "../process-alive.js";
 
 export function makeTempDir(): { dir: string; write: (name: string, text: string) => string; remove: () => void } {
   const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
@@ -86,20 +87,7 @@ export function makePool(options: Partial<LocalWorkerPoolOptions> = {}): {
   return { pool, results, run };
 }
 
-/** True while `pid` is a live process (a zombie waiting for a parent that won't reap it counts as gone). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+export { isAlive };
 
 /** Loads `file` and returns the version of pipeline `id`, failing the test with the problems otherwise. */
 export async function versionOf(pool: LocalWorkerPool, file: string, id: string): Promise<string> {

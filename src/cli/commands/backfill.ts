@@ -3,7 +3,7 @@
 // scheduler runs them, at most N at a time. `weir backfill cancel <backfill-id>` stops one.
 import { randomBytes } from "node:crypto";
 import { WeirError } from "../../common/errors.js";
-import { newRunId } from "../../scheduler/run-ids.js";
+import { newRunFor } from "../../scheduler/new-run.js";
 import type { NewRun } from "../../store/types.js";
 import { describeBackfillPlan, parseGraphSchedule, parseLogicalDate, planBackfill, REPROCESS_MODES, type ReprocessMode } from "../../time/index.js";
 import { out, printJson, say } from "../output.js";
@@ -44,19 +44,7 @@ export async function backfillCommand(pipelineId: string, options: BackfillOptio
     const id = `backfill_${new Date(nowMs).toISOString().replace(/[-:.]/g, "").slice(0, 15)}_${randomBytes(3).toString("hex")}`;
     const runs: NewRun[] = plan
       .filter((p) => p.action === "create" || p.action === "rerun" || p.action === "rerun_failed")
-      .map((p) => ({
-        id: newRunId("backfill", p.logicalDateMs),
-        pipelineId,
-        version: graph.version,
-        trigger: "backfill",
-        logicalDateMs: p.logicalDateMs,
-        intervalStartMs: p.intervalStartMs,
-        intervalEndMs: p.intervalEndMs,
-        params: {},
-        file: graph.file,
-        backfillId: id,
-        taskIds: graph.order,
-      }));
+      .map((p) => newRunFor(graph, "backfill", p, { backfillId: id }));
     if (runs.length === 0) {
       say(`weir: nothing to backfill for ${pipelineId} in that range (${plan.length} intervals, none to run with --reprocess ${reprocess}); see --dry-run`);
       return;
