@@ -13,6 +13,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { w7Figures, w7Pipeline, w7Workload } from "./w7-map.mjs";
+import { commitFigures, POSTGRES_WORKERS, postgresLines, postgresWorkloads, startBenchPostgres } from "./postgres.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -31,13 +33,13 @@ const option = (name) => {
   if (value === undefined || value.startsWith("--")) fail(`${name} needs a value`);
   return value;
 };
-const known = new Set(["--json", "--only", "--quick", "--reps", "--cpu-prof", "--diagnose", "--verbose", "--help"]);
+const known = new Set(["--json", "--only", "--quick", "--reps", "--cpu-prof", "--diagnose", "--verbose", "--help", "--store"]);
 for (let i = 0; i < args.length; i++) {
   if (!known.has(args[i])) fail(`unknown argument ${args[i]} (try --help)`);
-  if (["--only", "--reps", "--cpu-prof"].includes(args[i])) i++;
+  if (["--only", "--reps", "--cpu-prof", "--store"].includes(args[i])) i++;
 }
 if (flag("--help")) {
-  process.stdout.write("usage: node bench/run.mjs [--json] [--only W0,W1,W2,W3,W4,W5,W6] [--quick] [--reps N] [--cpu-prof DIR] [--diagnose] [--verbose]\n");
+  process.stdout.write("usage: node bench/run.mjs [--json] [--only W0,W1,W2,W3,W4,W5,W6,W7] [--quick] [--reps N] [--cpu-prof DIR] [--diagnose] [--verbose] [--store sqlite|postgres]\n");
   process.exit(0);
 }
 const json = flag("--json");
@@ -50,6 +52,10 @@ if (!Number.isInteger(reps) || reps < 1) fail("--reps must be a positive integer
 /** W5 (two 100k-task runs, ~45 s each on 2 cores) runs once unless --reps says otherwise. */
 const repsOf = (workload) => (workload === "W5" && explicitReps === undefined ? 1 : reps);
 const cpuProfDir = option("--cpu-prof");
+/** `--store postgres` (or BENCH_STORE=postgres): W1–W3 and W5 on Postgres (bench/postgres.mjs). */
+const storeKind = option("--store") ?? process.env.BENCH_STORE ?? "sqlite";
+if (storeKind !== "sqlite" && storeKind !== "postgres") fail(`--store must be sqlite or postgres, not ${storeKind}`);
+const onPostgres = storeKind === "postgres";
 
 const SIZES = quick
   ? { chain: 20, fanout: 200, runs: 10, coldRuns: 1, days: 30, dagFanout: 2_000, dagLayers: 10, dagWidth: 200, schedules: 100, minutes: 2 }
@@ -88,11 +94,24 @@ const WORKLOADS = {
   },
 };
 
+WORKLOADS.W7 = w7Workload(quick);
+if (onPostgres) {
+  const measured = postgresWorkloads(SIZES);
+  for (const w of Object.keys(WORKLOADS)) if (!(w in measured)) delete WORKLOADS[w];
+  Object.assign(WORKLOADS, measured);
+}
+
 const only = option("--only");
 const selected = only === undefined ? Object.keys(WORKLOADS) : only.split(",").map((s) => s.trim().toUpperCase());
 for (const w of selected) if (!(w in WORKLOADS)) fail(`unknown workload ${w} (known: ${Object.keys(WORKLOADS).join(", ")})`);
 
 for (const bundle of [harness, serviceHarness]) if (!existsSync(bundle)) fail(`${bundle} is missing: run \`npm run build\` first (npm run bench does)`);
+const postgres = onPostgres
+  ? await startBenchPostgres((m) => log(m)).catch((error) => {
+      process.stderr.write(`bench: ${error.message}\n`);
+      process.exit(1);
+    })
+  : null;
 
 // --- pipelines ---
 
@@ -167,6 +186,7 @@ export default pipeline({ id: "bench_dag_layered", schedule: null }, (p) => {
   }
 });
 `;
+PIPELINES.map = w7Pipeline(quick);
 // W6: pipelines on "* * * * *", 10 files of exports (the registry loads the files in parallel through the pool).
 const scheduleDir = join(work, "schedules");
 mkdirSync(scheduleDir);
@@ -266,7 +286,8 @@ async function inProcess(workload, file, runs, extra = {}) {
     runs,
     diagnose,
     warm: process.env.BENCH_WARM === "1",
-    ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : {}),
+    ...(process.env.BENCH_WORKERS ? { workers: Number(process.env.BENCH_WORKERS) } : postgres ? { workers: POSTGRES_WORKERS } : {}),
+    ...(postgres ? { databaseUrl: await postgres.databaseFor() } : {}),
     ...(diagnose ? { workerScript: join(here, "timed-worker.mjs") } : {}),
     // Workers are profiled through bench/profiled-worker.mjs (not with --diagnose: it has its own worker script).
     ...(cpuProfDir && !diagnose ? { workerCpuProfDir: cpuProfDir } : {}),
@@ -280,6 +301,7 @@ async function inProcess(workload, file, runs, extra = {}) {
   const bad = Object.entries(r.states).filter(([s]) => s !== "success" && !(s === "capped" && r.dag?.capped));
   if (bad.length > 0) throw new Error(`${workload}: runs did not all succeed: ${JSON.stringify(r.states)}`);
   rmSync(home, { recursive: true, force: true });
+  if (config.databaseUrl) await postgres.drop(config.databaseUrl);
   if (r.diagnosis) {
     const d = r.diagnosis;
     log(
@@ -310,6 +332,7 @@ function figures(workload, r) {
     workerRunCpuMs: r.workerRunCpuMs,
     workers: r.workers,
     tasks: r.tasks,
+    ...(postgres ? commitFigures(r) : {}),
   };
 }
 
@@ -369,6 +392,7 @@ async function dag() {
       workerPeakRssMb: r.workerPeakRssMb.length > 0 ? Math.max(...r.workerPeakRssMb) : null,
       driverCpuMs: r.driverCpuMs,
       workerRunCpuMs: r.workerRunCpuMs,
+      ...(postgres ? commitFigures(r) : {}),
     };
   }
   return out;
@@ -382,6 +406,7 @@ const RUNNERS = {
   W4: () => service("W4", { file: files.daily, days: SIZES.days }),
   W5: () => dag(),
   W6: () => service("W6", { dir: scheduleDir, pipelines: SIZES.schedules, minutes: SIZES.minutes }),
+  W7: async () => w7Figures(figures("W7", await inProcess("W7", files.map, 1)), quick),
 };
 
 /** Medians over repetitions, key by key: numbers (null when any repetition has none), element-wise for lists, nested objects alike. */
@@ -414,6 +439,7 @@ function barResults(workload, fig) {
 function passes(workload, fig) {
   const w = WORKLOADS[workload];
   if (w.bars) return Object.values(barResults(workload, fig)).every(Boolean);
+  if (w.max === undefined && w.min === undefined) return null;
   const value = fig[w.metric];
   if (value === null || value === undefined) return null;
   return w.max !== undefined ? value <= w.max : value >= w.min;
@@ -436,6 +462,7 @@ try {
         `${workload} rep ${i + 1}/${n}: wall ${fig.wallMs.toFixed(1)} ms` +
           (fig.perEdgeMs !== null ? `, ${fig.perEdgeMs.toFixed(3)} ms/edge` : "") +
           (fig.tasksPerS !== null ? `, ${Math.round(fig.tasksPerS)} tasks/s` : "") +
+          (fig.commitsPerTask !== undefined ? `, ${fig.commits} commits (${fig.commitsPerTask.toFixed(3)} per task)` : "") +
           (fig.loadMs !== null ? `, load ${fig.loadMs.toFixed(0)} ms, setup ${fig.setupMs.toFixed(0)} ms` : "") +
           (fig.driverCpuMs !== undefined ? `, driver CPU ${fig.driverCpuMs.toFixed(0)} ms, workers CPU ${fig.workerCpuMs.toFixed(0)} ms (×${fig.workers}; ${fig.workerRunCpuMs?.toFixed(0)} ms in the timed part)` : "") +
           (fig.detail ? ` (${fig.detail})` : ""),
@@ -444,10 +471,12 @@ try {
     results[workload] = WORKLOADS[workload].bars ? { ...medianOf(samples), reps: n } : { ...medianOf(samples), samples: samples.map((s) => s[WORKLOADS[workload].metric]) };
   }
 } catch (error) {
+  await postgres?.stop();
   cleanUp();
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 }
+await postgres?.stop();
 cleanUp();
 
 const round = (x, digits) => (x === null || x === undefined ? null : Number(x.toFixed(digits)));
@@ -475,7 +504,8 @@ function dagSummary(d) {
   return (
     `validate ${ms(d.validateMs)}; ${done}; heap ${Math.round(d.heapBytesPerInstance)} B/instance · first try running ${ms(d.firstRunningMs)}; ` +
     `save version ${ms(d.saveVersionMs)}, create run ${ms(d.createRunMs)}; per tenth ${d.msPerTenth.map((x) => (x === null ? "–" : Math.round(x))).join("/")} ms; ` +
-    `RSS ${d.peakRssMb?.toFixed(0)} / ${d.workerPeakRssMb?.toFixed(0) ?? "–"} MB`
+    `RSS ${d.peakRssMb?.toFixed(0)} / ${d.workerPeakRssMb?.toFixed(0) ?? "–"} MB` +
+    (d.commitsPerTask !== undefined ? `; ${d.commits} commits (${d.commitsPerTask.toFixed(3)} per task)` : "")
   );
 }
 
@@ -493,6 +523,7 @@ if (json) {
       peakRssMb: round(r.peakRssMb, 1),
       workerPeakRssMb: round(r.workerPeakRssMb, 1),
       loadMs: round(r.loadMs, 1),
+      ...(r.commitsPerTask !== undefined ? { commits: r.commits, commitsPerTask: round(r.commitsPerTask, 3) } : {}),
       pass: passes(workload, r),
     };
   }
@@ -540,4 +571,5 @@ if (json) {
     `\nmedians of ${reps} repetition${reps === 1 ? "" : "s"}${repsNote}${quick ? " (--quick sizes)" : ""}; W0 each = median of ${SIZES.coldRuns} cold runs; ` +
       `${Math.round((performance.now() - started) / 1000)} s in all. Node ${process.version}, ${(await import("node:os")).availableParallelism()} CPUs.\n`,
   );
+  if (postgres) process.stdout.write(postgresLines(postgres, results));
 }

@@ -3,12 +3,16 @@
 // builder can see (duplicate ids, references from another pipeline) — the graph compiler does the rest.
 import type { z } from "zod";
 import { isValidId } from "../common/ids.js";
-import { PIPELINE_BRAND, type AnyTaskFunction, type DefinitionProblem, type PipelineSpec, type PipelineSpecOptions, type TaskSpec } from "./spec.js";
+import { PIPELINE_BRAND, type AnyTaskFunction, type DefinitionProblem, type MappingSpec, type PipelineSpec, type PipelineSpecOptions, type TaskSpec } from "./spec.js";
 import type { TriggerRule } from "./trigger-rule-names.js";
 import type {
+  BranchChoice,
   EmptyParams,
   InputsFor,
+  MapItem,
   MappedTaskOptions,
+  MapSources,
+  MultiMappedTaskOptions,
   Needs,
   RetryOptions,
   Schedule,
@@ -67,12 +71,62 @@ export interface PipelineBuilder<P> {
     options: TaskOptions<P, N, Tr> & { map?: undefined },
     fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>>;
-  /** A mapped task: one instance per element of `map` at run time; downstream receives the array of results. */
+  /**
+   * A mapped task: one instance per element of `map` at run time (`ctx.mapIndex` 0…n-1); a downstream that
+   * `needs` it receives the array of results in map-index order. An empty array makes it `skipped`.
+   * @example
+   * const segments = p.task("segments", async () => ["eu", "us"]);
+   * const train = p.task("train", { map: segments, maxParallel: 4 }, async (_ctx, segment) => ({ segment, auc: 0.7 }));
+   * p.task("best", { needs: { train } }, async (_ctx, { train }) => train.sort((a, b) => b.auc - a.auc)[0]);
+   */
   task<E, N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
     options: MappedTaskOptions<P, N, E, Tr>,
     fn: (ctx: TaskContext<P>, item: E, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>[]>;
+  /**
+   * A task mapped over several upstream arrays: `map: { a, b }` zips them (instance i gets `{ a: a[i], b: b[i] }`);
+   * with `mapMode: "product"` there is one instance per combination.
+   * @example
+   * const days = p.task("days", async () => ["mon", "tue"]);
+   * const shops = p.task("shops", async () => [1, 2, 3]);
+   * p.task("report", { map: { day: days, shop: shops }, mapMode: "product" }, async (_ctx, { day, shop }) => `${day}:${shop}`);
+   */
+  task<M extends MapSources, N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
+    id: string,
+    options: MultiMappedTaskOptions<P, N, M, Tr>,
+    fn: (ctx: TaskContext<P>, item: MapItem<M>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
+  ): TaskRef<Awaited<R>[]>;
+
+  /**
+   * A branch: its function returns the direct downstream task(s) to follow; the other direct downstream tasks
+   * are `skipped`, and the skips propagate by trigger rules (a join after a branch wants
+   * `trigger: "none_failed_min_one_success"`). Returning `[]` follows none. The output is the followed ids.
+   * @example
+   * const pick = p.branch("pick", { needs: { score } }, (_ctx, { score }) => (score > 0.8 ? ship : hold));
+   * const ship = p.task("ship", { after: [pick] }, async () => "shipped");
+   * const hold = p.task("hold", { after: [pick] }, async () => "held");
+   */
+  branch(id: string, fn: (ctx: TaskContext<P>) => BranchChoice | Promise<BranchChoice>): TaskRef<string[]>;
+  branch<N extends Needs = Record<never, never>, Tr extends TriggerRule = "all_success">(
+    id: string,
+    options: TaskOptions<P, N, Tr> & { map?: undefined },
+    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => BranchChoice | Promise<BranchChoice>,
+  ): TaskRef<string[]>;
+
+  /**
+   * A short-circuit (Airflow's ShortCircuitOperator): when its function returns false, everything downstream of
+   * it — directly or not, whatever their trigger rules — is `skipped`; when it returns true, nothing changes.
+   * @example
+   * const isWeekday = p.shortCircuit("is_weekday", (ctx) => ctx.logicalDate.getUTCDay() % 6 !== 0);
+   * p.task("report", { after: [isWeekday] }, async () => "sent");
+   */
+  shortCircuit(id: string, fn: (ctx: TaskContext<P>) => boolean | Promise<boolean>): TaskRef<boolean>;
+  shortCircuit<N extends Needs = Record<never, never>, Tr extends TriggerRule = "all_success">(
+    id: string,
+    options: TaskOptions<P, N, Tr> & { map?: undefined },
+    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => boolean | Promise<boolean>,
+  ): TaskRef<boolean>;
 
   /**
    * A task running a command through /bin/sh. A non-zero exit fails the try; stdout and stderr go to
@@ -137,7 +191,39 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
     return Object.freeze({ kind: "task" as const, id }) as unknown as TaskRef<never>;
   };
 
-  const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[]; map?: TaskRef<unknown> }) => {
+  /** `map: ref` or `map: { name: ref, … }` (with `mapMode`) as a MappingSpec, or null when not mapped. */
+  const collectMapping = (id: string, map: unknown, mapMode: unknown, maxParallel: unknown): MappingSpec | null => {
+    if (map === undefined || map === null) {
+      if (mapMode !== undefined) problem({ code: "task_option_invalid", message: `mapMode of task ${id} needs a map of upstreams`, task: id });
+      if (maxParallel !== undefined) problem({ code: "task_option_invalid", message: `maxParallel of task ${id} applies only to a mapped task (one with map)`, task: id });
+      return null;
+    }
+    const spec: MappingSpec = { mode: "item", over: {} };
+    if (maxParallel !== undefined) spec.maxParallel = maxParallel;
+    if (isReference(map)) {
+      if (mapMode !== undefined) problem({ code: "task_option_invalid", message: `mapMode of task ${id} applies to a map of several upstreams ({ a, b })`, task: id });
+      const up = refId(map, id, "map");
+      if (up !== null) spec.over.item = up;
+      return spec;
+    }
+    if (typeof map !== "object" || Array.isArray(map)) {
+      problem({ code: "reference_invalid", message: `map of task ${id} must be a task reference or an object of task references`, task: id });
+      return null;
+    }
+    if (mapMode !== undefined && mapMode !== "zip" && mapMode !== "product") {
+      problem({ code: "task_option_invalid", message: `mapMode of task ${id} must be "zip" or "product", got ${JSON.stringify(mapMode)}`, task: id });
+    }
+    spec.mode = mapMode === "product" ? "product" : "zip";
+    const entries = Object.entries(map as Record<string, unknown>);
+    if (entries.length === 0) problem({ code: "task_option_invalid", message: `map of task ${id} names no upstream`, task: id });
+    for (const [name, ref] of entries) {
+      const up = refId(ref, id, `map.${name}`);
+      if (up !== null) spec.over[name] = up;
+    }
+    return spec;
+  };
+
+  const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[] }) => {
     const needs: Record<string, string> = {};
     for (const [name, ref] of Object.entries(options.needs ?? {})) {
       const up = refId(ref, id, `needs.${name}`);
@@ -152,20 +238,36 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
         if (up !== null) after.push(up);
       }
     }
-    const map = options.map === undefined ? null : refId(options.map, id, "map");
-    return { needs, after, map };
+    return { needs, after };
+  };
+
+  const addFunction = (id: string, a: unknown, b: unknown, branch?: "choose" | "short_circuit"): TaskRef<never> => {
+    const fn = (b === undefined ? a : b) as AnyTaskFunction;
+    const options = (b === undefined ? {} : (a ?? {})) as TaskOptions<unknown, Needs> & { map?: unknown; mapMode?: unknown; maxParallel?: unknown };
+    if (typeof fn !== "function") {
+      problem({ code: "task_function_missing", message: `task ${id} needs a function`, task: id });
+    }
+    const { needs, after, map, mapMode, maxParallel, ...rest } = options;
+    const upstream = collectUpstream(id, { needs, after });
+    if (branch !== undefined && map !== undefined) {
+      problem({ code: "task_option_invalid", message: `${branch === "choose" ? "branch" : "short-circuit"} task ${id} can't be mapped`, task: id });
+    }
+    const mapping = branch === undefined ? collectMapping(id, map, mapMode, maxParallel) : null;
+    const first = mapping === null ? null : (Object.values(mapping.over)[0] ?? null);
+    const spec0: Omit<TaskSpec, "id"> = { kind: branch === undefined ? "function" : "branch", ...upstream, map: first, mapping, options: rest, fn };
+    if (branch !== undefined) spec0.branch = branch;
+    return add(id, spec0);
   };
 
   const builder: PipelineBuilder<ParamsOf<S>> = {
     task(id: string, a: unknown, b?: unknown): TaskRef<never> {
-      const fn = (b === undefined ? a : b) as AnyTaskFunction;
-      const options = (b === undefined ? {} : (a ?? {})) as TaskOptions<unknown, Needs> & { map?: TaskRef<unknown> };
-      if (typeof fn !== "function") {
-        problem({ code: "task_function_missing", message: `task ${id} needs a function`, task: id });
-      }
-      const { needs, after, map, ...rest } = options;
-      const upstream = collectUpstream(id, { needs, after, map });
-      return add(id, { kind: "function", ...upstream, options: rest, fn });
+      return addFunction(id, a, b);
+    },
+    branch(id: string, a: unknown, b?: unknown): TaskRef<never> {
+      return addFunction(id, a, b, "choose");
+    },
+    shortCircuit(id: string, a: unknown, b?: unknown): TaskRef<never> {
+      return addFunction(id, a, b, "short_circuit");
     },
     shell(id: string, a: unknown, b?: unknown): TaskRef<never> {
       const command = (b === undefined ? a : b) as string;
@@ -175,7 +277,7 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
       }
       const { after, env, cwd, ...rest } = options;
       const upstream = collectUpstream(id, { after });
-      const task: Omit<TaskSpec, "id"> = { kind: "shell", ...upstream, options: rest, command };
+      const task: Omit<TaskSpec, "id"> = { kind: "shell", ...upstream, map: null, options: rest, command };
       if (env !== undefined) task.env = env;
       if (cwd !== undefined) task.cwd = cwd;
       return add(id, task);
@@ -197,4 +299,9 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
 /** True for objects made by `pipeline()`, also from another copy of the package. */
 export function isPipeline(value: unknown): value is Pipeline<unknown> {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true;
+}
+
+/** A reference made by `p.task` (or a copy of one): `{ kind: "task", id }`. */
+function isReference(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "task" && typeof (value as { id?: unknown }).id === "string";
 }

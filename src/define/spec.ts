@@ -7,15 +7,30 @@ import type { CacheOptions, CommonTaskOptions, RetryOptions, Schedule } from "./
 /** A task function as stored: its typed signature is enforced by `p.task`, not here. */
 export type AnyTaskFunction = (...args: never[]) => unknown;
 
+/** How a mapped task fans out (see MappedTaskOptions and MultiMappedTaskOptions). */
+export interface MappingSpec {
+  /** "item": one upstream, each element is the item; "zip"/"product": `{ name: element }` items. */
+  mode: "item" | "zip" | "product";
+  /** Name → upstream task id; for "item" the one entry is named "item". */
+  over: Record<string, string>;
+  /** As given: checked by the graph compiler. */
+  maxParallel?: unknown;
+}
+
 export interface TaskSpec {
   id: string;
-  kind: "function" | "shell";
+  /** "branch": a function task whose result picks the downstream to follow (`p.branch`, `p.shortCircuit`). */
+  kind: "function" | "shell" | "branch";
   /** Input name → upstream task id. */
   needs: Record<string, string>;
   /** Upstream task ids that only order. */
   after: string[];
-  /** The upstream task id a mapped task fans out over. */
+  /** The upstream task id a mapped task fans out over (the first one when it maps over several). */
   map: string | null;
+  /** How the task fans out; null when it is not mapped. */
+  mapping?: MappingSpec | null;
+  /** For kind "branch": follow the returned tasks ("choose") or all or nothing ("short_circuit"). */
+  branch?: "choose" | "short_circuit";
   options: CommonTaskOptions & { cache?: boolean | CacheOptions<never, never> };
   fn?: AnyTaskFunction;
   command?: string;

@@ -127,10 +127,41 @@ export interface TaskOptions<P, N extends Needs, Tr extends TriggerRule = Trigge
   cache?: boolean | CacheOptions<P, Inputs<N>>;
 }
 
-export interface MappedTaskOptions<P, N extends Needs, E, Tr extends TriggerRule = TriggerRule> extends TaskOptions<P, N, Tr> {
-  /** Fan out at run time: one task instance per element of this upstream array. */
+/** Options every mapped task has. */
+interface MappingLimits {
+  /** At most this many instances of this mapped task run at once (per run); default: no limit of its own. */
+  maxParallel?: number;
+}
+
+export interface MappedTaskOptions<P, N extends Needs, E, Tr extends TriggerRule = TriggerRule> extends TaskOptions<P, N, Tr>, MappingLimits {
+  /**
+   * Fan out at run time: one task instance per element of this upstream array. When the upstream is itself
+   * a mapped task, instance i of this task gets the result of its instance i (and waits only for that one).
+   */
   map: TaskRef<readonly E[]>;
 }
+
+/** Several upstream arrays to map over together, by name. */
+export type MapSources = Record<string, TaskRef<readonly unknown[]>>;
+
+/** The element type of an array type. */
+export type ElementOf<A> = A extends readonly (infer E)[] ? E : never;
+
+/** What one instance of a task mapped over several upstreams receives: one element of each, by name. */
+export type MapItem<M extends MapSources> = { readonly [K in keyof M]: ElementOf<OutputOf<M[K]>> };
+
+export interface MultiMappedTaskOptions<P, N extends Needs, M extends MapSources, Tr extends TriggerRule = TriggerRule> extends TaskOptions<P, N, Tr>, MappingLimits {
+  /** Map over several upstream arrays at once: `{ a, b }`; each instance receives `{ a: a[i], b: b[i] }`. */
+  map: M;
+  /**
+   * "zip" (default): instance i takes element i of every array (the arrays must have the same length, or the
+   * mapped task fails). "product": one instance per combination, the last name varying fastest.
+   */
+  mapMode?: "zip" | "product";
+}
+
+/** What a branch function returns: the direct downstream task(s) to follow; an empty array follows none. */
+export type BranchChoice = TaskRef<unknown> | readonly TaskRef<unknown>[] | null | undefined;
 
 export interface ShellOptions extends CommonTaskOptions {
   /** Extra environment variables for the command (params and run facts arrive as WEIR_* variables). */

@@ -3,134 +3,11 @@
 // of instances the event affects, never the size of the run.
 import { WeirError } from "../common/errors.js";
 import { assertNever } from "../common/assert-never.js";
-import { downstreamInstanceKeys } from "./instance-edges.js";
+import { ACTIVE_TRY_STATES, DecisionBuilder, followBranch, type TransitionDetails } from "./decision-builder.js";
 import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
-import { DraftLedger, recordTransition, snapshotLedger } from "./run-ledger.js";
-import { isTerminalRunState, isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
-import { evaluateTriggerRule } from "./trigger-rules.js";
-import type { Decision, EngineAction, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
-import { instanceKey } from "./types.js";
-
-/** States in which a try exists and may still report: its end events are accepted from any of them. */
-const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
-
-type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs">>;
-
-/** Collects one decision: every transition is recorded on the draft as it is made. */
-class DecisionBuilder {
-  readonly decision: Decision;
-  readonly draft: DraftLedger;
-  /** Instances that became terminal and whose downstream have not been looked at yet. */
-  private readonly settled: InstanceSnapshot[] = [];
-
-  constructor(
-    private readonly snapshot: RunSnapshot,
-    nowMs: number,
-  ) {
-    this.draft = new DraftLedger(snapshot);
-    this.decision = { runId: snapshot.runId, nowMs, transitions: [], actions: [], timers: [] };
-  }
-
-  /** Keys of every instance of the run, for the run-wide events (start, cancel). */
-  snapshotKeys(): string[] {
-    return [...this.snapshot.instances.keys()];
-  }
-
-  instance(taskId: string, mapIndex: number): InstanceSnapshot | undefined {
-    return this.draft.instance(instanceKey(taskId, mapIndex));
-  }
-
-  move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = {}): void {
-    const transition: InstanceTransition = {
-      taskId: instance.taskId,
-      mapIndex: instance.mapIndex,
-      from: instance.state,
-      to,
-      tryNumber: details.tryNumber ?? instance.tryNumber,
-    };
-    if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
-    if (details.output !== undefined) transition.output = details.output;
-    if (details.error !== undefined) transition.error = details.error;
-    if (details.reason !== undefined) transition.reason = details.reason;
-    if (details.worker !== undefined) transition.worker = details.worker;
-    if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
-    recordTransition(this.draft, transition);
-    this.decision.transitions.push(transition);
-    this.alert(transition);
-    if (isTerminalTaskState(to)) {
-      const moved = this.draft.instance(instanceKey(instance.taskId, instance.mapIndex));
-      if (moved) this.settled.push(moved);
-    }
-  }
-
-  /** Moves a pending instance on if its trigger rule has decided; a no-op while the rule says wait. */
-  settlePending(instance: InstanceSnapshot): void {
-    if (instance.state !== "pending") return;
-    const task = this.draft.graph.tasks.get(instance.taskId);
-    if (!task) return;
-    const outcome = evaluateTriggerRule(task.trigger, instance.counts);
-    switch (outcome) {
-      case "wait":
-        return;
-      case "run":
-        this.move(instance, "scheduled");
-        return;
-      case "skip":
-        this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: ${skipCause(task.trigger, instance.counts)} (${describeCounts(instance.counts)})` });
-        return;
-      case "upstream_failed":
-        this.move(instance, "upstream_failed", { reason: `trigger rule ${task.trigger} can no longer be met: upstream failed (${describeCounts(instance.counts)})` });
-        return;
-      default:
-        assertNever(outcome, "trigger outcome");
-    }
-  }
-
-  /**
-   * Re-evaluates the pending downstream of every instance that became terminal, and of those in turn.
-   * A work list, not recursion: a 100k-long chain failing at its root must not overflow the stack.
-   */
-  propagate(): void {
-    for (let next = this.settled.pop(); next; next = this.settled.pop()) {
-      for (const key of downstreamInstanceKeys(this.draft.graph, next.taskId, next.mapIndex)) {
-        const down = this.draft.instance(key);
-        if (down) this.settlePending(down);
-      }
-    }
-  }
-
-  /** Outcomes of tries that the task's notifiers want to hear about become notify actions. */
-  private alert(t: InstanceTransition): void {
-    if (!ACTIVE_TRY_STATES.has(t.from)) return;
-    const alerts = this.draft.graph.tasks.get(t.taskId)?.alerts;
-    if (!alerts) return;
-    const [event, notifiers] =
-      t.to === "failed" ? (["task_failed", alerts.onFailure] as const) : t.to === "up_for_retry" ? (["task_retry", alerts.onRetry] as const) : t.to === "success" ? (["task_success", alerts.onSuccess] as const) : ([null, []] as const);
-    if (event === null || notifiers.length === 0) return;
-    const action: EngineAction = { kind: "notify", event, notifiers, taskId: t.taskId, mapIndex: t.mapIndex, tryNumber: t.tryNumber };
-    if (t.error) action.error = { name: t.error.name, message: t.error.message };
-    this.decision.actions.push(action);
-  }
-
-  /** Propagates what the last event settled and ends the run when nothing is left unfinished. */
-  settle(): void {
-    this.propagate();
-    const draft = this.draft;
-    if (draft.state === "running" && draft.unfinished === 0) draft.state = draft.failed > 0 ? "failed" : "success";
-  }
-
-  finish(): Decision {
-    this.settle();
-    const draft = this.draft;
-    if (draft.state !== this.snapshot.state) {
-      this.decision.run = { from: this.snapshot.state, to: draft.state };
-      const { runAlerts } = draft.graph;
-      const notifiers = draft.state === "failed" ? runAlerts.onFailure : draft.state === "success" ? runAlerts.onSuccess : [];
-      if (notifiers.length > 0) this.decision.actions.push({ kind: "notify", event: draft.state === "failed" ? "run_failed" : "run_success", notifiers });
-    }
-    return this.decision;
-  }
-}
+import { recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
+import { isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
+import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot } from "./types.js";
 
 /**
  * Decides what `event` changes in the run. Never mutates `snapshot`. Stale, duplicate or unknown events
@@ -179,6 +56,10 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
     if (draft.state !== "queued") clearInstances(builder, event.keys, event.reason ?? "cleared by a user");
     return;
   }
+  if (event.kind === "instance_marked") {
+    if (draft.state !== "queued") markInstance(builder, event);
+    return;
+  }
   // Everything else concerns one instance of a running run.
   if (draft.state !== "running") return;
   const instance = builder.instance(event.taskId, event.mapIndex);
@@ -198,7 +79,10 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
       break;
     case "try_succeeded":
       if (isActiveTry(instance, event.tryNumber)) {
-        builder.move(instance, "success", { ...(event.output === undefined ? {} : { output: event.output }), ...startedAt(event) });
+        const details: TransitionDetails = { ...(event.output === undefined ? {} : { output: event.output }), ...startedAt(event) };
+        if (event.mapLength !== undefined) details.mapLength = event.mapLength;
+        builder.move(instance, "success", details);
+        if (task.branch && event.follow !== undefined) followBranch(builder, task, event.follow);
       }
       break;
     case "try_failed":
@@ -284,6 +168,22 @@ function clearInstances(builder: DecisionBuilder, keys: readonly InstanceRef[], 
   }
 }
 
+/** See the `instance_marked` event. Removed instances, unknown keys and the same state are left alone. */
+function markInstance(builder: DecisionBuilder, event: Extract<EngineEvent, { kind: "instance_marked" }>): void {
+  const instance = builder.instance(event.taskId, event.mapIndex);
+  if (!instance || instance.state === event.state || instance.state === "removed" || !builder.draft.graph.tasks.has(event.taskId)) return;
+  const reason = event.reason ?? `marked ${event.state} by a user`;
+  if (ACTIVE_TRY_STATES.has(instance.state)) {
+    const { taskId, mapIndex, tryNumber } = instance;
+    builder.decision.actions.push({ kind: "cancel_try", taskId, mapIndex, tryNumber, reason });
+  }
+  const error = event.state === "failed" ? { name: "MarkedFailedError", message: reason, retryable: false, kind: "canceled" as const } : undefined;
+  builder.move(instance, event.state, error === undefined ? { reason } : { reason, error });
+  const draft = builder.draft;
+  // A run that had ended is judged again once its instances have (settle() judges running runs).
+  if ((draft.state === "success" || draft.state === "failed") && draft.unfinished === 0) draft.state = draft.failed > 0 ? "failed" : "success";
+}
+
 function timeOutRun(builder: DecisionBuilder, timeoutMs: number): void {
   const message = `the run did not finish within its timeout (${timeoutMs} ms)`;
   const error = { name: "RunTimeoutError", message, retryable: false, kind: "timeout" as const };
@@ -331,35 +231,14 @@ export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
     });
   }
   const ledger = snapshotLedger(snapshot);
-  for (const transition of decision.transitions) recordTransition(ledger, transition);
-  if (decision.run && snapshot.state === decision.run.from) snapshot.state = decision.run.to;
-}
-
-/** Why a rule skips, in the rule's own terms: only "upstream skipped" when one was. */
-function skipCause(rule: TriggerRule, counts: UpstreamCounts): string {
-  switch (rule) {
-    case "all_failed":
-      return "an upstream did not fail";
-    case "all_skipped":
-      return "an upstream ran";
-    case "one_failed":
-      return "no upstream failed";
-    case "one_done":
-      return "no upstream succeeded or failed";
-    default:
-      return counts.skipped > 0 ? "upstream skipped" : "no upstream succeeded";
+  const expansions = decision.expansions ?? [];
+  let next = 0;
+  // Expansions are applied exactly between the transitions they came between in advance().
+  for (let i = 0; i <= decision.transitions.length; i++) {
+    while (next < expansions.length && (expansions[next] as MapExpansion).at <= i) recordExpansion(ledger, expansions[next++] as MapExpansion);
+    if (i < decision.transitions.length) recordTransition(ledger, decision.transitions[i] as InstanceTransition);
   }
-}
-
-/** The upstream outcomes behind a skip or upstream_failed, e.g. "upstream: 2 success, 1 failed". */
-function describeCounts(counts: UpstreamCounts): string {
-  const parts: string[] = [];
-  if (counts.success) parts.push(`${counts.success} success`);
-  if (counts.failed) parts.push(`${counts.failed} failed`);
-  if (counts.upstreamFailed) parts.push(`${counts.upstreamFailed} upstream_failed`);
-  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
-  if (counts.removed) parts.push(`${counts.removed} removed or canceled`);
-  return `upstream: ${parts.join(", ") || "none done"}`;
+  if (decision.run && snapshot.state === decision.run.from) snapshot.state = decision.run.to;
 }
 
 /** When the worker really started the try (it may have waited behind a quick one), if it says. */

@@ -8,6 +8,9 @@ import type { EngineGraph, RetryPolicy, RunSnapshot } from "./types.js";
 
 export interface TaskSketch {
   upstream?: string[];
+  /** A mapped task: over these upstreams (they are added to `upstream`), zipped unless `mode` says otherwise. */
+  map?: { sources: string[]; mode?: "item" | "zip" | "product" };
+  branch?: "choose" | "short_circuit";
   trigger?: TriggerRule;
   retry?: Partial<RetryPolicy>;
   alerts?: { onFailure?: string[]; onRetry?: string[]; onSuccess?: string[] };
@@ -19,11 +22,15 @@ export const NO_RETRY: RetryPolicy = { retries: 0, retryDelayMs: 1_000, backoff:
 export function pipelineGraph(tasks: Record<string, TaskSketch>): PipelineGraph {
   const nodes: TaskNode[] = Object.entries(tasks).map(([id, sketch]) => ({
     id,
-    kind: "function",
-    upstream: sketch.upstream ?? [],
+    kind: sketch.branch ? ("branch" as const) : ("function" as const),
+    ...(sketch.branch ? { branch: sketch.branch } : {}),
+    upstream: [...new Set([...(sketch.upstream ?? []), ...(sketch.map?.sources ?? [])])],
     needs: {},
     after: sketch.upstream ?? [],
-    map: null,
+    map: sketch.map?.sources[0] ?? null,
+    ...(sketch.map
+      ? { mapping: { mode: sketch.map.mode ?? (sketch.map.sources.length === 1 ? ("item" as const) : ("zip" as const)), over: Object.fromEntries(sketch.map.sources.map((s, i) => [`s${i}`, s])), maxParallel: null } }
+      : {}),
     trigger: sketch.trigger ?? "all_success",
     retry: { ...NO_RETRY, ...sketch.retry },
     timeoutMs: null,

@@ -2,12 +2,13 @@
 // upstream-counts, unfinished/failed counters). advance() runs it on a draft to see the consequences of an
 // event; applyDecision() runs it on the snapshot, so the two can never disagree.
 import { isTerminalTaskState, type RunState, type TaskState } from "./states.js";
-import { downstreamInstanceKeys } from "./instance-edges.js";
-import type { EngineGraph, InstanceSnapshot, InstanceTransition, RunSnapshot, UpstreamCounts } from "./types.js";
+import { downstreamInstanceKeys, upstreamInstanceKeys, type ExpansionView } from "./instance-edges.js";
+import { zeroCounts } from "./trigger-rules.js";
+import type { EngineGraph, Expansion, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot, UpstreamCounts } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** A run whose bookkeeping can be changed: the snapshot itself, or a copy-on-write draft over it. */
-export interface RunLedger {
+export interface RunLedger extends ExpansionView {
   readonly graph: EngineGraph;
   state: RunState;
   unfinished: number;
@@ -15,6 +16,12 @@ export interface RunLedger {
   instance(key: string): InstanceSnapshot | undefined;
   /** The same instance, writable: a draft copies it on first write so the snapshot stays untouched. */
   writableInstance(key: string): InstanceSnapshot | undefined;
+  /** Instances appear and disappear only when a mapped task is expanded (recordExpansion). */
+  addInstance(key: string, instance: InstanceSnapshot): void;
+  removeInstance(key: string): void;
+  setExpansion(taskId: string, expansion: Expansion): void;
+  mapLength(taskId: string): number | null | undefined;
+  setMapLength(taskId: string, length: number | null | undefined): void;
 }
 
 type CountField = Exclude<keyof UpstreamCounts, "total">;
@@ -58,6 +65,9 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
   instance.tryNumber = transition.tryNumber;
   instance.retryAtMs = to === "up_for_retry" ? (transition.retryAtMs ?? null) : null;
   if (transition.error?.kind === "lost") instance.lostTries += 1;
+  // A map source's length is known while it is a success: cleared, it is unknown until it succeeds again.
+  if (to === "success" && transition.mapLength !== undefined) ledger.setMapLength(instance.taskId, transition.mapLength);
+  else if (from === "success" && ledger.mapLength(instance.taskId) !== undefined) ledger.setMapLength(instance.taskId, undefined);
 
   const wasTerminal = isTerminalTaskState(from);
   const isTerminal = isTerminalTaskState(to);
@@ -68,13 +78,50 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
   const oldField = countFieldOf(from);
   const newField = countFieldOf(to);
   if (oldField !== newField) {
-    for (const downKey of downstreamInstanceKeys(ledger.graph, instance.taskId, instance.mapIndex)) {
+    for (const downKey of downstreamInstanceKeys(ledger.graph, ledger, instance.taskId, instance.mapIndex)) {
       const down = ledger.writableInstance(downKey);
       if (!down) continue;
       if (oldField) down.counts[oldField] -= 1;
       if (newField) down.counts[newField] += 1;
     }
   }
+  return true;
+}
+
+/**
+ * Replaces a mapped task's pending placeholder by `count` pending instances, keeping every count exact: the
+ * placeholder's downstream lose it, the new instances count their upstreams from scratch, and their
+ * downstream gain them. False (nothing changed) when the placeholder is gone or no longer pending.
+ * O(count × degree).
+ */
+export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boolean {
+  const { taskId, count } = expansion;
+  const placeholder = ledger.instance(taskId);
+  if (!placeholder || placeholder.mapIndex !== -1 || placeholder.state !== "pending" || count < 1) return false;
+  const graph = ledger.graph;
+  for (const key of downstreamInstanceKeys(graph, ledger, taskId, -1)) {
+    const down = ledger.writableInstance(key);
+    if (down) down.counts.total -= 1;
+  }
+  ledger.removeInstance(taskId);
+  ledger.setExpansion(taskId, { count, shape: expansion.shape });
+  for (let i = 0; i < count; i++) {
+    const upstreamKeys = upstreamInstanceKeys(graph, ledger, taskId, i);
+    const counts = zeroCounts(upstreamKeys.length);
+    for (const key of upstreamKeys) {
+      const up = ledger.instance(key);
+      const field = up ? countFieldOf(up.state) : null;
+      if (field) counts[field] += 1;
+    }
+    ledger.addInstance(instanceKey(taskId, i), { taskId, mapIndex: i, state: "pending", tryNumber: 0, retryAtMs: null, lostTries: 0, counts });
+  }
+  for (let i = 0; i < count; i++) {
+    for (const key of downstreamInstanceKeys(graph, ledger, taskId, i)) {
+      const down = ledger.writableInstance(key);
+      if (down) down.counts.total += 1;
+    }
+  }
+  ledger.unfinished += count - 1;
   return true;
 }
 
@@ -114,6 +161,15 @@ function makeSnapshotLedger(snapshot: RunSnapshot): RunLedger {
     },
     instance: (key) => snapshot.instances.get(key),
     writableInstance: (key) => snapshot.instances.get(key),
+    addInstance: (key, instance) => void snapshot.instances.set(key, instance),
+    removeInstance: (key) => void snapshot.instances.delete(key),
+    expansion: (taskId) => snapshot.expansions.get(taskId),
+    setExpansion: (taskId, expansion) => void snapshot.expansions.set(taskId, expansion),
+    mapLength: (taskId) => snapshot.mapLengths.get(taskId),
+    setMapLength: (taskId, length) => {
+      if (length === undefined) snapshot.mapLengths.delete(taskId);
+      else snapshot.mapLengths.set(taskId, length);
+    },
   };
 }
 
@@ -124,7 +180,12 @@ export class DraftLedger implements RunLedger {
   unfinished: number;
   failed: number;
   private readonly base: RunSnapshot;
-  private readonly changed = new Map<string, InstanceSnapshot>();
+  /** Copied or added instances; null for one removed (an expanded placeholder). */
+  private readonly changed = new Map<string, InstanceSnapshot | null>();
+  private readonly added: string[] = [];
+  private removedAny = false;
+  private readonly expansions = new Map<string, Expansion>();
+  private readonly lengths = new Map<string, number | null | undefined>();
 
   constructor(base: RunSnapshot) {
     this.base = base;
@@ -135,16 +196,53 @@ export class DraftLedger implements RunLedger {
   }
 
   instance(key: string): InstanceSnapshot | undefined {
-    return this.changed.get(key) ?? this.base.instances.get(key);
+    const changed = this.changed.get(key);
+    if (changed !== undefined) return changed ?? undefined;
+    return this.base.instances.get(key);
   }
 
   writableInstance(key: string): InstanceSnapshot | undefined {
     const copied = this.changed.get(key);
-    if (copied) return copied;
+    if (copied !== undefined) return copied ?? undefined;
     const original = this.base.instances.get(key);
     if (!original) return undefined;
     const copy: InstanceSnapshot = { ...original, counts: { ...original.counts } };
     this.changed.set(key, copy);
     return copy;
+  }
+
+  addInstance(key: string, instance: InstanceSnapshot): void {
+    this.changed.set(key, instance);
+    this.added.push(key);
+  }
+
+  removeInstance(key: string): void {
+    this.changed.set(key, null);
+    this.removedAny = true;
+  }
+
+  expansion(taskId: string): Expansion | undefined {
+    return this.expansions.get(taskId) ?? this.base.expansions.get(taskId);
+  }
+
+  setExpansion(taskId: string, expansion: Expansion): void {
+    this.expansions.set(taskId, expansion);
+  }
+
+  mapLength(taskId: string): number | null | undefined {
+    return this.lengths.has(taskId) ? this.lengths.get(taskId) : this.base.mapLengths.get(taskId);
+  }
+
+  setMapLength(taskId: string, length: number | null | undefined): void {
+    this.lengths.set(taskId, length);
+  }
+
+  /** Keys of every instance as the draft sees them: the snapshot's, minus removed ones, plus added ones. */
+  keys(): string[] {
+    const keys = [...this.base.instances.keys()];
+    if (this.added.length === 0 && !this.removedAny) return keys;
+    const present = keys.filter((key) => this.changed.get(key) !== null);
+    for (const key of this.added) if (!this.base.instances.has(key) && this.changed.get(key)) present.push(key);
+    return present;
   }
 }

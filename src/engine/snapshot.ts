@@ -2,9 +2,10 @@
 // Used when the scheduler loads a run (start, recovery) and by tests as the oracle for applyDecision.
 import { isTerminalTaskState, type RunState, type TaskState } from "./states.js";
 import { upstreamInstanceKeys } from "./instance-edges.js";
+import { productShape } from "./mapping.js";
 import { countFieldOf, isFailureState } from "./run-ledger.js";
 import { zeroCounts } from "./trigger-rules.js";
-import type { EngineGraph, InstanceSnapshot, RunSnapshot } from "./types.js";
+import type { EngineGraph, Expansion, InstanceSnapshot, RunSnapshot } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** One stored task instance, as the store hands it to the engine. */
@@ -21,15 +22,18 @@ export interface InstanceRecord {
 /**
  * Every instance's counts come from its upstream instances' current states. An upstream instance that is
  * missing from `instances` still counts in `total` and is never done, so its downstream waits rather than
- * running early.
+ * running early. A mapped task with instances at map index ≥ 0 is expanded. `mapLengths` are the lengths
+ * of the outputs of the successful tasks that some task maps over (the scheduler reads them from the store).
  */
 export function createRunSnapshot(
   runId: string,
   runState: RunState,
   graph: EngineGraph,
   instances: readonly InstanceRecord[],
+  mapLengths: ReadonlyMap<string, number | null> = new Map(),
 ): RunSnapshot {
   const byKey = new Map<string, InstanceSnapshot>();
+  const counts = new Map<string, number>();
   for (const record of instances) {
     byKey.set(instanceKey(record.taskId, record.mapIndex), {
       taskId: record.taskId,
@@ -40,13 +44,26 @@ export function createRunSnapshot(
       lostTries: record.lostTries ?? 0,
       counts: zeroCounts(0),
     });
+    if (record.mapIndex >= 0) counts.set(record.taskId, Math.max(counts.get(record.taskId) ?? 0, record.mapIndex + 1));
   }
+  const lengths = new Map<string, number | null>();
+  for (const [taskId, length] of mapLengths) if (graph.tasks.has(taskId)) lengths.set(taskId, length);
+  const expansions = new Map<string, Expansion>();
+  // In topological order: a product's shape needs the counts of the mapped tasks it maps over.
+  for (const taskId of graph.order) {
+    const count = counts.get(taskId);
+    const task = graph.tasks.get(taskId);
+    if (count === undefined || !task?.mapping) continue;
+    const view = { expansion: (id: string) => expansions.get(id), mapLength: (id: string) => lengths.get(id) };
+    expansions.set(taskId, { count, shape: task.mapping.mode === "product" ? productShape(task, view) : null });
+  }
+  const view = { expansion: (taskId: string) => expansions.get(taskId) };
   let unfinished = 0;
   let failed = 0;
   for (const instance of byKey.values()) {
     if (!isTerminalTaskState(instance.state)) unfinished += 1;
     if (isFailureState(instance.state)) failed += 1;
-    const upstreamKeys = upstreamInstanceKeys(graph, instance.taskId, instance.mapIndex);
+    const upstreamKeys = upstreamInstanceKeys(graph, view, instance.taskId, instance.mapIndex);
     instance.counts.total = upstreamKeys.length;
     for (const key of upstreamKeys) {
       const upstream = byKey.get(key);
@@ -54,5 +71,5 @@ export function createRunSnapshot(
       if (field) instance.counts[field] += 1;
     }
   }
-  return { runId, state: runState, graph, instances: byKey, unfinished, failed };
+  return { runId, state: runState, graph, instances: byKey, unfinished, failed, expansions, mapLengths: lengths };
 }

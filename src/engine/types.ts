@@ -6,14 +6,34 @@ import type { RunState, TaskState, TriggerRule } from "./states.js";
 
 export type { RetryPolicy };
 
+/** How a mapped task fans out, as the engine sees it. */
+export interface EngineMapping {
+  mode: "item" | "zip" | "product";
+  /** Upstream task ids it maps over, in declaration order (one for "item"). */
+  sources: readonly string[];
+}
+
 /** What the engine needs to know of a task: nothing that runs code. */
 export interface EngineTask {
   id: string;
-  /** Direct upstream task ids (needs ∪ after ∪ map source), deduplicated. */
+  /** Direct upstream task ids (needs ∪ after ∪ map sources), deduplicated. */
   upstream: readonly string[];
   trigger: TriggerRule;
   retry: RetryPolicy;
   alerts: TaskAlerts;
+  /** Set for a mapped task: its instances are created at run time (see mapping.ts). */
+  mapping: EngineMapping | null;
+  /** Set for a branch task: "choose" follows the tasks its try names, "short_circuit" all or nothing. */
+  branch: "choose" | "short_circuit" | null;
+  /** Whether some direct upstream / downstream task is mapped: otherwise its edges are plain task ids. */
+  mappedUpstream: boolean;
+  mappedDownstream: boolean;
+}
+
+/** An expanded mapped task: how many instances it has, and for "product" the length of each source. */
+export interface Expansion {
+  count: number;
+  shape: readonly number[] | null;
 }
 
 /** A pipeline version compiled for the engine: built once per version and shared by its runs. */
@@ -62,6 +82,13 @@ export interface RunSnapshot {
   unfinished: number;
   /** Instances that ended failed or upstream_failed. */
   failed: number;
+  /** Mapped tasks that were expanded (their placeholder at map index -1 replaced by instances 0…count-1). */
+  expansions: Map<string, Expansion>;
+  /**
+   * Lengths of the outputs of successful unmapped tasks that some task maps over (null: not an array). The
+   * engine never reads outputs: the scheduler tells it the length with the success (`mapLength`).
+   */
+  mapLengths: Map<string, number | null>;
 }
 
 /** A failure crosses processes as data (Temporal's failure converter, Dagster's error boundary). */
@@ -96,8 +123,12 @@ export type EngineEvent =
   | ({ kind: "try_queued" } & TryRef)
   /** A worker took the try; committed before any user code runs. */
   | ({ kind: "try_started"; worker?: string } & TryRef)
-  /** `output` is the encoded value, persisted with the try; the engine doesn't read it. */
-  | ({ kind: "try_succeeded"; output?: string } & TryEnd)
+  /**
+   * `output` is the encoded value, persisted with the try; the engine doesn't read it. `mapLength` is the
+   * length of the output when some task maps over this one (null: not an array). `follow` is what a branch
+   * task chose: the ids of the direct downstream tasks to follow (a short-circuit: all of them, or none).
+   */
+  | ({ kind: "try_succeeded"; output?: string; mapLength?: number | null; follow?: readonly string[] } & TryEnd)
   | ({ kind: "try_failed"; error: TaskFailure } & TryEnd)
   /** The task asked to be skipped (SkipTask). */
   | ({ kind: "try_skipped"; reason?: string } & TryEnd)
@@ -120,7 +151,14 @@ export type EngineEvent =
    * tryNumber + 1; earlier tries stay as history), then moves on as its trigger rule decides. A run that had
    * ended runs again. Instances that have not ended, removed ones and unknown keys are left alone.
    */
-  | { kind: "instances_cleared"; keys: readonly InstanceRef[]; reason?: string };
+  | { kind: "instances_cleared"; keys: readonly InstanceRef[]; reason?: string }
+  /**
+   * A user marked an instance success or failed (Airflow's "mark success/failed"; the API and `weir`). A
+   * try in flight is stopped (cancel_try) and ends in that state; an instance that had not started, or had
+   * ended in another state, moves there without a try. What was pending downstream moves on by its trigger
+   * rule; a failed or successful run whose instances have all ended is re-judged (a canceled one stays).
+   */
+  | ({ kind: "instance_marked"; state: "success" | "failed"; reason?: string } & InstanceRef);
 
 export type EngineEventKind = EngineEvent["kind"];
 
@@ -143,6 +181,20 @@ export interface InstanceTransition {
   worker?: string;
   /** Set when a try ends and its worker said when it really started (it may have waited there). */
   startedMs?: number;
+  /** Set on success of a task something maps over: its output's length (null: not an array). */
+  mapLength?: number | null;
+}
+
+/**
+ * A mapped task's placeholder instance (map index -1, pending) is replaced by `count` pending instances
+ * 0…count-1. `at` is how many of the decision's transitions came before it: it is applied between them.
+ */
+export interface MapExpansion {
+  taskId: string;
+  count: number;
+  /** For "product": the length of each source, in order. */
+  shape: readonly number[] | null;
+  at: number;
 }
 
 export interface RunTransition {
@@ -178,6 +230,8 @@ export interface Decision {
   nowMs: number;
   run?: RunTransition;
   transitions: InstanceTransition[];
+  /** Mapped tasks expanded by this decision (absent when none). */
+  expansions?: MapExpansion[];
   actions: EngineAction[];
   timers: Timer[];
 }
@@ -187,5 +241,5 @@ export function instanceKey(taskId: string, mapIndex: number): string {
 }
 
 export function isEmptyDecision(decision: Decision): boolean {
-  return decision.run === undefined && decision.transitions.length === 0 && decision.actions.length === 0 && decision.timers.length === 0;
+  return decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0 && decision.actions.length === 0 && decision.timers.length === 0;
 }

@@ -14,6 +14,7 @@ import {
   type GraphProblem,
   type PipelineGraph,
   type RetryPolicy,
+  type TaskMapping,
   type TaskNode,
 } from "./types.js";
 import { isValidTimeZone, parseZonedDateTime } from "./zoned-time.js";
@@ -213,14 +214,16 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
 
   const needs = { ...spec.needs };
   const after = [...spec.after];
-  const upstream = [...new Set([...Object.values(needs), ...after, ...(spec.map === null ? [] : [spec.map])])];
-  return {
+  const mapping = resolveMapping(spec, say);
+  const mapSources = mapping === null ? (spec.map === null ? [] : [spec.map]) : Object.values(mapping.over);
+  const upstream = [...new Set([...Object.values(needs), ...after, ...mapSources])];
+  const node: TaskNode = {
     id,
     kind: spec.kind,
     upstream,
     needs,
     after,
-    map: spec.map,
+    map: mapSources[0] ?? null,
     trigger,
     retry: policy,
     timeoutMs: retry.timeoutMs,
@@ -237,6 +240,23 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
       onSuccess: notifierNames(options.onSuccess, "onSuccess", say),
     },
   };
+  // Only mapped and branch tasks carry these: other graphs (and their versions) stay as they were.
+  if (mapping !== null) node.mapping = mapping;
+  if (spec.kind === "branch") node.branch = spec.branch ?? "choose";
+  return node;
+}
+
+/** The spec's mapping with `maxParallel` checked; a spec with only `map` (older builders) maps over one item. */
+function resolveMapping(spec: TaskSpec, say: (message: string) => void): TaskMapping | null {
+  const given = spec.mapping ?? (spec.map === null ? null : { mode: "item" as const, over: { item: spec.map } });
+  if (given === null || given === undefined) return null;
+  let maxParallel: number | null = null;
+  if (given.maxParallel !== undefined) {
+    const value = given.maxParallel;
+    if (typeof value === "number" && Number.isInteger(value) && value > 0) maxParallel = value;
+    else say(`maxParallel must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  }
+  return { mode: given.mode, over: { ...given.over }, maxParallel };
 }
 
 /** Notifier names: ids, configured elsewhere (WEIR_NOTIFIER_<NAME>); unknown ones are reported at delivery. */

@@ -12,15 +12,31 @@ export interface RetryPolicy {
   maxRetryDelayMs: number;
 }
 
+/** How a mapped task expands at run time. */
+export interface TaskMapping {
+  /** "item": over one upstream array; "zip": element i of each; "product": every combination (last varies fastest). */
+  mode: "item" | "zip" | "product";
+  /** Name → upstream task id, in declaration order ("item" has the one entry `item`). */
+  over: Record<string, string>;
+  /** At most this many instances running at once, per run; null: no limit of its own. */
+  maxParallel: number | null;
+}
+
 export interface TaskNode {
   id: string;
-  kind: "function" | "shell";
+  /** "branch": a function whose result picks the downstream to follow (see `branch`). */
+  kind: "function" | "shell" | "branch";
   /** Direct upstream task ids: needs ∪ after ∪ map, deduplicated, in declaration order. */
   upstream: string[];
   /** Input name → upstream task id. */
   needs: Record<string, string>;
   after: string[];
+  /** The upstream task this one maps over at run time (the first, when it maps over several); null: not mapped. */
   map: string | null;
+  /** How it expands at run time; null when it is not mapped. Absent in graphs compiled before mapping existed. */
+  mapping?: TaskMapping | null;
+  /** For kind "branch": "choose" follows the returned tasks (`p.branch`), "short_circuit" all or nothing. */
+  branch?: "choose" | "short_circuit" | null;
   trigger: TriggerRule;
   retry: RetryPolicy;
   timeoutMs: number | null;

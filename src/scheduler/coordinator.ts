@@ -2,17 +2,18 @@
 // commits them in one transaction per tick (group commit), and only then dispatches tries and timers.
 // `weir run` uses it for one run; the scheduler service adds the phases that create runs.
 import { advanceAll, applyDecision, compileEngineGraph, createRunSnapshot, type InstanceRecord } from "../engine/index.js";
-import { instanceKey, isEmptyDecision, type Decision, type EngineEvent, type InstanceTransition, type RunSnapshot } from "../engine/types.js";
+import { instanceKey, isEmptyDecision, type Decision, type EngineEvent, type InstanceTransition } from "../engine/types.js";
 import { isTerminalRunState, type RunState } from "../engine/states.js";
-import type { PipelineGraph, TaskNode } from "../graph/types.js";
+import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord, Store } from "../store/types.js";
 import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
 import { crashPoint } from "./crash-points.js";
 import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
-import { ReadyQueue, type ReadyEntry } from "./ready-queue.js";
-import { buildJob, neededOutputs, OUTPUT_CACHE_MAX_CHARS, parseTryKey, readMissingInputs, type PendingJob } from "./try-jobs.js";
+import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
+import { ReadyQueue } from "./ready-queue.js";
+import { needsStore, parseTryKey, readMissingInputs, RunOutputs, type PendingJob } from "./try-jobs.js";
 
 /** What a listener hears after a decision is committed. */
 export interface RunChange {
@@ -23,20 +24,6 @@ export interface RunChange {
 }
 
 export type RunChangeListener = (change: RunChange) => void;
-
-interface ActiveRun {
-  record: RunRecord;
-  graph: PipelineGraph;
-  tasks: Map<string, TaskNode>;
-  snapshot: RunSnapshot;
-  /** Instances in `scheduled`, waiting for a free worker and their pool's and pipeline's limits. */
-  ready: ReadyQueue;
-  /** Encoded outputs of successful tasks, for downstream inputs without a store read. */
-  outputs: Map<string, string>;
-  finished: Promise<RunState>;
-  resolve: (state: RunState) => void;
-  reject: (error: Error) => void;
-}
 
 interface QueuedEvent {
   runId: string;
@@ -65,6 +52,14 @@ export interface CoordinatorOptions {
   poolSlots?: (pool: string) => number;
   /** Told when a committed decision put notifications in the outbox. */
   outbox?: { kick(): void };
+  /** Told after each tick that committed something: how long the tick and its commit took (metrics). */
+  onTick?: (timing: TickTiming) => void;
+}
+
+export interface TickTiming {
+  tickMs: number;
+  commitMs: number;
+  decisions: number;
 }
 
 export class Coordinator {
@@ -77,10 +72,11 @@ export class Coordinator {
   private keepalive: NodeJS.Timeout | null = null;
   private failure: Error | null = null;
   /** Tries running now, by pool and by pipeline: what pool slots and maxActiveTasks count. */
-  private readonly runningByPool = new Map<string, number>();
-  private readonly runningByPipeline = new Map<string, number>();
+  private readonly capacity: Capacity;
 
-  constructor(private readonly options: CoordinatorOptions) {}
+  constructor(private readonly options: CoordinatorOptions) {
+    this.capacity = new Capacity(options.poolSlots);
+  }
 
   onChange(listener: RunChangeListener): () => void {
     this.listeners.add(listener);
@@ -108,8 +104,8 @@ export class Coordinator {
   async resumeRun(record: RunRecord, graph: PipelineGraph): Promise<RunState> {
     if (isTerminalRunState(record.state)) return record.state;
     const instances = await this.instanceRecords(record.id);
-    const active = this.track(record, graph, record.state, instances);
-    await this.loadOutputs(active);
+    const outputs = await this.loadOutputs(record.id, graph);
+    const active = this.track(record, graph, record.state, instances, outputs);
     this.enqueue(record.id, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
     this.armRunTimeout(active);
     for (const instance of instances) {
@@ -132,6 +128,28 @@ export class Coordinator {
     this.enqueue(runId, { kind: "run_cancel_requested", reason });
   }
 
+  /**
+   * A user's command for a run this coordinator drives (clear, mark, cancel from the API): the event goes
+   * through the same tick as results, so nothing is written under the run. False when it doesn't drive it.
+   */
+  request(runId: string, event: EngineEvent): boolean {
+    if (!this.runs.has(runId)) return false;
+    this.enqueue(runId, event);
+    return true;
+  }
+
+  /** Instances waiting in the ready queues of the runs it drives (metrics: the ready-queue depth). */
+  readyDepth(): number {
+    let depth = 0;
+    for (const active of this.runs.values()) depth += active.ready.size;
+    return depth;
+  }
+
+  /** Whether this coordinator drives the run now. */
+  drives(runId: string): boolean {
+    return this.runs.has(runId);
+  }
+
   /** The executor has room again (a worker started or was replaced): look for work to dispatch. */
   wake(): void {
     this.scheduleTick();
@@ -145,9 +163,15 @@ export class Coordinator {
     const { runId, ...rest } = parsed;
     const ref = timing === undefined ? rest : { ...rest, startedMs: timing.startedMs };
     switch (result.outcome) {
-      case "success":
-        this.enqueue(runId, { kind: "try_succeeded", ...ref, output: result.output });
+      case "success": {
+        const event: EngineEvent = { kind: "try_succeeded", ...ref, output: result.output };
+        // A task something maps over tells the engine its output's length (decoded here, never in the engine).
+        const mapLength = this.runs.get(runId)?.outputs.recordSuccess(ref.taskId, ref.mapIndex, result.output);
+        if (mapLength !== undefined) event.mapLength = mapLength;
+        if (result.follow !== undefined) event.follow = result.follow;
+        this.enqueue(runId, event);
         break;
+      }
       case "failure":
         this.enqueue(runId, { kind: "try_failed", ...ref, error: result.error });
         break;
@@ -168,17 +192,19 @@ export class Coordinator {
     return [...this.runs.keys()];
   }
 
-  private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRecord[]): ActiveRun {
+  private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRecord[], outputs?: RunOutputs): ActiveRun {
     const engineGraph = compileEngineGraph(graph);
     const rows = instances.length > 0 ? instances : graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
-    const snapshot = createRunSnapshot(record.id, state, engineGraph, rows);
+    const tasks = new Map(graph.tasks.map((t) => [t.id, t]));
+    const runOutputs = outputs ?? new RunOutputs(tasks);
+    const snapshot = createRunSnapshot(record.id, state, engineGraph, rows, runOutputs.lengths());
     let resolve!: (state: RunState) => void;
     let reject!: (error: Error) => void;
     const finished = new Promise<RunState>((res, rej) => {
       resolve = res;
       reject = rej;
     });
-    const active: ActiveRun = { record, graph, tasks: new Map(graph.tasks.map((t) => [t.id, t])), snapshot, ready: new ReadyQueue(), outputs: new Map(), finished, resolve, reject };
+    const active: ActiveRun = { record, graph, tasks, snapshot, ready: new ReadyQueue(), outputs: runOutputs, runningByTask: new Map(), finished, resolve, reject };
     this.runs.set(record.id, active);
     // Tries already running (a resumed or rebuilt run) hold their slots until they end.
     for (const instance of snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, 1);
@@ -198,9 +224,10 @@ export class Coordinator {
     return instances.map((i) => ({ ...i, lostTries: lost.get(instanceKey(i.taskId, i.mapIndex)) ?? 0 }));
   }
 
-  private async loadOutputs(active: ActiveRun): Promise<void> {
-    const outputs = await this.options.store.getOutputs(active.record.id, neededOutputs(active.graph));
-    for (const [taskId, output] of outputs) if (output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(taskId, output);
+  private async loadOutputs(runId: string, graph: PipelineGraph): Promise<RunOutputs> {
+    const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])));
+    await outputs.load(this.options.store, runId, graph);
+    return outputs;
   }
 
   private enqueue(runId: string, event: EngineEvent): void {
@@ -221,6 +248,7 @@ export class Coordinator {
   private async tick(): Promise<void> {
     if (this.ticking || this.failure) return;
     this.ticking = true;
+    const tickStart = performance.now();
     try {
       const nowMs = this.options.clock.now();
       const planned: Planned[] = [];
@@ -241,7 +269,9 @@ export class Coordinator {
       if (planned.length === 0) return;
 
       crashPoint("before_commit");
+      const commitStart = performance.now();
       const result = await this.options.store.applyDecisions(planned.map((p) => p.decision));
+      const commitMs = performance.now() - commitStart;
       crashPoint("after_commit");
 
       // Committed: now the outside world may see it (DESIGN.md §7: actions after commit, an outbox).
@@ -249,13 +279,14 @@ export class Coordinator {
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {
-          if (pending.missing.size > 0) await readMissingInputs(this.options.store, pending);
+          if (needsStore(pending)) await readMissingInputs(this.options.store, pending);
           this.options.executor.submit(pending.job);
           crashPoint("after_dispatch");
         }
         this.afterCommit(item.decision);
       }
       if (conflicted.size > 0) await this.recover(planned.filter((_, index) => conflicted.has(index)));
+      this.options.onTick?.({ tickMs: performance.now() - tickStart, commitMs, decisions: planned.length });
     } catch (error) {
       this.fail(error);
     } finally {
@@ -273,7 +304,11 @@ export class Coordinator {
     for (const runId of runIds) await this.reload(runId);
     for (const item of rolledBack) {
       if (!item.replayable) continue;
-      for (const event of item.events) this.enqueue(item.decision.runId, event);
+      for (const event of item.events) {
+        // The rebuilt run's outputs come from the store: a success not committed yet is kept again.
+        if (event.kind === "try_succeeded") this.runs.get(item.decision.runId)?.outputs.recordSuccess(event.taskId, event.mapIndex, event.output);
+        this.enqueue(item.decision.runId, event);
+      }
     }
   }
 
@@ -294,91 +329,29 @@ export class Coordinator {
       else active.ready.delete(instanceKey(t.taskId, t.mapIndex));
       if (t.to === "running" && t.from === "queued") this.countRunning(active, t.taskId, 1);
       else if (t.from === "running" && t.to !== "running") this.countRunning(active, t.taskId, -1);
-      if (t.to === "success" && t.output !== undefined && t.output.length <= OUTPUT_CACHE_MAX_CHARS) active.outputs.set(t.taskId, t.output);
     }
     planned.push({ decision, events, replayable, jobs });
   }
 
   private hasDispatchable(): boolean {
-    if (this.options.executor.freeSlots() <= 0) return false;
-    for (const active of this.runs.values()) {
-      if (active.ready.size > 0 && this.pipelineHasRoom(active) && active.ready.peek((pool) => this.poolHasRoom(pool))) return true;
-    }
-    return false;
+    return this.options.executor.freeSlots() > 0 && hasDispatchable(this.runs.values(), this.capacity);
   }
 
-  /**
-   * Claims scheduled instances for free worker slots: each time the highest priority among the runs'
-   * next candidates whose pool and pipeline have room; runs with equal priority take turns. One decision
-   * per run.
-   */
+  /** Claims scheduled instances for the free worker slots (dispatch.ts): one decision per run. */
   private dispatch(nowMs: number, planned: Planned[]): void {
-    const claims = new Map<ActiveRun, { events: EngineEvent[]; jobs: PendingJob[] }>();
-    let free = this.options.executor.freeSlots();
+    const free = this.options.executor.freeSlots();
     if (free <= 0) return;
-    const roomIn = (pool: string): boolean => this.poolHasRoom(pool);
-    const next = (active: ActiveRun): ReadyEntry | undefined => (active.ready.size > 0 && this.pipelineHasRoom(active) ? active.ready.peek(roomIn) : undefined);
-    // Each run's next candidate, computed once and again only for the run that changed; a run that got
-    // a slot goes to the back, so runs of equal priority take turns.
-    const candidates: { active: ActiveRun; entry: ReadyEntry }[] = [];
-    for (const active of this.runs.values()) {
-      const entry = next(active);
-      if (entry) candidates.push({ active, entry });
-    }
-    while (free > 0 && candidates.length > 0) {
-      let best = 0;
-      for (let i = 1; i < candidates.length; i++) if ((candidates[i] as { entry: ReadyEntry }).entry.priority > (candidates[best] as { entry: ReadyEntry }).entry.priority) best = i;
-      const { active, entry } = candidates.splice(best, 1)[0] as { active: ActiveRun; entry: ReadyEntry };
-      if (!this.poolHasRoom(entry.pool) || !this.pipelineHasRoom(active)) {
-        // A claim since this candidate was computed filled its pool or pipeline: look again.
-        const again = next(active);
-        if (again) candidates.push({ active, entry: again });
-        continue;
-      }
-      active.ready.delete(entry.key);
-      const instance = active.snapshot.instances.get(entry.key);
-      const task = instance && active.tasks.get(instance.taskId);
-      if (instance && task && instance.state === "scheduled") {
-        const tryNumber = instance.tryNumber + 1;
-        const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-        const claim = claims.get(active) ?? { events: [], jobs: [] };
-        // Queued and started together: the try is committed running before it is sent.
-        claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-        claim.jobs.push(buildJob(this.options.home, active.record, task, active.outputs, instance.mapIndex, tryNumber));
-        claims.set(active, claim);
-        // Counted now, so later claims of this tick see the slot taken (undone below: the decision counts it).
-        this.countRunning(active, task.id, 1);
-        free--;
-      }
-      const following = next(active);
-      if (following) candidates.push({ active, entry: following });
-    }
-    for (const [active, claim] of claims) {
-      for (const job of claim.jobs) this.countRunning(active, job.job.taskId, -1);
+    for (const [active, claim] of claimReady(this.runs.values(), this.capacity, free, this.options.home)) {
       this.decide(active, claim.events, nowMs, planned, false, claim.jobs);
     }
   }
 
   private makeReady(active: ActiveRun, taskId: string, mapIndex: number): void {
-    const task = active.tasks.get(taskId);
-    active.ready.add(instanceKey(taskId, mapIndex), task?.pool ?? "default", task?.priority ?? 0);
+    makeReady(active, taskId, mapIndex);
   }
 
   private countRunning(active: ActiveRun, taskId: string, delta: number): void {
-    const pool = active.tasks.get(taskId)?.pool ?? "default";
-    this.runningByPool.set(pool, (this.runningByPool.get(pool) ?? 0) + delta);
-    const pipeline = active.record.pipelineId;
-    this.runningByPipeline.set(pipeline, (this.runningByPipeline.get(pipeline) ?? 0) + delta);
-  }
-
-  private poolHasRoom(pool: string): boolean {
-    const slots = this.options.poolSlots?.(pool) ?? Infinity;
-    return (this.runningByPool.get(pool) ?? 0) < slots;
-  }
-
-  private pipelineHasRoom(active: ActiveRun): boolean {
-    const limit = active.graph.maxActiveTasks;
-    return limit === null || (this.runningByPipeline.get(active.record.pipelineId) ?? 0) < limit;
+    this.capacity.count(active, taskId, delta);
   }
 
   private afterCommit(decision: Decision): void {
@@ -443,11 +416,11 @@ export class Coordinator {
       return;
     }
     const instances = await this.instanceRecords(runId);
-    const fresh = this.track(record, active.graph, record.state, instances);
+    const outputs = await this.loadOutputs(runId, active.graph);
+    const fresh = this.track(record, active.graph, record.state, instances, outputs);
     fresh.finished = active.finished;
     fresh.resolve = active.resolve;
     fresh.reject = active.reject;
-    await this.loadOutputs(fresh);
     for (const i of instances) if (i.state === "scheduled") this.makeReady(fresh, i.taskId, i.mapIndex);
     // Another writer may have finished an upstream without scheduling what follows it.
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });

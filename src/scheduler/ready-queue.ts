@@ -1,11 +1,15 @@
 // The scheduled instances of a run waiting for capacity, by pool and priority: the dispatcher takes the
 // highest priority among pools with a free slot (oldest first within a priority), so a full pool holds
-// up only its own tasks and a peek costs O(pools × priorities), not O(waiting instances).
+// up only its own tasks and a peek costs O(lanes × priorities), not O(waiting instances). Instances of a
+// task with its own limit (a mapped task's `maxParallel`) wait in a lane of their own, so a task at its
+// limit holds up only its own instances too.
 
 export interface ReadyEntry {
   key: string;
   pool: string;
   priority: number;
+  /** The task whose own limit applies (maxParallel), or null. */
+  limited: string | null;
 }
 
 /** FIFO of keys with lazy deletion: a deleted key stays in the array until the head passes it. */
@@ -15,23 +19,29 @@ interface Bucket {
   live: number;
 }
 
+interface Lane {
+  pool: string;
+  limited: string | null;
+  priorities: Map<number, Bucket>;
+}
+
 export class ReadyQueue {
-  /** pool → priority → keys, in the order they became ready. */
-  private readonly byPool = new Map<string, Map<number, Bucket>>();
-  private readonly entries = new Map<string, ReadyEntry>();
+  /** lane (pool, or pool + limited task) → priority → keys, in the order they became ready. */
+  private readonly lanes = new Map<string, Lane>();
+  private readonly entries = new Map<string, ReadyEntry & { lane: string }>();
 
   get size(): number {
     return this.entries.size;
   }
 
-  add(key: string, pool: string, priority: number): void {
+  add(key: string, pool: string, priority: number, limited: string | null = null): void {
     if (this.entries.has(key)) return;
-    const entry = { key, pool, priority };
-    this.entries.set(key, entry);
-    let priorities = this.byPool.get(pool);
-    if (!priorities) this.byPool.set(pool, (priorities = new Map()));
-    let bucket = priorities.get(priority);
-    if (!bucket) priorities.set(priority, (bucket = { keys: [], head: 0, live: 0 }));
+    const laneKey = limited === null ? pool : `${pool}\u0000${limited}`;
+    this.entries.set(key, { key, pool, priority, limited, lane: laneKey });
+    let lane = this.lanes.get(laneKey);
+    if (!lane) this.lanes.set(laneKey, (lane = { pool, limited, priorities: new Map() }));
+    let bucket = lane.priorities.get(priority);
+    if (!bucket) lane.priorities.set(priority, (bucket = { keys: [], head: 0, live: 0 }));
     bucket.keys.push(key);
     bucket.live++;
   }
@@ -40,35 +50,35 @@ export class ReadyQueue {
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);
-    const priorities = this.byPool.get(entry.pool);
-    const bucket = priorities?.get(entry.priority);
-    if (!bucket) return;
+    const lane = this.lanes.get(entry.lane);
+    const bucket = lane?.priorities.get(entry.priority);
+    if (!lane || !bucket) return;
     bucket.live--;
-    if (bucket.live === 0) priorities?.delete(entry.priority);
-    if (priorities && priorities.size === 0) this.byPool.delete(entry.pool);
+    if (bucket.live === 0) lane.priorities.delete(entry.priority);
+    if (lane.priorities.size === 0) this.lanes.delete(entry.lane);
   }
 
-  /** The entry to run next among pools that have room, or undefined if none can. */
-  peek(hasRoom: (pool: string) => boolean): ReadyEntry | undefined {
+  /** The entry to run next among lanes that have room, or undefined if none can. */
+  peek(hasRoom: (pool: string, limited: string | null) => boolean): ReadyEntry | undefined {
     let best: ReadyEntry | undefined;
-    for (const [pool, priorities] of this.byPool) {
-      if (!hasRoom(pool)) continue;
+    for (const [laneKey, lane] of this.lanes) {
+      if (!hasRoom(lane.pool, lane.limited)) continue;
       let top = -Infinity;
-      for (const priority of priorities.keys()) if (priority > top) top = priority;
+      for (const priority of lane.priorities.keys()) if (priority > top) top = priority;
       if (best !== undefined && top <= best.priority) continue;
-      const bucket = priorities.get(top);
-      const entry = bucket && this.front(bucket, pool, top);
+      const bucket = lane.priorities.get(top);
+      const entry = bucket && this.front(bucket, laneKey, top);
       if (entry) best = entry;
     }
     return best;
   }
 
   /** The oldest live key of a bucket, skipping (and dropping) keys deleted since they were added. */
-  private front(bucket: Bucket, pool: string, priority: number): ReadyEntry | undefined {
+  private front(bucket: Bucket, lane: string, priority: number): ReadyEntry | undefined {
     while (bucket.head < bucket.keys.length) {
       const entry = this.entries.get(bucket.keys[bucket.head] as string);
       // A key re-added later in another bucket, or deleted, is not this bucket's any more.
-      if (entry && entry.pool === pool && entry.priority === priority) break;
+      if (entry && entry.lane === lane && entry.priority === priority) break;
       bucket.head++;
     }
     if (bucket.head > 1024 && bucket.head * 2 > bucket.keys.length) {

@@ -1,24 +1,106 @@
 // Turns a claimed task instance into the job a worker runs: run facts, typed inputs from upstream
-// outputs (kept in memory when small, read from the store when not), and the try's log path.
+// outputs (kept in memory when small, read from the store when not), the element of a mapped instance,
+// and the try's log path.
+import type { Expansion, RunSnapshot } from "../engine/types.js";
+import { instanceKey } from "../engine/types.js";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
 import { tryLogPath } from "../observe/try-log-path.js";
 import type { RunRecord, Store } from "../store/types.js";
 import { tryKeyOf, type TryJob } from "../worker/protocol.js";
+import { decodeValue, encodeValue } from "../worker/value-codec.js";
 
 /** Outputs bigger than this are read from the store when needed instead of kept in memory. */
 export const OUTPUT_CACHE_MAX_CHARS = 64 * 1024;
+/** A run keeps at most this many characters of outputs in memory (a 100k-way mapped task can't fill the heap). */
+const RUN_OUTPUTS_MAX_CHARS = 64 * 1024 * 1024;
 
 export interface PendingJob {
   job: TryJob;
   /** Input name → upstream task id of outputs not in memory: read before submitting. */
   missing: Map<string, string>;
+  /** Inputs and items that need outputs of mapped instances from the store: filled before submitting. */
+  later: ((store: Store) => Promise<void>)[];
 }
 
-export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: ReadonlyMap<string, string>, mapIndex: number, tryNumber: number): PendingJob {
+/**
+ * What a run's tasks produced, as the coordinator needs it to build jobs: small encoded outputs by instance
+ * key, and the decoded arrays of the unmapped tasks something maps over (their elements become items).
+ */
+export class RunOutputs {
+  private readonly encoded = new Map<string, string>();
+  private cachedChars = 0;
+  private readonly arrays = new Map<string, unknown[] | null>();
+  /** Unmapped tasks some task maps over: their success carries the output's length to the engine. */
+  private readonly sources = new Set<string>();
+
+  constructor(private readonly tasks: ReadonlyMap<string, TaskNode>) {
+    for (const task of tasks.values()) {
+      for (const source of mapSourcesOf(task)) if (!isMapped(tasks.get(source))) this.sources.add(source);
+    }
+  }
+
+  /**
+   * Keeps a successful try's output; for a map source returns its length (null: not an array), which the
+   * engine needs to expand the tasks mapped over it. Undefined for other tasks.
+   */
+  recordSuccess(taskId: string, mapIndex: number, output: string | undefined): number | null | undefined {
+    const key = instanceKey(taskId, mapIndex);
+    this.cachedChars -= this.encoded.get(key)?.length ?? 0;
+    if (output !== undefined && output.length <= OUTPUT_CACHE_MAX_CHARS && this.cachedChars + output.length <= RUN_OUTPUTS_MAX_CHARS) {
+      this.encoded.set(key, output);
+      this.cachedChars += output.length;
+    } else {
+      this.encoded.delete(key);
+    }
+    if (mapIndex !== -1 || !this.sources.has(taskId)) return undefined;
+    let value: unknown;
+    try {
+      value = output === undefined ? undefined : decodeValue(output);
+    } catch {
+      value = undefined;
+    }
+    const array = Array.isArray(value) ? value : null;
+    this.arrays.set(taskId, array);
+    return array === null ? null : array.length;
+  }
+
+  /** The map sources' lengths, for a snapshot rebuilt from the store. */
+  lengths(): Map<string, number | null> {
+    const lengths = new Map<string, number | null>();
+    for (const [taskId, array] of this.arrays) lengths.set(taskId, array === null ? null : array.length);
+    return lengths;
+  }
+
+  /** Loads what a resumed or rebuilt run needs: outputs of needed and mapped-over tasks, map sources decoded. */
+  async load(store: Store, runId: string, graph: PipelineGraph): Promise<void> {
+    const unmapped = neededOutputs(graph).filter((id) => !isMapped(this.tasks.get(id)));
+    const outputs = await store.getOutputs(runId, [...new Set([...unmapped, ...this.sources])]);
+    for (const [taskId, output] of outputs) this.recordSuccess(taskId, -1, output);
+    for (const taskId of neededOutputs(graph)) {
+      if (!isMapped(this.tasks.get(taskId))) continue;
+      for (const [mapIndex, output] of await store.getMappedOutputs(runId, taskId)) this.recordSuccess(taskId, mapIndex, output);
+    }
+  }
+
+  get(taskId: string, mapIndex: number): string | undefined {
+    return this.encoded.get(instanceKey(taskId, mapIndex));
+  }
+
+  array(taskId: string): unknown[] | null | undefined {
+    return this.arrays.get(taskId);
+  }
+}
+
+export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: RunOutputs, snapshot: RunSnapshot, mapIndex: number, tryNumber: number, tasks: ReadonlyMap<string, TaskNode>): PendingJob {
   const inputs: Record<string, string> = {};
   const missing = new Map<string, string>();
+  const later: PendingJob["later"] = [];
   for (const [name, upstream] of Object.entries(task.needs)) {
-    const output = outputs.get(upstream);
+    if (isMapped(tasks.get(upstream))) {
+      collectMapped(run.id, upstream, snapshot.expansions.get(upstream), outputs, inputs, name, later);
+      continue;
+    }
+    const output = outputs.get(upstream, -1);
     if (output === undefined) missing.set(name, upstream);
     else inputs[name] = output;
   }
@@ -41,24 +123,124 @@ export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: 
     timeoutMs: task.timeoutMs,
     idempotencyKey: `${run.id}/${task.id}/${mapIndex}`,
   };
-  return { job, missing };
+  const pending: PendingJob = { job, missing, later };
+  if (mapIndex >= 0 && isMapped(task)) setItem(pending, task, snapshot, outputs, tasks);
+  return pending;
+}
+
+/** A downstream of a mapped task receives the results of its instances that succeeded, in map-index order. */
+function collectMapped(runId: string, upstream: string, expansion: Expansion | undefined, outputs: RunOutputs, inputs: Record<string, string>, name: string, later: PendingJob["later"]): void {
+  const count = expansion?.count ?? 0;
+  const texts: (string | undefined)[] = [];
+  let complete = true;
+  for (let i = 0; i < count; i++) {
+    const text = outputs.get(upstream, i);
+    texts.push(text);
+    if (text === undefined) complete = false;
+  }
+  const encode = (all: (string | undefined)[]): string => encodeValue(all.filter((t) => t !== undefined).map((t) => decodeValue(t as string)), `the results of mapped task "${upstream}"`);
+  if (complete) {
+    inputs[name] = encode(texts);
+    return;
+  }
+  // Some results were too big to keep in memory (or the run was resumed): read them all at once.
+  later.push(async (store) => {
+    const stored = await store.getMappedOutputs(runId, upstream);
+    inputs[name] = encode(texts.map((t, i) => t ?? stored.get(i)));
+  });
+}
+
+/** The element a mapped instance works on: of one array, or `{ name: element }` of several. */
+function setItem(pending: PendingJob, task: TaskNode, snapshot: RunSnapshot, outputs: RunOutputs, tasks: ReadonlyMap<string, TaskNode>): void {
+  const mapping = mappingOf(task);
+  if (mapping === null) return;
+  const { job } = pending;
+  const names = Object.keys(mapping.over);
+  const sources = Object.values(mapping.over);
+  const expansion = snapshot.expansions.get(task.id);
+  const shape = mapping.mode === "product" ? (expansion?.shape ?? null) : null;
+  const indexOf = (position: number): number => {
+    if (shape === null) return job.mapIndex;
+    let stride = 1;
+    for (let p = shape.length - 1; p > position; p--) stride *= shape[p] as number;
+    return Math.floor(job.mapIndex / stride) % (shape[position] as number);
+  };
+  // One element per source: mapped sources give their instance's output (already encoded), arrays an element.
+  const elements: { encoded?: string; value?: unknown; fromStore?: { taskId: string; index: number } }[] = sources.map((source, position) => {
+    const index = indexOf(position);
+    if (isMapped(tasks.get(source))) {
+      const encoded = outputs.get(source, index);
+      return encoded === undefined ? { fromStore: { taskId: source, index } } : { encoded };
+    }
+    return { value: outputs.array(source)?.[index] };
+  });
+  const assemble = (): void => {
+    if (mapping.mode === "item") {
+      const only = elements[0];
+      job.item = only?.encoded ?? encodeValue(only?.value, `element ${job.mapIndex} of task "${sources[0]}"`);
+      return;
+    }
+    const item: Record<string, unknown> = {};
+    elements.forEach((element, i) => {
+      item[names[i] as string] = element.encoded !== undefined ? decodeValue(element.encoded) : element.value;
+    });
+    job.item = encodeValue(item, `element ${job.mapIndex} of task "${task.id}"`);
+  };
+  const fromStore = elements.filter((e) => e.fromStore !== undefined);
+  if (fromStore.length === 0) {
+    assemble();
+    return;
+  }
+  pending.later.push(async (store) => {
+    for (const element of fromStore) {
+      const { taskId, index } = element.fromStore as { taskId: string; index: number };
+      const stored = (await store.getMappedOutputs(job.runId, taskId, index)).get(index);
+      if (stored !== undefined) element.encoded = stored;
+    }
+    assemble();
+  });
 }
 
 /** Fills inputs whose outputs were not in memory; an upstream without output leaves its input undefined. */
 export async function readMissingInputs(store: Store, pending: PendingJob): Promise<void> {
-  if (pending.missing.size === 0) return;
-  const outputs = await store.getOutputs(pending.job.runId, [...new Set(pending.missing.values())]);
-  for (const [name, upstream] of pending.missing) {
-    const output = outputs.get(upstream);
-    if (output !== undefined) pending.job.inputs[name] = output;
+  if (pending.missing.size > 0) {
+    const outputs = await store.getOutputs(pending.job.runId, [...new Set(pending.missing.values())]);
+    for (const [name, upstream] of pending.missing) {
+      const output = outputs.get(upstream);
+      if (output !== undefined) pending.job.inputs[name] = output;
+    }
   }
+  for (const fill of pending.later) await fill(store);
 }
 
-/** Upstream task ids whose outputs some task of the graph needs. */
+export function needsStore(pending: PendingJob): boolean {
+  return pending.missing.size > 0 || pending.later.length > 0;
+}
+
+/** Upstream task ids whose outputs some task of the graph needs or maps over. */
 export function neededOutputs(graph: PipelineGraph): string[] {
   const needed = new Set<string>();
-  for (const task of graph.tasks) for (const up of Object.values(task.needs)) needed.add(up);
+  for (const task of graph.tasks) {
+    for (const up of Object.values(task.needs)) needed.add(up);
+    for (const up of mapSourcesOf(task)) needed.add(up);
+  }
   return [...needed];
+}
+
+/** A task's mapping, also for graphs that only have `map` (one array). */
+export function mappingOf(task: TaskNode | undefined): { mode: "item" | "zip" | "product"; over: Record<string, string>; maxParallel: number | null } | null {
+  if (!task) return null;
+  if (task.mapping) return task.mapping;
+  return task.map ? { mode: "item", over: { item: task.map }, maxParallel: null } : null;
+}
+
+function mapSourcesOf(task: TaskNode): string[] {
+  const mapping = mappingOf(task);
+  return mapping === null ? [] : Object.values(mapping.over);
+}
+
+export function isMapped(task: TaskNode | undefined): boolean {
+  return mappingOf(task) !== null;
 }
 
 export function parseTryKey(tryKey: string): { runId: string; taskId: string; mapIndex: number; tryNumber: number } | null {

@@ -1,11 +1,12 @@
 // Persists engine decisions: the whole batch in one transaction (group commit), each decision in a savepoint,
 // every write guarded by the state (and try number) it expects. A guard that fails rolls back that decision
 // alone and becomes a conflict value; the rest of the batch commits.
-import type { Decision, InstanceTransition, RunTransition } from "../engine/types.js";
+import type { Decision, InstanceTransition, MapExpansion, RunTransition } from "../engine/types.js";
 import { instanceKey } from "../engine/types.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
+import { batchWrites, SpeculationFailed } from "./batched-writes.js";
 import type { Dialect, SqlTransaction } from "./dialect.js";
-import { REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
+import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, insertMappedInstancesSql, REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import { writeNotifications } from "./outbox.js";
@@ -32,13 +33,16 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
   if (decisions.length === 0) return { applied: [], conflicts: [] };
   // Conflicts are rare (another writer, a stale snapshot): apply the batch straight, and only when a guard
   // fails roll it all back and apply it again decision by decision, each in its own savepoint.
+  // Where round trips cost (Postgres) the straight pass is sent as one batch (batched-writes.ts).
   try {
     await dialect.transaction(async (tx) => {
-      for (const decision of decisions) await applyDecision(tx, decision);
+      const writes = batchWrites(tx);
+      for (const decision of decisions) await applyDecision(writes.tx, decision);
+      await writes.flush();
     });
     return { applied: decisions.map((_, index) => index), conflicts: [] };
   } catch (error) {
-    if (conflictOf(dialect, error) === null) throw error;
+    if (!(error instanceof SpeculationFailed) && conflictOf(dialect, error) === null) throw error;
   }
   return applyIsolated(dialect, decisions);
 }
@@ -48,7 +52,7 @@ async function applyIsolated(dialect: Dialect, decisions: readonly Decision[]): 
   await dialect.transaction(async (tx) => {
     for (let index = 0; index < decisions.length; index++) {
       const decision = decisions[index]!;
-      if (decision.run === undefined && decision.transitions.length === 0) {
+      if (decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0) {
         result.applied.push(index);
         continue;
       }
@@ -80,7 +84,18 @@ async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<vo
   // Notifications commit with the decision that caused them (an outbox), or not at all.
   if (decision.actions.length > 0) await writeNotifications(tx, decision.runId, decision.actions, decision.nowMs);
   const { transitions } = decision;
+  const expansions = decision.expansions ?? [];
+  let nextExpansion = 0;
   for (let i = 0; i < transitions.length; i++) {
+    // A mapped task's instances exist from its expansion on: written exactly where the engine made it.
+    while (nextExpansion < expansions.length && (expansions[nextExpansion] as MapExpansion).at <= i) {
+      const expansion = expansions[nextExpansion++] as MapExpansion;
+      // Usually the same decision schedules every new instance at once: they are inserted scheduled.
+      const scheduledAtOnce = allScheduledAt(transitions, i, expansion);
+      await expandMappedTask(tx, decision.runId, expansion, scheduledAtOnce ? "scheduled" : "pending");
+      if (scheduledAtOnce) i += expansion.count;
+    }
+    if (i >= transitions.length) break;
     const t = transitions[i] as InstanceTransition;
     const next = transitions[i + 1];
     // A try queued and started in one decision (the dispatcher's) is written once: two statements, not four.
@@ -91,7 +106,40 @@ async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<vo
     }
     await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
   }
+  while (nextExpansion < expansions.length) await expandMappedTask(tx, decision.runId, expansions[nextExpansion++] as MapExpansion, "pending");
 }
+
+/** Whether transitions[from…] begin with `pending → scheduled` of every new instance of the expansion, in order. */
+function allScheduledAt(transitions: readonly InstanceTransition[], from: number, expansion: MapExpansion): boolean {
+  if (from + expansion.count > transitions.length) return false;
+  for (let k = 0; k < expansion.count; k++) {
+    const t = transitions[from + k] as InstanceTransition;
+    if (t.taskId !== expansion.taskId || t.mapIndex !== k || t.from !== "pending" || t.to !== "scheduled" || t.tryNumber !== 0) return false;
+  }
+  return true;
+}
+
+/** Placeholder out (guarded: still pending), instances 0…count-1 in, 500 rows a statement. */
+async function expandMappedTask(tx: SqlTransaction, runId: string, expansion: MapExpansion, state: "pending" | "scheduled"): Promise<void> {
+  if ((await tx.run(DELETE_PLACEHOLDER_INSTANCE, [runId, expansion.taskId])) === 0) {
+    throw new GuardFailed(`instance ${expansion.taskId}: not a pending placeholder (wanted to expand it into ${expansion.count} instances)`);
+  }
+  for (let start = 0; start < expansion.count; start += MAPPED_INSERT_ROWS) {
+    const rows = Math.min(MAPPED_INSERT_ROWS, expansion.count - start);
+    const params: (string | number)[] = new Array<string | number>(rows * INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW);
+    for (let r = 0; r < rows; r++) {
+      params[r * 4] = runId;
+      params[r * 4 + 1] = expansion.taskId;
+      params[r * 4 + 2] = start + r;
+      params[r * 4 + 3] = state;
+    }
+    // Its count is not needed: batched with the decision's other writes where the dialect batches.
+    if (tx.runMany) await tx.runMany([{ sql: insertMappedInstancesSql(rows), params }]);
+    else await tx.run(insertMappedInstancesSql(rows), params);
+  }
+}
+
+const MAPPED_INSERT_ROWS = 500;
 
 async function startNewTry(tx: SqlTransaction, runId: string, t: InstanceTransition, worker: string | null, nowMs: number): Promise<void> {
   const where = [runId, t.taskId, t.mapIndex, t.from, t.tryNumber - 1];

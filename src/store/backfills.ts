@@ -3,6 +3,7 @@
 import { WeirError } from "../common/errors.js";
 import { isValidId } from "../common/ids.js";
 import { REPROCESS_MODES } from "../time/index.js";
+import { transactionWithBatchedWrites } from "./batched-writes.js";
 import { insertRuns } from "./create-runs.js";
 import type { Dialect, SqlParam, SqlSession } from "./dialect.js";
 import { toBackfillRecord, type BackfillRow } from "./records.js";
@@ -43,7 +44,7 @@ export async function createBackfill(
   nowMs: number,
 ): Promise<{ backfill: BackfillRecord; runs: CreatedRun[] }> {
   validateBackfill(backfill, runs);
-  return dialect.transaction(async (tx) => {
+  return transactionWithBatchedWrites(dialect, async (tx) => {
     try {
       await tx.run(INSERT_BACKFILL, [
         backfill.id,

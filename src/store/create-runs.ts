@@ -93,7 +93,9 @@ class InstanceChunk {
     const params = this.length === this.params.length ? this.params : this.params.slice(0, this.length);
     const rows = this.length / INSERT_PENDING_INSTANCES_PARAMS_PER_ROW;
     try {
-      await this.tx.run(insertPendingInstancesSql(rows), params);
+      // Batched with the runs' inserts where the dialect batches (its count is not needed).
+      if (this.tx.runMany) await this.tx.runMany([{ sql: insertPendingInstancesSql(rows), params: params === this.params ? [...params] : params }]);
+      else await this.tx.run(insertPendingInstancesSql(rows), params);
     } catch (error) {
       throw explainCreateRunError(this.dialect, this.culprit(params), error);
     } finally {

@@ -19,6 +19,12 @@ export interface SqlSession {
   run(sql: string, params?: readonly SqlParam[]): Promise<number>;
 }
 
+/** One statement with its parameters, for a batch sent at once (`SqlTransaction.runMany`). */
+export interface SqlStatement {
+  sql: string;
+  params: readonly SqlParam[];
+}
+
 export interface SqlTransaction extends SqlSession {
   /** Runs several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
@@ -27,6 +33,12 @@ export interface SqlTransaction extends SqlSession {
    * rejects. The work done before the savepoint stays in the transaction either way.
    */
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs the statements in order in one round trip and resolves to each one's changed rows; a failing one
+   * rejects and leaves the transaction to be rolled back. Present only where a round trip is costly
+   * (Postgres); callers that can batch their writes use it when it is there.
+   */
+  runMany?(statements: readonly SqlStatement[]): Promise<number[]>;
 }
 
 /** What a driver error means to the store, independent of the database's own error codes. */
@@ -38,6 +50,12 @@ export interface Dialect {
   readonly location: string;
   /** Most parameters one statement may bind (multi-row inserts are chunked below it). */
   readonly maxParams: number;
+  /**
+   * SQL evaluating to the database's clock in epoch ms, for the guards that processes on several machines must
+   * agree on (leases, DESIGN.md §7); null where the caller's clock is the one to use (SQLite: one scheduler per
+   * file, so the scheduler's clock decides — and tests can simulate it).
+   */
+  readonly databaseClockMs: string | null;
   /** Statements outside a transaction (each one atomic on its own). */
   readonly session: SqlSession;
   /**

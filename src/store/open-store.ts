@@ -1,8 +1,10 @@
 // Picks the store from WEIR_DATABASE_URL (DESIGN.md §4): unset → SQLite file in WEIR_HOME; a path or
-// sqlite:// URL → that SQLite file; postgres:// → Postgres (not yet available).
+// sqlite:// URL → that SQLite file; postgres:// → Postgres.
 import { isAbsolute, resolve } from "node:path";
 import { WeirError } from "../common/errors.js";
 import { SqlStore } from "./sql-store.js";
+import { openPostgresStore } from "./postgres/open-postgres-store.js";
+import { redactPassword } from "./postgres/postgres-dialect.js";
 import { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 import type { Store } from "./types.js";
 
@@ -26,16 +28,21 @@ export function resolveStoreLocation(url: string | undefined, home: string): Sto
   throw invalidUrl(url, `unknown scheme ${scheme}:// (use a file path, sqlite:///path or postgres://…)`);
 }
 
+export interface OpenStoreOptions {
+  /**
+   * Whether `migrate()` applies missing migrations (default) or only checks that the schema is current
+   * (`store_outdated` otherwise). Defaults to WEIR_AUTO_MIGRATE: `0` turns it off, for deployments that
+   * migrate explicitly with `weir db migrate`.
+   */
+  autoMigrate?: boolean;
+}
+
 /** Opens the store (not yet migrated: call `migrate()`). */
-export async function openStore(url: string | undefined, home: string): Promise<Store> {
+export async function openStore(url: string | undefined, home: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = resolveStoreLocation(url, home);
-  if (location.dialect === "postgres") {
-    throw new WeirError(
-      "store_unsupported",
-      "Postgres support arrives with the Postgres store dialect (a later release); for now leave WEIR_DATABASE_URL unset or point it at a SQLite file.",
-    );
-  }
-  return openSqliteStore({ path: location.path });
+  const autoMigrate = options.autoMigrate ?? process.env.WEIR_AUTO_MIGRATE !== "0";
+  if (location.dialect === "postgres") return openPostgresStore({ url: location.url }, { autoMigrate });
+  return openSqliteStore({ path: location.path }, { autoMigrate });
 }
 
 /** One line for CLI messages: `SQLite database /path/.weir/weir.db`. */
@@ -46,10 +53,6 @@ export function describeStore(store: Store): string {
 /** As describeStore, before opening: `SQLite database /path/.weir/weir.db`, `Postgres database postgres://host/db`. */
 export function describeStoreLocation(location: StoreLocation): string {
   return location.dialect === "sqlite" ? `SQLite database ${location.path}` : `Postgres database ${redactPassword(location.url)}`;
-}
-
-function redactPassword(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/, "$1:***@");
 }
 
 function invalidUrl(url: string, why: string): WeirError {

@@ -1,16 +1,19 @@
 // The one Store implementation: domain verbs written once in shared SQL over a Dialect (SQLite now, Postgres
 // later). Nothing here knows which database it talks to; dialect differences live in src/store/<dialect>/.
 import type { RunState } from "../engine/states.js";
-import type { Decision } from "../engine/types.js";
+import type { Decision, EngineEvent } from "../engine/types.js";
 import type { PipelineGraph } from "../graph/types.js";
 import { applyDecisionBatch } from "./apply-decisions.js";
+import { transactionWithBatchedWrites } from "./batched-writes.js";
 import * as backfills from "./backfills.js";
 import { INSERT_CHUNK_ROWS, insertRuns } from "./create-runs.js";
 import type { Dialect } from "./dialect.js";
 import * as leases from "./leases.js";
-import { migrateSchema } from "./migrate.js";
+import { checkSchema, migrateSchema, type MigrationReport } from "./migrate.js";
 import * as outbox from "./outbox.js";
 import * as pools from "./pools.js";
+import { SqlReadQueries } from "./read-queries.js";
+import * as runRequests from "./run-requests.js";
 import {
   parseGraph,
   toCount,
@@ -41,11 +44,14 @@ import {
   LIST_ACTIVE_RUNS,
   listRunsSql,
   RUNS_BY_LOGICAL_DATE,
+  claimUnownedRunsSql,
   SET_RUN_OWNER_IF_OWNED_BY,
   SET_RUN_OWNER_IF_UNOWNED,
 } from "./sql/runs.js";
-import { getOutputsSql, LIST_INSTANCE_TRIES, LIST_RUN_TRIES, LIST_TASK_TRIES } from "./sql/tries.js";
+import { GET_MAPPED_OUTPUT, GET_MAPPED_OUTPUTS, getOutputsSql, LIST_INSTANCE_TRIES, LIST_RUN_TRIES, LIST_TASK_TRIES } from "./sql/tries.js";
 import type {
+  ReadQueries,
+  RunRequestRecord,
   OutboxRecord,
   ApplyResult,
   BackfillFilter,
@@ -71,9 +77,18 @@ const DEFAULT_RUN_LIMIT = 100;
 
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
+  readonly reads: ReadQueries;
 
-  constructor(private readonly db: Dialect) {
+  /**
+   * `autoMigrate: false` (WEIR_AUTO_MIGRATE=0): `migrate()` only checks that the schema is current and fails
+   * with `store_outdated` otherwise; `weir db migrate` opens the store with it on.
+   */
+  constructor(
+    private readonly db: Dialect,
+    private readonly options: { autoMigrate?: boolean } = {},
+  ) {
     this.dialect = db.name;
+    this.reads = new SqlReadQueries(db.session);
   }
 
   /** Where the store keeps its data, for messages: `SQLite database /path/weir.db`. */
@@ -84,7 +99,15 @@ export class SqlStore implements Store {
   async migrate(options: MigrateOptions = {}): Promise<void> {
     const defaultPoolSlots = options.defaultPoolSlots ?? pools.DEFAULT_POOL_SLOTS;
     pools.validatePoolSlots(pools.DEFAULT_POOL_NAME, defaultPoolSlots);
-    await migrateSchema(this.db, Date.now(), defaultPoolSlots);
+    if (this.options.autoMigrate === false) await checkSchema(this.db);
+    else await migrateSchema(this.db, Date.now(), defaultPoolSlots);
+  }
+
+  /** Applies the missing migrations whatever `autoMigrate` says (`weir db migrate`), and reports what it did. */
+  async migrateNow(options: MigrateOptions = {}): Promise<MigrationReport> {
+    const defaultPoolSlots = options.defaultPoolSlots ?? pools.DEFAULT_POOL_SLOTS;
+    pools.validatePoolSlots(pools.DEFAULT_POOL_NAME, defaultPoolSlots);
+    return migrateSchema(this.db, Date.now(), defaultPoolSlots);
   }
 
   async close(): Promise<void> {
@@ -124,7 +147,7 @@ export class SqlStore implements Store {
   }
 
   async createRun(run: NewRun, nowMs: number): Promise<{ created: boolean; run: RunRecord }> {
-    return this.db.transaction(async (tx) => {
+    return transactionWithBatchedWrites(this.db, async (tx) => {
       const [result] = await insertRuns(this.db, tx, [run], nowMs);
       const row = await tx.get<RunRow>(GET_RUN, [result!.id]);
       if (row === undefined) throw new Error(`run ${result!.id} vanished inside its own transaction`);
@@ -134,7 +157,7 @@ export class SqlStore implements Store {
 
   async createRuns(runs: readonly NewRun[], nowMs: number): Promise<CreatedRun[]> {
     if (runs.length === 0) return [];
-    return this.db.transaction((tx) => insertRuns(this.db, tx, runs, nowMs));
+    return transactionWithBatchedWrites(this.db, (tx) => insertRuns(this.db, tx, runs, nowMs));
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
@@ -183,9 +206,14 @@ export class SqlStore implements Store {
 
   async claimUnownedRuns(runIds: readonly string[], owner: string): Promise<string[]> {
     if (runIds.length === 0) return [];
+    // One set-based statement per chunk (a round trip each on Postgres), in one transaction: all or nothing.
     return this.db.transaction(async (tx) => {
       const claimed: string[] = [];
-      for (const id of runIds) if ((await tx.run(SET_RUN_OWNER_IF_UNOWNED, [owner, id])) > 0) claimed.push(id);
+      for (let start = 0; start < runIds.length; start += INSERT_CHUNK_ROWS) {
+        const chunk = runIds.slice(start, start + INSERT_CHUNK_ROWS);
+        const rows = await tx.all<{ id: string }>(claimUnownedRunsSql(chunk.length), [owner, ...chunk]);
+        for (const row of rows) claimed.push(row.id);
+      }
       return claimed;
     });
   }
@@ -243,6 +271,22 @@ export class SqlStore implements Store {
     return pools.getPool(this.db.session, name);
   }
 
+  submitRunRequest(request: { id: string; runId: string; event: EngineEvent }, nowMs: number): Promise<void> {
+    return runRequests.submitRunRequest(this.db.session, request, nowMs);
+  }
+
+  pendingRunRequests(limit: number): Promise<RunRequestRecord[]> {
+    return runRequests.pendingRunRequests(this.db.session, limit);
+  }
+
+  getRunRequest(id: string): Promise<RunRequestRecord | null> {
+    return runRequests.getRunRequest(this.db.session, id);
+  }
+
+  finishRunRequest(id: string, state: "done" | "refused", message: string | null, nowMs: number): Promise<boolean> {
+    return runRequests.finishRunRequest(this.db.session, id, state, message, nowMs);
+  }
+
   pendingNotifications(limit: number): Promise<OutboxRecord[]> {
     return outbox.pendingNotifications(this.db.session, limit);
   }
@@ -256,11 +300,11 @@ export class SqlStore implements Store {
   }
 
   acquireLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    return leases.acquireLease(this.db.session, name, owner, nowMs, ttlMs);
+    return leases.acquireLease(this.db, name, owner, nowMs, ttlMs);
   }
 
   renewLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
-    return leases.renewLease(this.db.session, name, owner, nowMs, ttlMs);
+    return leases.renewLease(this.db, name, owner, nowMs, ttlMs);
   }
 
   releaseLease(name: string, owner: string): Promise<void> {
@@ -280,6 +324,16 @@ export class SqlStore implements Store {
       // Ordered by try number: a later successful try (after a clear) overwrites an earlier one.
       for (const row of rows) outputs.set(row.task_id, row.output);
     }
+    return outputs;
+  }
+
+  async getMappedOutputs(runId: string, taskId: string, mapIndex?: number): Promise<Map<number, string>> {
+    const rows =
+      mapIndex === undefined
+        ? await this.db.session.all<{ map_index: number; output: string }>(GET_MAPPED_OUTPUTS, [runId, taskId])
+        : await this.db.session.all<{ map_index: number; output: string }>(GET_MAPPED_OUTPUT, [runId, taskId, mapIndex]);
+    const outputs = new Map<number, string>();
+    for (const row of rows) outputs.set(Number(row.map_index), row.output);
     return outputs;
   }
 }

@@ -1,6 +1,6 @@
 // The Store contract: domain verbs and the records they read and write. No connection, transaction or SQL
 // type appears here (BullMQ's IQueueBackend), so the SQLite and Postgres dialects serve one interface.
-import type { Decision, EngineAction, TaskFailure } from "../engine/types.js";
+import type { Decision, EngineAction, EngineEvent, TaskFailure } from "../engine/types.js";
 import type { RunState, TaskState, TryState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { ReprocessMode } from "../time/index.js";
@@ -211,6 +211,8 @@ export interface OutboxRecord {
 
 export interface Store {
   readonly dialect: "sqlite" | "postgres";
+  /** Read-only pages and counts for the API and the UI (read-queries.ts). */
+  readonly reads: ReadQueries;
   /**
    * Creates or upgrades the schema (forward-only migrations) and makes sure the `default` pool exists.
    * Idempotent. Throws `pool_invalid` for a bad `defaultPoolSlots`.
@@ -321,9 +323,94 @@ export interface Store {
 
   /** Encoded outputs of the successful tries of these tasks (map index -1) in a run, by task id. */
   getOutputs(runId: string, taskIds: readonly string[]): Promise<Map<string, string>>;
+  /** Encoded outputs of the successful tries of a mapped task's instances (map index ≥ 0, or only `mapIndex`) in a run, by map index. */
+  getMappedOutputs(runId: string, taskId: string, mapIndex?: number): Promise<Map<number, string>>;
+
+  /** Records a command for a run that a scheduler in another process drives (`weir server`), pending. */
+  submitRunRequest(request: { id: string; runId: string; event: EngineEvent }, nowMs: number): Promise<void>;
+  /** Requests not yet taken, oldest first. */
+  pendingRunRequests(limit: number): Promise<RunRequestRecord[]>;
+  getRunRequest(id: string): Promise<RunRequestRecord | null>;
+  /** Records a request's outcome; false when it was already finished. */
+  finishRunRequest(id: string, state: "done" | "refused", message: string | null, nowMs: number): Promise<boolean>;
 
   /** Notifications decided but not yet delivered (the outbox), oldest first. */
   pendingNotifications(limit: number): Promise<OutboxRecord[]>;
   /** Records a notification's delivery (or its final failure, with the error); pending ones are redelivered after a crash. */
   markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void>;
+}
+
+/** A user's command for a run a scheduler in another process drives (run-requests.ts). */
+export interface RunRequestRecord {
+  id: string;
+  runId: string;
+  event: EngineEvent;
+  state: "pending" | "done" | "refused";
+  /** Why it was refused. */
+  message: string | null;
+  createdMs: number;
+  doneMs: number | null;
+}
+
+// ------------------------------------------------ read-only queries of the API and the UI (read-queries.ts)
+
+export interface InstanceFilter {
+  runId: string;
+  /** Any of these states; empty or absent: all. */
+  states?: readonly TaskState[];
+  taskId?: string;
+}
+
+export interface InstancePageQuery extends InstanceFilter {
+  /** Keyset cursor: the last instance of the previous page. */
+  after?: { taskId: string; mapIndex: number };
+  limit: number;
+}
+
+export interface TaskStateCount {
+  taskId: string;
+  state: TaskState;
+  count: number;
+}
+
+export interface TryTimes {
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+  state: TryState;
+  queuedMs: number;
+  startedMs: number | null;
+  endedMs: number | null;
+}
+
+export interface ActiveInstanceCount {
+  pipelineId: string;
+  version: string;
+  taskId: string;
+  state: TaskState;
+  count: number;
+}
+
+/** A pipeline without its graph: read the graph by (id, version), which never changes. */
+export type PipelineHead = Omit<PipelineRecord, "graph">;
+
+export interface ReadQueries {
+  /** Every pipeline, by id, without graphs. */
+  pipelineHeads(): Promise<PipelineHead[]>;
+  pipelineHead(pipelineId: string): Promise<PipelineHead | null>;
+  /** One page of a run's instances, ordered by task id then map index. */
+  listInstancesPage(query: InstancePageQuery): Promise<TaskInstanceRecord[]>;
+  countInstances(filter: InstanceFilter): Promise<number>;
+  /** A run's instances counted by task and state. */
+  instanceCounts(runId: string): Promise<TaskStateCount[]>;
+  /** Several runs' instances counted by task and state, by run id. */
+  instanceCountsOfRuns(runIds: readonly string[]): Promise<Map<string, TaskStateCount[]>>;
+  runCountsByState(): Promise<Map<RunState, number>>;
+  tryCountsByState(): Promise<Map<TryState, number>>;
+  /** Runs of these backfills counted by state, by backfill id. */
+  backfillRunCounts(backfillIds: readonly string[]): Promise<Map<string, Map<RunState, number>>>;
+  /** Instances scheduled, queued or running in running runs, by pipeline version and task. */
+  activeInstanceCounts(): Promise<ActiveInstanceCount[]>;
+  /** The run's tries with their times, at most `limit`, oldest queued first. */
+  runTryTimes(runId: string, limit: number): Promise<TryTimes[]>;
 }

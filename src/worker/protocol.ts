@@ -33,7 +33,8 @@ export interface TryJob {
 }
 
 export type TryResult =
-  | { outcome: "success"; output: string }
+  /** `follow`: for a branch task, the ids of the direct downstream tasks it chose to follow. */
+  | { outcome: "success"; output: string; follow?: string[] }
   | { outcome: "failure"; error: TaskFailure }
   | { outcome: "skipped"; reason: string };
 

@@ -135,6 +135,7 @@ export class TryRunner {
     } catch (error) {
       return failureResult(error, false);
     }
+    if (task.kind === "branch") return branchResult(task, pipeline, output);
     try {
       return { outcome: "success", output: encodeValue(output, `task "${job.taskId}"`) };
     } catch (error) {
@@ -289,6 +290,49 @@ function writeFailure(log: TryLog, error: TaskFailure): void {
   } catch {
     // see run()
   }
+}
+
+/**
+ * What a branch returned, checked: task references (or a boolean, for a short-circuit) naming direct
+ * downstream tasks. Anything else fails the try without retry (the code, not the data, is wrong).
+ */
+function branchResult(task: TaskSpec, pipeline: LoadedPipeline, returned: unknown): TryResult {
+  const downstream = directDownstream(pipeline).get(task.id) ?? [];
+  if (task.branch === "short_circuit") {
+    const follow = returned ? [...downstream] : [];
+    return { outcome: "success", output: encodeValue(Boolean(returned), `task "${task.id}"`), follow };
+  }
+  const refs = returned === null || returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
+  const follow: string[] = [];
+  for (const ref of refs) {
+    const id = typeof ref === "object" && ref !== null && (ref as { kind?: unknown }).kind === "task" ? (ref as { id?: unknown }).id : undefined;
+    if (typeof id !== "string") {
+      return failure("BranchChoiceError", `branch ${task.id} must return task references (or an array of them), got ${describeThrown(ref)}`, false);
+    }
+    if (!downstream.includes(id)) {
+      const known = downstream.length > 0 ? downstream.join(", ") : "none";
+      return failure("BranchChoiceError", `branch ${task.id} returned task ${id}, which is not directly downstream of it (its direct downstream: ${known})`, false);
+    }
+    if (!follow.includes(id)) follow.push(id);
+  }
+  return { outcome: "success", output: encodeValue(follow, `task "${task.id}"`), follow };
+}
+
+const downstreamIndexes = new WeakMap<LoadedPipeline, Map<string, string[]>>();
+function directDownstream(pipeline: LoadedPipeline): Map<string, string[]> {
+  let index = downstreamIndexes.get(pipeline);
+  if (!index) {
+    index = new Map();
+    for (const t of pipeline.graph.tasks) {
+      for (const up of t.upstream) {
+        const list = index.get(up) ?? [];
+        list.push(t.id);
+        index.set(up, list);
+      }
+    }
+    downstreamIndexes.set(pipeline, index);
+  }
+  return index;
 }
 
 /** Tasks of a loaded pipeline by id, built once per pipeline version (a linear search per try is O(n²) per run). */

@@ -93,14 +93,15 @@ describe("weir validate", () => {
     expect(result.stdout).toContain("ok  examples/etl_daily.ts: etl_daily (3 tasks)");
     expect(result.stdout).toContain("ok  examples/ml_training.ts: ml_training (2 tasks)");
     expect(result.stdout).toContain("ok  examples/shop_daily.ts: shop_daily (6 tasks)");
-    expect(result.stdout).toMatch(/^3 files, 3 pipelines, 0 problems$/m);
+    expect(result.stdout).toContain("ok  examples/daily_training.ts: daily_training (9 tasks; mapped at run time: train over validate, evaluate over train)");
+    expect(result.stdout).toMatch(/^4 files, 4 pipelines, 0 problems$/m);
     expect(result.stderr).toBe("");
 
     const json = await h.weir(["validate", "examples/", "--json"]);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout) as ValidateReport;
-    expect(report).toMatchObject({ ok: true, files: 3, problems: [] });
-    expect(report.pipelines.map((p) => p.id).sort()).toEqual(["etl_daily", "ml_training", "shop_daily"]);
+    expect(report).toMatchObject({ ok: true, files: 4, problems: [] });
+    expect(report.pipelines.map((p) => p.id).sort()).toEqual(["daily_training", "etl_daily", "ml_training", "shop_daily"]);
   });
 
   it("lists every problem of a directory of broken files with its file and task, exit 2", async () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openSqliteStore } from "../../src/store/index.js";
+import { newTestStoreLocation, STORE_KINDS, type StoreKind, type TestStoreLocation } from "../support/test-stores.js";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const FIXTURE = join(ROOT, "test/crash/fixtures/crash_dag.ts");
@@ -23,11 +23,18 @@ interface Outcome {
   stderr: string;
 }
 
-function weir(args: string[], home: string, env: Record<string, string> = {}, killAfterMs?: number): Promise<Outcome> {
+/** A test's WEIR_HOME (the ledger, the logs) and its store (SQLite in the home, or a Postgres database). */
+interface Place {
+  home: string;
+  location: TestStoreLocation;
+}
+
+function weir(args: string[], at: Place, env: Record<string, string> = {}, killAfterMs?: number): Promise<Outcome> {
+  const store: Record<string, string> = at.location.databaseUrl === undefined ? {} : { WEIR_DATABASE_URL: at.location.databaseUrl };
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, "bin/weir.js"), ...args], {
       cwd: ROOT,
-      env: { ...process.env, WEIR_HOME: home, NO_COLOR: "1", ...env },
+      env: { ...process.env, WEIR_HOME: at.home, NO_COLOR: "1", ...store, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";
@@ -43,9 +50,9 @@ function weir(args: string[], home: string, env: Record<string, string> = {}, ki
   });
 }
 
-async function onlyRunId(home: string): Promise<string | null> {
-  if (!existsSync(join(home, "weir.db"))) return null;
-  const store = openSqliteStore({ path: join(home, "weir.db") });
+async function onlyRunId(at: Place): Promise<string | null> {
+  if (at.location.kind === "sqlite" && !existsSync(join(at.home, "weir.db"))) return null;
+  const store = await at.location.open();
   try {
     await store.migrate();
     const runs = await store.listRuns({ pipelineId: "crash_dag" });
@@ -57,9 +64,9 @@ async function onlyRunId(home: string): Promise<string | null> {
 }
 
 /** Drives the run to its end through crashes: the first attempt crashes as told, then resumes finish it. */
-async function crashThenResume(home: string, crash: { env?: Record<string, string>; killAfterMs?: number }, extraKills: number[] = []): Promise<string> {
-  const first = await weir(["run", FIXTURE, "--json"], home, crash.env ?? {}, crash.killAfterMs);
-  let runId = await onlyRunId(home);
+async function crashThenResume(at: Place, crash: { env?: Record<string, string>; killAfterMs?: number }, extraKills: number[] = []): Promise<string> {
+  const first = await weir(["run", FIXTURE, "--json"], at, crash.env ?? {}, crash.killAfterMs);
+  let runId = await onlyRunId(at);
   if (first.signal === null) {
     // The crash point was never reached: the run must simply have succeeded.
     expect(first.code, first.stderr).toBe(0);
@@ -69,32 +76,32 @@ async function crashThenResume(home: string, crash: { env?: Record<string, strin
   expect(first.signal).toBe("SIGKILL");
   if (runId === null) {
     // Killed before the run was created: nothing was written, so start again.
-    const again = await weir(["run", FIXTURE, "--json"], home);
+    const again = await weir(["run", FIXTURE, "--json"], at);
     expect(again.code, again.stderr).toBe(0);
-    return (await onlyRunId(home)) as string;
+    return (await onlyRunId(at)) as string;
   }
   for (const killAfterMs of extraKills) {
-    const resumed = await weir(["run", "--resume", runId, "--json"], home, {}, killAfterMs);
+    const resumed = await weir(["run", "--resume", runId, "--json"], at, {}, killAfterMs);
     if (resumed.signal === null) {
       expect(resumed.code, resumed.stderr).toBe(0);
       return runId;
     }
   }
-  const done = await weir(["run", "--resume", runId, "--json"], home);
+  const done = await weir(["run", "--resume", runId, "--json"], at);
   expect(done.code, done.stderr).toBe(0);
   runId = JSON.parse(done.stdout).run.id as string;
   return runId;
 }
 
-async function checkNothingLostOrRunTwice(home: string, runId: string): Promise<void> {
-  const store = openSqliteStore({ path: join(home, "weir.db") });
+async function checkNothingLostOrRunTwice(at: Place, runId: string): Promise<void> {
+  const store = await at.location.open();
   try {
     const run = await store.getRun(runId);
     expect(run?.state).toBe("success");
     const instances = await store.listTaskInstances(runId);
     expect(instances).toHaveLength(12);
     const tries = await store.listTries(runId);
-    const ledger = readFileSync(join(home, "ledger.txt"), "utf8").trim().split("\n");
+    const ledger = readFileSync(join(at.home, "ledger.txt"), "utf8").trim().split("\n");
     const starts = ledger.filter((l) => l.startsWith("start "));
     // No try runs twice.
     expect(new Set(starts).size).toBe(starts.length);
@@ -118,28 +125,29 @@ async function checkNothingLostOrRunTwice(home: string, runId: string): Promise<
   }
 }
 
-function freshHome(): string {
+async function freshPlace(kind: StoreKind): Promise<Place> {
   const home = mkdtempSync(join(tmpdir(), "weir-crash-"));
   homes.push(home);
-  return home;
+  return { home, location: await newTestStoreLocation(kind, home) };
 }
 
-describe("kill -9 of weir run, then --resume", () => {
+describe.each(STORE_KINDS)("kill -9 of weir run, then --resume (%s)", (kind) => {
   const points = ["before_commit", "after_commit", "after_dispatch", "on_result"] as const;
-  const occurrences = [1, 2, 5, 9, 14];
+  // Every point on SQLite; on Postgres each point once, at a later occurrence (the store is what differs).
+  const occurrences = kind === "sqlite" ? [1, 2, 5, 9, 14] : [5];
   for (const point of points) {
     for (const n of occurrences) {
       it(`crash at ${point} #${n}`, async () => {
-        const home = freshHome();
-        const runId = await crashThenResume(home, { env: { WEIR_TEST_CRASH_AT: `${point}:${n}` } });
-        await checkNothingLostOrRunTwice(home, runId);
+        const at = await freshPlace(kind);
+        const runId = await crashThenResume(at, { env: { WEIR_TEST_CRASH_AT: `${point}:${n}` } });
+        await checkNothingLostOrRunTwice(at, runId);
       });
     }
   }
 
   it("survives repeated kills at arbitrary moments", async () => {
-    const home = freshHome();
-    const runId = await crashThenResume(home, { killAfterMs: 350 }, [300, 320, 340, 360, 380]);
-    await checkNothingLostOrRunTwice(home, runId);
+    const at = await freshPlace(kind);
+    const runId = await crashThenResume(at, { killAfterMs: 350 }, [300, 320, 340, 360, 380]);
+    await checkNothingLostOrRunTwice(at, runId);
   });
 });

@@ -9,8 +9,8 @@ import { LocalWorkerPool } from "../../src/executor/local-pool.js";
 import type { Decision } from "../../src/engine/types.js";
 import { systemClock } from "../../src/scheduler/clock.js";
 import { Coordinator } from "../../src/scheduler/coordinator.js";
-import { openSqliteStore } from "../../src/store/index.js";
 import type { Store } from "../../src/store/types.js";
+import { newTestStoreLocation, STORE_KINDS } from "../support/test-stores.js";
 
 const FILE = join(import.meta.dirname, "fixtures/pair.ts");
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -18,14 +18,14 @@ afterEach(async () => {
   for (const undo of cleanup.splice(0).reverse()) await undo();
 });
 
-describe("coordinator under a second writer", () => {
+describe.each(STORE_KINDS)("coordinator under a second writer (%s)", (kind) => {
   it("rebuilds a run whose decision conflicted and still finishes it", async () => {
     const home = mkdtempSync(join(tmpdir(), "weir-conflict-"));
     process.env.WEIR_HOME = home;
     cleanup.push(() => rmSync(home, { recursive: true, force: true }));
-    const path = join(home, "weir.db");
-    const store = openSqliteStore({ path });
-    const other = openSqliteStore({ path });
+    const location = await newTestStoreLocation(kind, home);
+    const store = await location.open();
+    const other = await location.open();
     cleanup.push(() => store.close(), () => other.close());
     await store.migrate();
 

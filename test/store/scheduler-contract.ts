@@ -4,11 +4,20 @@ import { describe, expect, it } from "vitest";
 import { WeirError } from "../../src/common/errors.js";
 import type { NewBackfill, Store } from "../../src/store/types.js";
 import { DAY_MS, SEP_1, decision, graph, newRun } from "./fixtures.js";
+import { describeLeaseContract } from "./lease-contract.js";
 
 const T0 = 1_760_000_000_000;
 
+export interface StoreContractOptions {
+  /**
+   * Set for a store whose lease verbs run on the database's clock (Postgres): reads that clock. Absent: the
+   * caller's `nowMs` decides (SQLite), and lease tests simulate time.
+   */
+  databaseNowMs?: () => Promise<number>;
+}
+
 /** `store()` is the fresh, migrated store of the current test, with pipeline p at version v1 saved. */
-export function describeSchedulerContract(store: () => Store): void {
+export function describeSchedulerContract(store: () => Store, options: StoreContractOptions = {}): void {
   async function errorOf(promise: Promise<unknown>): Promise<WeirError> {
     const error = await promise.then(
       () => undefined,
@@ -397,71 +406,5 @@ export function describeSchedulerContract(store: () => Store): void {
     });
   });
 
-  describe("leases", () => {
-    const TTL = 1000;
-
-    it("is taken by one owner, refused to others until it expires, then taken over", async () => {
-      expect(await store().getLease("scheduler")).toBeNull();
-      expect(await store().acquireLease("scheduler", "A", T0, TTL)).toBe(true);
-      expect(await store().getLease("scheduler")).toEqual({ name: "scheduler", owner: "A", expiresMs: T0 + TTL });
-      expect(await store().acquireLease("scheduler", "B", T0 + 10, TTL)).toBe(false);
-      expect(await store().acquireLease("scheduler", "B", T0 + TTL - 1, TTL)).toBe(false);
-      expect(await store().getLease("scheduler")).toMatchObject({ owner: "A", expiresMs: T0 + TTL });
-      // Held while now < expiresMs: at expiresMs it is free.
-      expect(await store().acquireLease("scheduler", "B", T0 + TTL, TTL)).toBe(true);
-      expect(await store().getLease("scheduler")).toEqual({ name: "scheduler", owner: "B", expiresMs: T0 + 2 * TTL });
-      // Other lease names are independent.
-      expect(await store().acquireLease("other", "A", T0 + TTL, TTL)).toBe(true);
-    });
-
-    it("re-acquiring one's own lease extends it", async () => {
-      expect(await store().acquireLease("scheduler", "A", T0, TTL)).toBe(true);
-      expect(await store().acquireLease("scheduler", "A", T0 + 500, TTL)).toBe(true);
-      expect((await store().getLease("scheduler"))?.expiresMs).toBe(T0 + 500 + TTL);
-    });
-
-    it("renews only for its unexpired owner", async () => {
-      expect(await store().renewLease("scheduler", "A", T0, TTL)).toBe(false);
-      expect(await store().getLease("scheduler")).toBeNull();
-      await store().acquireLease("scheduler", "A", T0, TTL);
-      expect(await store().renewLease("scheduler", "A", T0 + 900, TTL)).toBe(true);
-      expect((await store().getLease("scheduler"))?.expiresMs).toBe(T0 + 1900);
-      // A non-owner cannot renew, and changes nothing.
-      expect(await store().renewLease("scheduler", "B", T0 + 950, TTL)).toBe(false);
-      expect(await store().getLease("scheduler")).toMatchObject({ owner: "A", expiresMs: T0 + 1900 });
-      // Once expired, even the owner must acquire again (it may have lost the lease meanwhile).
-      expect(await store().renewLease("scheduler", "A", T0 + 1900, TTL)).toBe(false);
-      expect(await store().acquireLease("scheduler", "A", T0 + 1900, TTL)).toBe(true);
-      // Taken over after expiry: the old owner's renewal fails.
-      expect(await store().acquireLease("scheduler", "B", T0 + 2900, TTL)).toBe(true);
-      expect(await store().renewLease("scheduler", "A", T0 + 2901, TTL)).toBe(false);
-      expect(await store().getLease("scheduler")).toMatchObject({ owner: "B" });
-    });
-
-    it("is released only by its owner, then free for anyone", async () => {
-      await store().acquireLease("scheduler", "A", T0, TTL);
-      await store().releaseLease("scheduler", "B");
-      expect(await store().getLease("scheduler")).toMatchObject({ owner: "A" });
-      expect(await store().acquireLease("scheduler", "B", T0 + 1, TTL)).toBe(false);
-      await store().releaseLease("scheduler", "A");
-      expect(await store().getLease("scheduler")).toBeNull();
-      expect(await store().acquireLease("scheduler", "B", T0 + 1, TTL)).toBe(true);
-      await store().releaseLease("nope", "A");
-    });
-
-    it("goes to exactly one of many owners racing for it", async () => {
-      const owners = ["A", "B", "C", "D", "E"];
-      const outcomes = await Promise.all(owners.map((owner) => store().acquireLease("scheduler", owner, T0, TTL)));
-      expect(outcomes.filter(Boolean)).toHaveLength(1);
-      expect((await store().getLease("scheduler"))?.owner).toBe(owners[outcomes.indexOf(true)]);
-    });
-
-    it("refuses a ttl that is not a positive whole number", async () => {
-      for (const ttl of [0, -5, 1.5, Number.NaN]) {
-        expect((await errorOf(store().acquireLease("scheduler", "A", T0, ttl))).code).toBe("lease_invalid");
-        expect((await errorOf(store().renewLease("scheduler", "A", T0, ttl))).code).toBe("lease_invalid");
-      }
-      expect(await store().getLease("scheduler")).toBeNull();
-    });
-  });
+  describeLeaseContract(store, options);
 }

@@ -249,8 +249,7 @@ describe("openStore", () => {
     expect(existsSync(join(dir, "a.db"))).toBe(true);
   });
 
-  it("says Postgres is not supported yet, and rejects unknown schemes", async () => {
-    await expect(openStore("postgres://weir:secret@db/weir", "/home")).rejects.toMatchObject({ code: "store_unsupported" });
+  it("rejects unknown schemes, and names Postgres URLs without their password", async () => {
     await expect(openStore("mysql://db/weir", "/home")).rejects.toMatchObject({ code: "store_url_invalid" });
     expect(describeStoreLocation(resolveStoreLocation("postgres://weir:secret@db/weir", "/home"))).toBe(
       "Postgres database postgres://weir:***@db/weir",

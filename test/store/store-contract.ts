@@ -5,11 +5,11 @@ import { WeirError } from "../../src/common/errors.js";
 import type { Decision } from "../../src/engine/types.js";
 import type { Store } from "../../src/store/types.js";
 import { DAY_MS, SEP_1, decision, failure, graph, move, newRun } from "./fixtures.js";
-import { describeSchedulerContract } from "./scheduler-contract.js";
+import { describeSchedulerContract, type StoreContractOptions } from "./scheduler-contract.js";
 
 const T0 = 1_760_000_000_000;
 
-export function describeStoreContract(name: string, open: () => Promise<Store>): void {
+export function describeStoreContract(name: string, open: () => Promise<Store>, options: StoreContractOptions = {}): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
 
@@ -544,6 +544,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>):
       });
     });
 
-    describeSchedulerContract(() => store);
+    describeSchedulerContract(() => store, options);
   });
 }

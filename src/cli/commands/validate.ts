@@ -4,6 +4,7 @@ import { relative } from "node:path";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import type { LoadProblem, LoadResult } from "../../worker/protocol.js";
 import { formatLoadProblem } from "../load-problems.js";
+import { describeMapped } from "../render/graph.js";
 import { out, printJson, say } from "../output.js";
 import { findPipelineFiles } from "../pipeline-files.js";
 
@@ -29,12 +30,12 @@ export async function validateCommand(path: string, options: { json?: boolean })
       } else owners.set(graph.id, result.file);
     }
   }
-  const pipelines = results.flatMap((r) => r.pipelines.map((g) => ({ id: g.id, file: r.file, tasks: g.tasks.length, version: g.version })));
+  const pipelines = results.flatMap((r) => r.pipelines.map((g) => ({ id: g.id, file: r.file, tasks: g.tasks.length, version: g.version, mapped: describeMapped(g) })));
 
   if (options.json) {
     printJson({ ok: problems.length === 0, files: files.length, pipelines, problems });
   } else {
-    for (const p of pipelines) out(`ok  ${relative(process.cwd(), p.file)}: ${p.id} (${p.tasks} tasks)`);
+    for (const p of pipelines) out(`ok  ${relative(process.cwd(), p.file)}: ${p.id} (${p.tasks} tasks${p.mapped.length > 0 ? `; mapped at run time: ${p.mapped.map((m) => `${m.task} over ${m.over.join(" & ")}`).join(", ")}` : ""})`);
     for (const problem of problems) say(`✖ ${formatLoadProblem(problem)}`);
     const summary = `${files.length} file${files.length === 1 ? "" : "s"}, ${pipelines.length} pipeline${pipelines.length === 1 ? "" : "s"}, ${problems.length} problem${problems.length === 1 ? "" : "s"}`;
     if (problems.length > 0) say(summary);

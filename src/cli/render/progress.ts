@@ -80,6 +80,8 @@ class PlainRenderer implements ProgressRenderer {
 
 class LiveRenderer implements ProgressRenderer {
   private readonly lines = new Map<string, TaskLine>();
+  /** Mapped tasks: each instance's latest state, by map index. */
+  private readonly mapped = new Map<string, Map<number, TaskState>>();
   private drawn = 0;
   private timer: NodeJS.Timeout | null = null;
   private runLabel = "";
@@ -103,6 +105,10 @@ class LiveRenderer implements ProgressRenderer {
     for (const t of change.transitions) {
       const line = this.lines.get(t.taskId);
       if (!line) continue;
+      if (t.mapIndex >= 0) {
+        this.onMapped(line, t, change.nowMs);
+        continue;
+      }
       line.state = t.to;
       line.tries = t.tryNumber;
       if (t.to === "running") {
@@ -115,6 +121,21 @@ class LiveRenderer implements ProgressRenderer {
     }
     // The first state shows at once; later ones at the next frame (every 100 ms).
     if (first) this.draw();
+  }
+
+  /** A mapped task is one line: its instances' states counted, the line's state the most telling of them. */
+  private onMapped(line: TaskLine, t: InstanceTransition, nowMs: number): void {
+    let states = this.mapped.get(line.id);
+    if (!states) this.mapped.set(line.id, (states = new Map()));
+    states.set(t.mapIndex, t.to);
+    const counts = new Map<TaskState, number>();
+    for (const state of states.values()) counts.set(state, (counts.get(state) ?? 0) + 1);
+    const rank: TaskState[] = ["running", "up_for_retry", "queued", "scheduled", "pending", "failed", "upstream_failed", "canceled", "success", "skipped", "removed", "deferred"];
+    line.state = rank.find((s) => counts.has(s)) ?? t.to;
+    if (line.startedMs === null && t.to === "running") line.startedMs = nowMs;
+    line.endedMs = [...states.values()].every((s) => s === "success" || s === "failed" || s === "skipped" || s === "upstream_failed" || s === "canceled" || s === "removed") ? nowMs : null;
+    line.tries = Math.max(line.tries, t.tryNumber);
+    line.note = `${states.size} instances: ${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")}`;
   }
 
   finish(): void {

@@ -3,8 +3,9 @@
 import { migration0001Init } from "./0001_init.js";
 import { migration0002Scheduler } from "./0002_scheduler.js";
 import { migration0003Outbox } from "./0003_outbox.js";
+import { migration0004Requests } from "./0004_requests.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests];

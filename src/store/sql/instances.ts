@@ -14,6 +14,30 @@ export function insertPendingInstancesSql(rowCount: number): string {
 const insertPendingBySize = new Map<number, string>();
 export const INSERT_PENDING_INSTANCES_PARAMS_PER_ROW = 2;
 
+/**
+ * A mapped task is expanded at run time: its placeholder (map index -1, never run) is deleted, guarded by
+ * still being pending, and its instances 0…n-1 are inserted pending.
+ * Params: run_id, task_id.
+ */
+export const DELETE_PLACEHOLDER_INSTANCE = `
+DELETE FROM task_instances WHERE run_id = ? AND task_id = ? AND map_index = -1 AND state = 'pending'`;
+
+/**
+ * Instances of an expanded mapped task, `rowCount` per statement; params per row: run_id, task_id, map_index,
+ * state (pending, or scheduled when the same decision schedules them all at once).
+ */
+export function insertMappedInstancesSql(rowCount: number): string {
+  let sql = insertMappedBySize.get(rowCount);
+  if (sql === undefined) {
+    const tuples = Array.from({ length: rowCount }, () => "(?, ?, ?, ?, 0, 0)").join(", ");
+    sql = `INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) VALUES ${tuples}`;
+    insertMappedBySize.set(rowCount, sql);
+  }
+  return sql;
+}
+const insertMappedBySize = new Map<number, string>();
+export const INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW = 4;
+
 export const LIST_INSTANCES = `
 SELECT run_id, task_id, map_index, state, try_number, cached, retry_at_ms, started_ms, ended_ms
 FROM task_instances WHERE run_id = ? ORDER BY task_id, map_index`;

@@ -97,6 +97,11 @@ SELECT id FROM runs WHERE pipeline_id = ? AND logical_date_ms = ? AND trigger = 
 export const SET_RUN_OWNER_IF_UNOWNED = `UPDATE runs SET owner = ? WHERE id = ? AND owner IS NULL`;
 export const SET_RUN_OWNER_IF_OWNED_BY = `UPDATE runs SET owner = ? WHERE id = ? AND owner = ?`;
 
+/** The unowned runs among `idCount` ids, taken by one owner in one statement; returns the ids taken. Params: owner, ids. */
+export function claimUnownedRunsSql(idCount: number): string {
+  return `UPDATE runs SET owner = ? WHERE owner IS NULL AND id IN (${Array.from({ length: idCount }, () => "?").join(", ")}) RETURNING id`;
+}
+
 /**
  * Guarded by the expected state. Starting keeps the first start time (a run is started once). The same
  * statement reopens an ended run whose instances a user cleared (success/failed/canceled → running): it

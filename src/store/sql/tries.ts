@@ -33,3 +33,15 @@ export function getOutputsSql(taskCount: number): string {
 WHERE run_id = ? AND map_index = -1 AND state = 'success' AND output IS NOT NULL AND task_id IN (${list})
 ORDER BY task_id, try_number`;
 }
+
+/** Outputs of the successful tries of a mapped task's instances; the latest try wins. Params: run_id, task_id. */
+export const GET_MAPPED_OUTPUTS = `
+SELECT map_index, output FROM tries
+WHERE run_id = ? AND task_id = ? AND map_index >= 0 AND state = 'success' AND output IS NOT NULL
+ORDER BY map_index, try_number`;
+
+/** As GET_MAPPED_OUTPUTS, for one map index. Params: run_id, task_id, map_index. */
+export const GET_MAPPED_OUTPUT = `
+SELECT map_index, output FROM tries
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = 'success' AND output IS NOT NULL
+ORDER BY try_number`;

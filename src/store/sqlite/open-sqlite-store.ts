@@ -6,9 +6,9 @@ export type { SqliteOptions, SqliteSynchronous } from "./sqlite-dialect.js";
 
 /**
  * Opens (creating if needed) a SQLite store: WAL, synchronous=NORMAL unless FULL is asked for, busy_timeout
- * 5000 ms, foreign keys on. Call `migrate()` before use. Throws a WeirError (`store_unopenable`,
+ * 5000 ms, foreign keys on. Call `migrate()` before use (`autoMigrate: false`: it only checks the schema). Throws a WeirError (`store_unopenable`,
  * `store_corrupt`) when the file can't be opened or isn't a database.
  */
-export function openSqliteStore(options: SqliteOptions): SqlStore {
-  return new SqlStore(SqliteDialect.open(options));
+export function openSqliteStore(options: SqliteOptions, storeOptions: { autoMigrate?: boolean } = {}): SqlStore {
+  return new SqlStore(SqliteDialect.open(options), storeOptions);
 }

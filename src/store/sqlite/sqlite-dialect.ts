@@ -31,6 +31,7 @@ const SQLITE_MAX_PARAMS = 32766;
 export class SqliteDialect implements Dialect {
   readonly name = "sqlite" as const;
   readonly maxParams = SQLITE_MAX_PARAMS;
+  readonly databaseClockMs = null;
   readonly session: SqlSession;
   private readonly statements = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();

@@ -1,0 +1,233 @@
+// One decision being built: every transition is recorded on a copy-on-write draft as it is made, pending
+// instances are settled by their trigger rules (or expanded, for a mapped task's placeholder), and what
+// became terminal is propagated downstream. advance.ts feeds it events; this file is how it reacts.
+import { assertNever } from "../common/assert-never.js";
+import { downstreamInstanceKeys, instanceKeysOf } from "./instance-edges.js";
+import { planExpansion } from "./mapping.js";
+import { DraftLedger, recordExpansion, recordTransition } from "./run-ledger.js";
+import { isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
+import { evaluateTriggerRule } from "./trigger-rules.js";
+import type { Decision, EngineAction, EngineTask, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot, UpstreamCounts } from "./types.js";
+import { instanceKey } from "./types.js";
+
+/** States in which a try exists and may still report: its end events are accepted from each of them. */
+export const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
+
+export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs" | "mapLength">>;
+
+/** Collects one decision: every transition is recorded on the draft as it is made. */
+export class DecisionBuilder {
+  readonly decision: Decision;
+  readonly draft: DraftLedger;
+  /** Instances that became terminal and whose downstream have not been looked at yet. */
+  private readonly settled: InstanceSnapshot[] = [];
+
+  constructor(
+    private readonly snapshot: RunSnapshot,
+    nowMs: number,
+  ) {
+    this.draft = new DraftLedger(snapshot);
+    this.decision = { runId: snapshot.runId, nowMs, transitions: [], actions: [], timers: [] };
+  }
+
+  /** Keys of every instance of the run as this decision has it so far, for the run-wide events (start, cancel). */
+  snapshotKeys(): string[] {
+    return this.draft.keys();
+  }
+
+  instance(taskId: string, mapIndex: number): InstanceSnapshot | undefined {
+    return this.draft.instance(instanceKey(taskId, mapIndex));
+  }
+
+  move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = {}): void {
+    const transition: InstanceTransition = {
+      taskId: instance.taskId,
+      mapIndex: instance.mapIndex,
+      from: instance.state,
+      to,
+      tryNumber: details.tryNumber ?? instance.tryNumber,
+    };
+    if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
+    if (details.output !== undefined) transition.output = details.output;
+    if (details.error !== undefined) transition.error = details.error;
+    if (details.reason !== undefined) transition.reason = details.reason;
+    if (details.worker !== undefined) transition.worker = details.worker;
+    if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
+    if (details.mapLength !== undefined) transition.mapLength = details.mapLength;
+    recordTransition(this.draft, transition);
+    this.decision.transitions.push(transition);
+    this.alert(transition);
+    if (isTerminalTaskState(to)) {
+      const moved = this.draft.instance(instanceKey(instance.taskId, instance.mapIndex));
+      if (moved) this.settled.push(moved);
+    }
+  }
+
+  /** Moves a pending instance on if its trigger rule has decided; a no-op while the rule says wait. */
+  settlePending(instance: InstanceSnapshot): void {
+    if (instance.state !== "pending") return;
+    const task = this.draft.graph.tasks.get(instance.taskId);
+    if (!task) return;
+    const outcome = evaluateTriggerRule(task.trigger, instance.counts);
+    // A mapped task's placeholder is never scheduled: once its arrays' lengths are known it is expanded.
+    if (task.mapping && instance.mapIndex === -1 && (outcome === "run" || outcome === "wait")) {
+      this.settlePlaceholder(instance, task, outcome === "run");
+      return;
+    }
+    switch (outcome) {
+      case "wait":
+        return;
+      case "run":
+        this.move(instance, "scheduled");
+        return;
+      case "skip":
+        this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: ${skipCause(task.trigger, instance.counts)} (${describeCounts(instance.counts)})` });
+        return;
+      case "upstream_failed":
+        this.move(instance, "upstream_failed", { reason: `trigger rule ${task.trigger} can no longer be met: upstream failed (${describeCounts(instance.counts)})` });
+        return;
+      default:
+        assertNever(outcome, "trigger outcome");
+    }
+  }
+
+  private settlePlaceholder(placeholder: InstanceSnapshot, task: EngineTask, triggerSaysRun: boolean): void {
+    const graph = this.draft.graph;
+    const plan = planExpansion(task, this.draft, triggerSaysRun, (id) => graph.tasks.get(id)?.mapping != null);
+    switch (plan.kind) {
+      case "wait":
+        return;
+      case "skip":
+        this.move(placeholder, "skipped", { reason: plan.reason });
+        return;
+      case "fail":
+        this.move(placeholder, "failed", { reason: plan.message, error: { name: "MapExpansionError", message: plan.message, retryable: false, kind: "error" } });
+        return;
+      case "expand": {
+        const expansion: MapExpansion = { taskId: task.id, count: plan.count, shape: plan.shape, at: this.decision.transitions.length };
+        if (!recordExpansion(this.draft, expansion)) return;
+        (this.decision.expansions ??= []).push(expansion);
+        for (let i = 0; i < plan.count; i++) {
+          const created = this.draft.instance(instanceKey(task.id, i));
+          if (created) this.settlePending(created);
+        }
+        // Tasks mapped over this one now know their length too.
+        for (const down of graph.downstream.get(task.id) ?? []) {
+          if (!graph.tasks.get(down)?.mapping?.sources.includes(task.id)) continue;
+          const waiting = this.draft.instance(down);
+          if (waiting) this.settlePending(waiting);
+        }
+        return;
+      }
+      default:
+        assertNever(plan, "expansion plan");
+    }
+  }
+
+  /** Skips every pending instance of a task (a branch not taken, a short-circuit). */
+  skipTask(taskId: string, reason: string): void {
+    for (const key of instanceKeysOf(this.draft, taskId)) {
+      const instance = this.draft.instance(key);
+      if (instance?.state === "pending") this.move(instance, "skipped", { reason });
+    }
+  }
+
+  /**
+   * Re-evaluates the pending downstream of every instance that became terminal, and of those in turn.
+   * A work list, not recursion: a 100k-long chain failing at its root must not overflow the stack.
+   */
+  propagate(): void {
+    for (let next = this.settled.pop(); next; next = this.settled.pop()) {
+      for (const key of downstreamInstanceKeys(this.draft.graph, this.draft, next.taskId, next.mapIndex)) {
+        const down = this.draft.instance(key);
+        if (down) this.settlePending(down);
+      }
+    }
+  }
+
+  /** Outcomes of tries that the task's notifiers want to hear about become notify actions. */
+  private alert(t: InstanceTransition): void {
+    if (!ACTIVE_TRY_STATES.has(t.from)) return;
+    const alerts = this.draft.graph.tasks.get(t.taskId)?.alerts;
+    if (!alerts) return;
+    const [event, notifiers] =
+      t.to === "failed" ? (["task_failed", alerts.onFailure] as const) : t.to === "up_for_retry" ? (["task_retry", alerts.onRetry] as const) : t.to === "success" ? (["task_success", alerts.onSuccess] as const) : ([null, []] as const);
+    if (event === null || notifiers.length === 0) return;
+    const action: EngineAction = { kind: "notify", event, notifiers, taskId: t.taskId, mapIndex: t.mapIndex, tryNumber: t.tryNumber };
+    if (t.error) action.error = { name: t.error.name, message: t.error.message };
+    this.decision.actions.push(action);
+  }
+
+  /** Propagates what the last event settled and ends the run when nothing is left unfinished. */
+  settle(): void {
+    this.propagate();
+    const draft = this.draft;
+    if (draft.state === "running" && draft.unfinished === 0) draft.state = draft.failed > 0 ? "failed" : "success";
+  }
+
+  finish(): Decision {
+    this.settle();
+    const draft = this.draft;
+    if (draft.state !== this.snapshot.state) {
+      this.decision.run = { from: this.snapshot.state, to: draft.state };
+      const { runAlerts } = draft.graph;
+      const notifiers = draft.state === "failed" ? runAlerts.onFailure : draft.state === "success" ? runAlerts.onSuccess : [];
+      if (notifiers.length > 0) this.decision.actions.push({ kind: "notify", event: draft.state === "failed" ? "run_failed" : "run_success", notifiers });
+    }
+    return this.decision;
+  }
+}
+
+/**
+ * A branch's try succeeded: the direct downstream tasks it did not choose are skipped (their downstream then
+ * follow their trigger rules). A short-circuit that chose none skips everything downstream of it, whatever
+ * the trigger rules (Airflow's ShortCircuitOperator default).
+ */
+export function followBranch(builder: DecisionBuilder, task: EngineTask, follow: readonly string[]): void {
+  const graph = builder.draft.graph;
+  const direct = graph.downstream.get(task.id) ?? [];
+  if (task.branch === "short_circuit") {
+    if (follow.length > 0) return;
+    const reason = `short-circuit ${task.id} returned false`;
+    const seen = new Set<string>();
+    const work = [...direct];
+    for (let id = work.pop(); id !== undefined; id = work.pop()) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      builder.skipTask(id, reason);
+      work.push(...(graph.downstream.get(id) ?? []));
+    }
+    return;
+  }
+  const chosen = new Set(follow);
+  const reason = `branch ${task.id} followed ${follow.length > 0 ? follow.join(", ") : "no task"}`;
+  for (const id of direct) if (!chosen.has(id)) builder.skipTask(id, reason);
+}
+
+/** Why a rule skips, in the rule's own terms: only "upstream skipped" when one was. */
+function skipCause(rule: TriggerRule, counts: UpstreamCounts): string {
+  switch (rule) {
+    case "all_failed":
+      return "an upstream did not fail";
+    case "all_skipped":
+      return "an upstream ran";
+    case "one_failed":
+      return "no upstream failed";
+    case "one_done":
+      return "no upstream succeeded or failed";
+    default:
+      return counts.skipped > 0 ? "upstream skipped" : "no upstream succeeded";
+  }
+}
+
+/** The upstream outcomes behind a skip or upstream_failed, e.g. "upstream: 2 success, 1 failed". */
+function describeCounts(counts: UpstreamCounts): string {
+  const parts: string[] = [];
+  if (counts.success) parts.push(`${counts.success} success`);
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.upstreamFailed) parts.push(`${counts.upstreamFailed} upstream_failed`);
+  if (counts.skipped) parts.push(`${counts.skipped} skipped`);
+  if (counts.removed) parts.push(`${counts.removed} removed or canceled`);
+  return `upstream: ${parts.join(", ") || "none done"}`;
+}
+

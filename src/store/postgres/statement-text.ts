@@ -1,0 +1,101 @@
+// The store writes SQL once with `?` placeholders (dialect.ts). Postgres numbers its parameters ($1, $2, …),
+// and a batch of statements sent in one round trip (the simple query protocol) takes no parameters at all, so
+// its values are written into the text as literals — as arguments of EXECUTE where the statement is prepared on
+// the connection (parsed and planned once), inline otherwise. Both rewrites skip quoted text and comments.
+import pg from "pg";
+import type { SqlParam } from "../dialect.js";
+
+const numberedBySql = new Map<string, string>();
+
+/** `a = ? AND b = ?` → `a = $1 AND b = $2`, cached by text (the store's statements are a fixed set). */
+export function numberPlaceholders(sql: string): string {
+  let numbered = numberedBySql.get(sql);
+  if (numbered === undefined) {
+    let n = 0;
+    numbered = replacePlaceholders(sql, () => `$${++n}`);
+    numberedBySql.set(sql, numbered);
+  }
+  return numbered;
+}
+
+/** The statement with its parameters written in as literals, for a multi-statement batch. */
+export function inlineParams(sql: string, params: readonly SqlParam[]): string {
+  let i = 0;
+  const text = replacePlaceholders(sql, () => {
+    if (i >= params.length) throw new Error(`statement has more placeholders than its ${params.length} parameters: ${sql}`);
+    return toLiteral(params[i++]!);
+  });
+  if (i !== params.length) throw new Error(`statement has ${i} placeholders for ${params.length} parameters: ${sql}`);
+  return text;
+}
+
+/** `EXECUTE name(literal, …)` of a statement prepared with `PREPARE name AS <numbered text>`. */
+export function executeText(name: string, params: readonly SqlParam[]): string {
+  return params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map(toLiteral).join(", ")})`;
+}
+
+/** Most parameters a statement may have to be prepared in batches: larger ones are one-off multi-row inserts. */
+const MAX_PREPARED_PARAMS = 64;
+const preparedNames = new Map<string, string>();
+
+/** The name a statement is prepared under on every connection, or null when it is inlined instead. */
+export function preparedNameOf(sql: string, paramCount: number): string | null {
+  if (paramCount > MAX_PREPARED_PARAMS) return null;
+  let name = preparedNames.get(sql);
+  if (name === undefined) preparedNames.set(sql, (name = `weir_${preparedNames.size + 1}`));
+  return name;
+}
+
+function toLiteral(value: SqlParam): string {
+  if (value === null) return "NULL";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
+    // Parenthesized so that `x - ?` with a negative value never reads as a comment (`--`).
+    return value < 0 ? `(${String(value)})` : String(value);
+  }
+  // pg's escaping: doubles quotes, and uses the E'' form with doubled backslashes when there are backslashes.
+  return pg.escapeLiteral(value);
+}
+
+/** Calls `next` for each `?` outside quotes ('…', "…") and comments (-- …, /* … *\/). */
+function replacePlaceholders(sql: string, next: () => string): string {
+  let out = "";
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (c === "?") {
+      out += next();
+      i++;
+    } else if (c === "'" || c === '"') {
+      const end = closingQuote(sql, i, c);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (c === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      const stop = end === -1 ? sql.length : end;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === "/" && sql[i + 1] === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      const stop = end === -1 ? sql.length : end + 2;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/** Index just past the quote that closes the one at `start` (a doubled quote is an escaped one). */
+function closingQuote(sql: string, start: number, quote: string): number {
+  let i = start + 1;
+  while (i < sql.length) {
+    if (sql[i] === quote) {
+      if (sql[i + 1] === quote) i += 2;
+      else return i + 1;
+    } else i++;
+  }
+  return sql.length;
+}

@@ -1,0 +1,139 @@
+// The store contract on real Postgres (a database per file cloned from the migrated template), and what only
+// Postgres has: the URL, connection failures, the database's clock for leases, migrations from two processes.
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../src/store/migrations/index.js";
+import { describeStore, openStore } from "../../src/store/open-store.js";
+import { PostgresDialect } from "../../src/store/postgres/postgres-dialect.js";
+import { SqlStore } from "../../src/store/sql-store.js";
+import { emptyPostgresStores, freshPostgresUrl, withClient } from "../support/postgres.js";
+import { graph, newRun } from "./fixtures.js";
+import { describeStoreContract } from "./store-contract.js";
+
+let clockUrl: Promise<string> | undefined;
+
+/** The database server's clock, as the lease verbs read it. */
+async function databaseNowMs(): Promise<number> {
+  clockUrl ??= freshPostgresUrl();
+  return withClient(await clockUrl, async (client) => {
+    const { rows } = await client.query<{ now: string }>("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint AS now");
+    return Number(rows[0]!.now);
+  });
+}
+
+describeStoreContract("postgres", emptyPostgresStores(), { databaseNowMs });
+
+const REPO = process.cwd();
+const STORE_MODULE = join(REPO, "src/store/index.ts");
+
+function runChild(script: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script, ...args], { cwd: REPO, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", reject);
+    child.on("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+async function tableNames(url: string): Promise<string[]> {
+  return withClient(url, async (client) => {
+    const { rows } = await client.query<{ tablename: string }>("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1");
+    return rows.map((r) => r.tablename);
+  });
+}
+
+describe("Postgres store", () => {
+  it("is what WEIR_DATABASE_URL=postgres://… opens, named without its password", async () => {
+    const url = await freshPostgresUrl();
+    const store = await openStore(url, "/nonexistent-home");
+    try {
+      await store.migrate();
+      expect(store.dialect).toBe("postgres");
+      const password = new URL(url).password;
+      expect(describeStore(store)).toMatch(/^Postgres database postgres:\/\//);
+      if (password !== "") expect(describeStore(store)).not.toContain(password);
+      await store.savePipelineVersion(graph("p", "v1"), 1);
+      expect((await store.createRun(newRun({ id: "r1" }), 2)).created).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("fails to open with one clear error when the server can't be reached, naming it without the password", async () => {
+    const error = await openStore("postgres://weir:secret@127.0.0.1:1/weir", "/home").catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "store_unopenable" });
+    expect((error as Error).message).toContain("postgres://weir:***@127.0.0.1:1/weir");
+    expect((error as Error).message).not.toContain("secret");
+  });
+
+  it("migrates once when several processes migrate the same new database at once", async () => {
+    const url = await freshPostgresUrl({ migrated: false });
+    const script = `
+      import { openStore } from ${JSON.stringify(STORE_MODULE)};
+      const store = await openStore(process.argv[1], "/nonexistent-home");
+      await store.migrate();
+      await store.close();`;
+    const results = await Promise.all([1, 2, 3, 4].map(() => runChild(script, [url])));
+    for (const result of results) {
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    }
+    await withClient(url, async (client) => {
+      const { rows } = await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version");
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
+      const pools = await client.query<{ name: string }>("SELECT name FROM pools");
+      expect(pools.rows).toEqual([{ name: "default" }]);
+    });
+  });
+
+  it("with automatic migration off, only checks the schema until it is migrated explicitly", async () => {
+    const url = await freshPostgresUrl({ migrated: false });
+    const store = await openStore(url, "/home", { autoMigrate: false });
+    try {
+      await expect(store.migrate()).rejects.toMatchObject({ code: "store_outdated", message: expect.stringContaining("weir db migrate") });
+      expect(await tableNames(url)).toEqual([]);
+      expect(store).toBeInstanceOf(SqlStore);
+      const latest = MIGRATIONS.at(-1)!.version;
+      expect(await (store as SqlStore).migrateNow()).toEqual({ from: 0, to: latest, applied: MIGRATIONS.map((m) => m.version) });
+      await store.migrate();
+      expect(await (store as SqlStore).migrateNow()).toEqual({ from: latest, to: latest, applied: [] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("runs a batch of statements in one message, in order, and recovers its prepared statements after a failed batch", async () => {
+    const url = await freshPostgresUrl();
+    // One connection, so every batch lands on the same session and its prepared statements.
+    const dialect = await PostgresDialect.open({ url, poolSize: 1 });
+    const insert = "INSERT INTO leases (name, owner, expires_ms) VALUES (?, ?, ?)";
+    const renew = "UPDATE leases SET expires_ms = ? WHERE name = ? AND owner = ?";
+    try {
+      const counts = await dialect.transaction(async (tx) =>
+        tx.runMany!([
+          { sql: insert, params: ["a", "it's", -1] },
+          { sql: insert, params: ["b", "back\\slash", 2] },
+          { sql: renew, params: [5, "a", "nobody"] },
+          { sql: renew, params: [6, "a", "it's"] },
+          // A statement ending in a line comment doesn't swallow the one after it.
+          { sql: "UPDATE leases SET owner = owner WHERE name = ? -- the end", params: ["a"] },
+          { sql: renew, params: [7, "b", "back\\slash"] },
+        ]),
+      );
+      expect(counts).toEqual([1, 1, 0, 1, 1, 1]);
+      // A batch that fails after preparing a new statement: rolled back, and the next batch still works.
+      const release = "DELETE FROM leases WHERE name = ? AND owner = ?";
+      const failed = await dialect
+        .transaction(async (tx) => tx.runMany!([{ sql: release, params: ["a", "it's"] }, { sql: insert, params: ["b", "dup", 1] }]))
+        .catch((e: unknown) => e);
+      expect(dialect.classifyError(failed)).toBe("unique_violation");
+      expect(await dialect.transaction(async (tx) => tx.runMany!([{ sql: release, params: ["a", "it's"] }]))).toEqual([1]);
+      const rows = await dialect.session.all<{ name: string; owner: string; expires_ms: number }>("SELECT name, owner, expires_ms FROM leases ORDER BY name");
+      expect(rows).toEqual([{ name: "b", owner: "back\\slash", expires_ms: 7 }]);
+    } finally {
+      await dialect.close();
+    }
+  });
+});
