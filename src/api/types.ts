@@ -131,6 +131,8 @@ export interface RunDetail extends RunSummary {
   params: Record<string, unknown>;
   /** Per task: counts of its instances by state (a mapped task has many instances). */
   taskCounts: Record<string, StateCounts>;
+  /** Task ids of the run's pipeline version in topological order. */
+  order: string[];
 }
 
 export interface TryView {
@@ -169,6 +171,8 @@ export interface GridView {
 export interface TriggerRequest {
   params?: Record<string, unknown>;
   logicalDate?: string;
+  /** Params as text (`weir trigger --param k=v`), coerced by the schema's types; merged with `params`. */
+  rawParams?: Record<string, string>;
 }
 
 export interface ClearRequest {
@@ -199,6 +203,8 @@ export interface BackfillIntervalPreview {
   action: "create" | "skip" | "rerun";
   existingRunId: string | null;
   existingState: RunState | null;
+  /** The planner's own word for it: create, rerun, rerun_failed, skip_success, skip_failed, skip_running. */
+  detail: "create" | "rerun" | "rerun_failed" | "skip_success" | "skip_failed" | "skip_running";
 }
 
 export interface BackfillView {
@@ -231,6 +237,72 @@ export interface PoolView {
 export interface PoolRequest {
   slots: number;
   description?: string;
+}
+
+// ------------------------------------------------------------------------- more responses (added with the API)
+
+/** GET /pipelines/:id/graph[?run=ID]: the DAG, a mapped task as one node; with a run, its states per node. */
+export interface GraphView {
+  pipeline: string;
+  version: string;
+  tasks: TaskNodeView[];
+  edges: { from: string; to: string }[];
+  order: string[];
+  /** The run whose states colour the nodes, or null. */
+  runId: string | null;
+  /** Per task of that run: its instances by state (empty without a run). */
+  counts: Record<string, StateCounts>;
+}
+
+/** GET /runs/:id/gantt: every try of the run with its times (at most 5,000, oldest queued first). */
+export interface GanttView {
+  runId: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  tries: GanttBar[];
+  /** True when the run has more tries than were returned. */
+  truncated: boolean;
+}
+
+export interface GanttBar {
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+  state: TryState;
+  queuedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+/** POST /runs/:id/clear. */
+export interface ClearResponse {
+  run: RunDetail;
+  /** Each instance cleared: its state before and after, and its next try number (null when it ended at once). */
+  cleared: { taskId: string; mapIndex: number; from: TaskState; to: TaskState; nextTry: number | null }[];
+  /** Selected instances left alone because they have not ended. */
+  inFlight: { taskId: string; mapIndex: number; state: TaskState }[];
+  /** Who runs the run again: "this process" (the server's own scheduler), another scheduler's id, or null. */
+  takenOverBy: string | null;
+}
+
+/** POST /runs/:id/tasks/:task/mark. */
+export interface MarkResponse {
+  run: RunDetail;
+  instance: TaskInstanceView;
+}
+
+/** GET /backfills[?pipeline=ID]: newest first. */
+export type BackfillList = Page<BackfillView>;
+
+/** GET /pools. */
+export type PoolList = Page<PoolView>;
+
+/** GET /healthz. */
+export interface Health {
+  ok: boolean;
+  store: "sqlite" | "postgres";
+  /** Whether a scheduler holds the store's lease now, and whether it runs in this process. */
+  scheduler: { live: boolean; inProcess: boolean };
 }
 
 // ------------------------------------------------------------------------------------------- live events

@@ -51,17 +51,28 @@ export function buildProgram(): Program {
 
   program
     .command("dev")
-    .description("scheduler and local workers in one process: loads, reloads and schedules every pipeline under a path")
+    .description("scheduler, local workers, UI and API in one process: loads, reloads and schedules every pipeline under a path")
     .argument("[path]", "a directory of pipeline files, or one file", ".")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
-    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+    .option("--port <port>", "serve the UI and API on this port (default: WEIR_PORT or 8080; 0: a free port)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, { ...options, serve: true }));
 
   program
     .command("scheduler")
-    .description("the scheduler with its local worker pool (as `weir dev`, without the server)")
+    .description("the scheduler with its local worker pool (as `weir dev`; serves the UI and API only with --port)")
     .argument("[path]", "a directory of pipeline files, or one file", ".")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
+    .option("--port <port>", "also serve the UI and API on this port (0: a free port)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+
+  program
+    .command("server")
+    .description("the UI and API alone against the store (a scheduler runs elsewhere)")
+    .option("--port <port>", "port (default: WEIR_PORT or 8080; 0: a free port)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .action(async (options) => (await import("./commands/server.js")).serverCommand(options));
 
   program
     .command("trigger")
@@ -69,6 +80,7 @@ export function buildProgram(): Program {
     .argument("<pipeline>", "pipeline id")
     .option("-p, --param <key=value>", "a param (repeatable)", collect, [])
     .option("-d, --logical-date <date>", "logical date (default: the latest complete interval, or now)")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .option("--json", "print the new run's document")
     .action(async (pipeline, options) => (await import("./commands/trigger.js")).triggerCommand(pipeline, options));
 
@@ -76,13 +88,15 @@ export function buildProgram(): Program {
     .command("pause")
     .description("stop scheduling a pipeline")
     .argument("<pipeline>", "pipeline id")
-    .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, true));
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    .action(async (pipeline, options) => (await import("./commands/pause.js")).pauseCommand(pipeline, true, options));
 
   program
     .command("unpause")
     .description("resume scheduling a pipeline (missed intervals follow its catchup setting)")
     .argument("<pipeline>", "pipeline id")
-    .action(async (pipeline) => (await import("./commands/pause.js")).pauseCommand(pipeline, false));
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    .action(async (pipeline, options) => (await import("./commands/pause.js")).pauseCommand(pipeline, false, options));
 
   program
     .command("clear")
@@ -92,6 +106,7 @@ export function buildProgram(): Program {
     .option("--downstream", "with --task: also every task downstream of it")
     .option("--failed-only", "only instances that failed, were upstream_failed or canceled")
     .option("--json", "print the run document after clearing")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .action(async (runId, options) => (await import("./commands/clear.js")).clearCommand(runId, options));
 
   const backfill = program
@@ -103,6 +118,7 @@ export function buildProgram(): Program {
     .option("--concurrency <n>", "at most this many of its runs at once (default: the pipeline's maxActiveRuns)", positiveInt)
     .option("--reprocess <mode>", "none: skip intervals that succeeded; failed: rerun failed ones; all: rerun everything", "none")
     .option("--dry-run", "print the intervals and what would happen to each; write nothing")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .option("--json", "print JSON")
     .action(async (pipeline, options) => (await import("./commands/backfill.js")).backfillCommand(pipeline, options));
   backfill
@@ -110,15 +126,19 @@ export function buildProgram(): Program {
     .description("list backfills, newest first")
     .option("--pipeline <id>", "only this pipeline's")
     .option("--json", "print JSON")
-    // `--json` after `list` is parsed by the parent `backfill` command, which has the same option.
-    .action(async (options, command: { parent?: { opts(): { json?: boolean } } | null }) =>
-      (await import("./commands/backfill.js")).backfillListCommand({ ...options, json: options.json ?? command.parent?.opts().json }),
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    // `--json` and `--server` after `list` are parsed by the parent `backfill` command, which has the same options.
+    .action(async (options, command: { parent?: { opts(): { json?: boolean; server?: string } } | null }) =>
+      (await import("./commands/backfill.js")).backfillListCommand({ ...options, json: options.json ?? command.parent?.opts().json, server: options.server ?? command.parent?.opts().server }),
     );
   backfill
     .command("cancel")
     .description("cancel a backfill: its queued runs won't start, its running runs are canceled")
     .argument("<backfill-id>", "backfill id")
-    .action(async (id) => (await import("./commands/backfill.js")).backfillCancelCommand(id));
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    .action(async (id, options, command: { parent?: { opts(): { server?: string } } | null }) =>
+      (await import("./commands/backfill.js")).backfillCancelCommand(id, { server: options.server ?? command.parent?.opts().server }),
+    );
 
   const pools = program.command("pools").description("pools: named numbers of slots shared by tasks across pipelines");
   pools
@@ -135,6 +155,22 @@ export function buildProgram(): Program {
     .action(async (options) => (await import("./commands/pools.js")).poolsListCommand(options));
 
   program
+    .command("db")
+    .description("the store's schema")
+    .command("migrate")
+    .description("create or upgrade the store's schema (also done on start unless WEIR_AUTO_MIGRATE=0)")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/db.js")).dbMigrateCommand(options));
+
+  program
+    .command("graph")
+    .description("print a pipeline's static graph: tasks, upstreams, and where it expands at run time (mapped tasks, branches)")
+    .argument("<target>", "pipeline file, or the id of a pipeline known to the store")
+    .option("--pipeline <id>", "which pipeline, when the file defines several")
+    .option("--json", "print the graph as JSON")
+    .action(async (target, options) => (await import("./commands/graph.js")).graphCommand(target, options));
+
+  program
     .command("validate")
     .description("load every pipeline under a path and report every problem (exit 0 ok, 2 problems)")
     .argument("[path]", "a pipeline file or a directory", ".")
@@ -146,6 +182,7 @@ export function buildProgram(): Program {
     .description("list the runs of a pipeline, newest first")
     .argument("<pipeline>", "pipeline id")
     .option("-n, --limit <n>", "how many", positiveInt, 20)
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .option("--json", "print JSON")
     .action(async (pipeline, options) => (await import("./commands/runs.js")).runsCommand(pipeline, options));
 
@@ -154,6 +191,7 @@ export function buildProgram(): Program {
     .description("show a run's task instances")
     .argument("<run-id>", "run id")
     .option("--json", "print the run document")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .action(async (runId, options) => (await import("./commands/tasks.js")).tasksCommand(runId, options));
 
   program
@@ -164,6 +202,7 @@ export function buildProgram(): Program {
     .option("-t, --try <n>", "try number (default: the latest)", positiveInt)
     .option("-m, --map-index <n>", "map index of a mapped task", Number, -1)
     .option("-f, --follow", "keep printing as the try writes")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
     .action(async (runId, task, options) => (await import("./commands/logs.js")).logsCommand(runId, task, options));
 
   return program;

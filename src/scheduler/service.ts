@@ -8,7 +8,7 @@ import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord, Store } from "../store/types.js";
 import type { LoadResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
-import { Coordinator, type RunChangeListener } from "./coordinator.js";
+import { Coordinator, type CoordinatorOptions, type RunChangeListener } from "./coordinator.js";
 import { createDueRuns } from "./create-due-runs.js";
 import type { Executor } from "./executor.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
@@ -20,6 +20,8 @@ import type { Notifier } from "../notify/index.js";
 /** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
 const LEASE = "scheduler";
 const LEASE_TTL_MS = 30_000;
+/** The engine events a user's run request may carry. */
+const REQUESTABLE: ReadonlySet<string> = new Set(["run_cancel_requested", "instances_cleared", "instance_marked"]);
 
 export interface SchedulerEvent {
   kind: "pipelines" | "run_created" | "run_started" | "run_finished" | "error";
@@ -41,6 +43,8 @@ export interface SchedulerServiceOptions {
   /** Watch the files for changes (default true). */
   watch?: boolean;
   onEvent?: (event: SchedulerEvent) => void;
+  /** Timing of each coordinator tick that committed (metrics). */
+  onTick?: CoordinatorOptions["onTick"];
 }
 
 export class SchedulerService {
@@ -64,7 +68,7 @@ export class SchedulerService {
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
-    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox });
+    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
     this.registry = new PipelineRegistry({
       root: options.root,
       pool: options.executor,
@@ -144,6 +148,7 @@ export class SchedulerService {
         await this.poolSlots.refresh(store);
         this.coordinator.wake(); // a pool may have grown
         await this.cancelBackfilledRuns();
+        await this.serveRunRequests();
         await this.adoptOrphans();
         const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), this.latestScheduled);
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
@@ -200,6 +205,23 @@ export class SchedulerService {
       if (run.owner === null ? !claimed.has(run.id) : !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
       this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
       this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
+    }
+  }
+
+  /**
+   * Commands `weir server` wrote for runs this scheduler drives (cancel, clear, mark): each is handed to the
+   * coordinator, like a try result, and recorded done; one for a run it no longer drives is refused.
+   */
+  private async serveRunRequests(): Promise<void> {
+    const { store, clock } = this.options;
+    for (const request of await store.pendingRunRequests(100)) {
+      const allowed = REQUESTABLE.has(request.event.kind);
+      if (allowed && this.coordinator.request(request.runId, request.event)) {
+        await store.finishRunRequest(request.id, "done", null, clock.now());
+      } else {
+        const why = allowed ? `run ${request.runId} is not driven by the scheduler (${this.owner}) any more` : `the scheduler does not take ${request.event.kind} requests`;
+        await store.finishRunRequest(request.id, "refused", why, clock.now());
+      }
     }
   }
 
@@ -294,6 +316,16 @@ export class SchedulerService {
 
   private emit(kind: SchedulerEvent["kind"], message: string): void {
     this.options.onEvent?.({ kind, message });
+  }
+
+  /** The owner id this service writes on the runs it drives (the API tells its runs from others'). */
+  get ownerId(): string {
+    return this.owner;
+  }
+
+  /** Look at the store now (a run was triggered, a pipeline unpaused, a run cleared in this process). */
+  wake(): void {
+    void this.pass();
   }
 
   /** The pipelines currently loaded (for the CLI and, later, the server). */

@@ -1,16 +1,24 @@
 // `weir dev [path]` and `weir scheduler [path]`: one long-running process that loads every pipeline
 // under the path (reloading changed files), creates the runs their schedules make due and runs them on a
-// local worker pool. The server (UI and API) joins `weir dev` with the UI work.
+// local worker pool. `weir dev` also serves the UI and API (http://127.0.0.1:8080 by default), in-process:
+// the API's commands go to this scheduler. `weir scheduler` serves them only when given --port.
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { SchedulerService } from "../../scheduler/service.js";
 import { openStore } from "../../store/open-store.js";
 import { resolveConfig } from "../config.js";
 import { notifiersFromEnv } from "../notifiers.js";
-import { say } from "../output.js";
+import { ApiMetrics } from "../../api/metrics.js";
+import type { RunningServer } from "../../api/server.js";
+import { describeFailure, say } from "../output.js";
+import { startApiServer } from "../serve-api.js";
 
 export interface DevOptions {
   concurrency?: number;
+  /** Serve the UI and API (`weir dev`: yes; `weir scheduler`: only with --port). */
+  serve?: boolean;
+  port?: string;
+  host?: string;
 }
 
 export async function devCommand(path: string, options: DevOptions): Promise<void> {
@@ -26,7 +34,9 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
     onCapacity: () => service?.coordinator.wake(),
   });
   const time = (): string => new Date().toISOString().slice(11, 23);
+  const metrics = new ApiMetrics();
   service = new SchedulerService({
+    onTick: metrics.observeTick,
     notifiers: notifiersFromEnv(),
     store,
     executor: pool,
@@ -43,10 +53,16 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
     }
   });
 
+  let server: RunningServer | null = null;
+  // The API's triggers load the file and validate params in a worker of their own: the pool's workers may
+  // all be holding long tries, and a request waits for a worker that holds none. Forked on first use.
+  const apiWorkers = new LocalWorkerPool({ size: 1, killGraceMs: config.killGraceMs, onResult: () => {} });
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       say(`${time()} stopping (runs in flight resume at the next start)`);
       void (async () => {
+        await server?.close();
+        await apiWorkers.close();
         await service?.stop();
         await pool.close();
         await store.close();
@@ -59,10 +75,20 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
   try {
     await service.start();
   } catch (error) {
+    await apiWorkers.close();
     await pool.close();
     await store.close();
     throw error;
   }
   say(`${time()} scheduler running on ${config.home} (Ctrl-C to stop)`);
+  if (options.serve || options.port !== undefined) {
+    try {
+      server = await startApiServer({ store, home: config.home, workers: apiWorkers, scheduler: service, metrics, workerCount: () => pool.stats().workers }, options);
+      say(`${time()} UI and API on ${server.url}`);
+    } catch (error) {
+      // The scheduler is this command's main job: it goes on without the server, and says why.
+      say(`${time()} ✖ not serving the UI and API: ${describeFailure(error).line}`);
+    }
+  }
   await stopped;
 }

@@ -1,9 +1,12 @@
-// `weir logs <run-id> <task> [--try N] [--follow]`: a try's log (stdout, stderr and ctx.log lines).
+// `weir logs <run-id> <task> [--try N] [--follow]`: a try's log (stdout, stderr and ctx.log lines), read
+// from the try's log file, or with --server URL from a running server's API (the same bytes, by offset).
 import { createReadStream, existsSync, statSync } from "node:fs";
+import type { LogChunk, Page, TaskInstanceView, TryView } from "../../api/types.js";
 import { WeirError } from "../../common/errors.js";
 import { isTerminalTaskState } from "../../engine/states.js";
 import { tryLogPath } from "../../observe/try-log-path.js";
 import type { Store } from "../../store/types.js";
+import { callApi, enc } from "../api-client.js";
 import { say } from "../output.js";
 import { withStore } from "../store-access.js";
 
@@ -11,20 +14,32 @@ export interface LogsOptions {
   try?: number;
   mapIndex: number;
   follow?: boolean;
+  server?: string;
+}
+
+const FOLLOW_POLL_MS = 250;
+
+function noTask(runId: string, taskId: string, mapIndex: number): WeirError {
+  return new WeirError("task_not_found", `run ${runId} has no task "${taskId}"${mapIndex >= 0 ? ` [${mapIndex}]` : ""}`, { where: { run: runId, task: taskId } });
+}
+
+function noTry(runId: string, taskId: string, tries: number, wanted: number): WeirError {
+  return new WeirError("try_not_found", `task ${taskId} has ${tries} tries in run ${runId}; there is no try ${wanted}`, { where: { run: runId, task: taskId } });
 }
 
 export async function logsCommand(runId: string, taskId: string, options: LogsOptions): Promise<void> {
+  if (options.server) return logsFromServer(options.server, runId, taskId, options);
   await withStore(`no run with id "${runId}"`, async (store, home) => {
     const run = await store.getRun(runId);
     if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${home}`, { where: { run: runId } });
     const instance = (await store.listTaskInstances(runId)).find((i) => i.taskId === taskId && i.mapIndex === options.mapIndex);
-    if (!instance) throw new WeirError("task_not_found", `run ${runId} has no task "${taskId}"${options.mapIndex >= 0 ? ` [${options.mapIndex}]` : ""}`, { where: { run: runId, task: taskId } });
+    if (!instance) throw noTask(runId, taskId, options.mapIndex);
     if (instance.tryNumber === 0) {
       say(`task ${taskId} has not run yet in run ${runId} (${instance.state})`);
       return;
     }
     const tryNumber = options.try ?? instance.tryNumber;
-    if (tryNumber > instance.tryNumber) throw new WeirError("try_not_found", `task ${taskId} has ${instance.tryNumber} tries in run ${runId}; there is no try ${tryNumber}`, { where: { run: runId, task: taskId } });
+    if (tryNumber > instance.tryNumber) throw noTry(runId, taskId, instance.tryNumber, tryNumber);
 
     const path = tryLogPath(home, run.pipelineId, runId, taskId, options.mapIndex, tryNumber);
     let offset = await copyFrom(path, 0);
@@ -34,6 +49,36 @@ export async function logsCommand(runId: string, taskId: string, options: LogsOp
     const error = tries.find((t) => t.tryNumber === tryNumber)?.error;
     if (error) say(`try ${tryNumber} failed: ${error.name}: ${error.message}`);
   });
+}
+
+async function logsFromServer(server: string, runId: string, taskId: string, options: LogsOptions): Promise<void> {
+  const base = `/runs/${enc(runId)}/tasks`;
+  const instances = await callApi<Page<TaskInstanceView>>(server, "GET", `${base}?task=${enc(taskId)}&limit=1000`).catch((error: unknown) => {
+    throw error instanceof WeirError && error.code === "task_not_found" ? noTask(runId, taskId, options.mapIndex) : error;
+  });
+  const instance = instances.items.find((i) => i.mapIndex === options.mapIndex);
+  if (!instance) throw noTask(runId, taskId, options.mapIndex);
+  if (instance.tryNumber === 0) {
+    say(`task ${taskId} has not run yet in run ${runId} (${instance.state})`);
+    return;
+  }
+  const tryNumber = options.try ?? instance.tryNumber;
+  if (tryNumber > instance.tryNumber) throw noTry(runId, taskId, instance.tryNumber, tryNumber);
+  const at = `${base}/${enc(taskId)}/tries/${tryNumber}/logs?mapIndex=${options.mapIndex}`;
+  let offset = 0;
+  for (;;) {
+    const chunk = await callApi<LogChunk>(server, "GET", `${at}&offset=${offset}`);
+    if (chunk.text !== "") await new Promise<void>((resolve) => process.stdout.write(chunk.text, () => resolve()));
+    const more = chunk.nextOffset > offset;
+    offset = chunk.nextOffset;
+    if (more) continue;
+    if (!options.follow || chunk.complete) break;
+    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
+  }
+  if (offset === 0) say(`(try ${tryNumber} of ${taskId} wrote no log)`);
+  const tries = await callApi<TryView[]>(server, "GET", `${base}/${enc(taskId)}/tries?mapIndex=${options.mapIndex}`);
+  const error = tries.find((t) => t.tryNumber === tryNumber)?.error;
+  if (error) say(`try ${tryNumber} failed: ${error.name}: ${error.message}`);
 }
 
 /** Copies the file from `offset` to stdout; returns the new offset. */
@@ -58,6 +103,6 @@ async function follow(store: Store, path: string, offset: number, at: { runId: s
     const instance = (await store.listTaskInstances(at.runId)).find((i) => i.taskId === at.taskId && i.mapIndex === at.mapIndex);
     const tryDone = current !== undefined && current.state !== "running" && current.state !== "queued";
     if (tryDone || (instance && isTerminalTaskState(instance.state))) return copyFrom(path, offset);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
   }
 }

@@ -5,6 +5,8 @@ import { out, printJson, say } from "../output.js";
 import { withStore } from "../store-access.js";
 import { openStore } from "../../store/open-store.js";
 import { resolveConfig } from "../config.js";
+import { systemClock } from "../../scheduler/clock.js";
+import { setPool } from "../../scheduler/commands/index.js";
 
 export async function poolsSetCommand(name: string, slotsText: string, options: { description?: string }): Promise<void> {
   const slots = Number(slotsText);
@@ -14,7 +16,7 @@ export async function poolsSetCommand(name: string, slotsText: string, options: 
   const store = await openStore(config.databaseUrl, config.home);
   try {
     await store.migrate();
-    const pool = await store.setPool({ name, slots, ...(options.description === undefined ? {} : { description: options.description }) }, Date.now());
+    const pool = await setPool({ store, live: null, clock: systemClock }, { name, slots, ...(options.description === undefined ? {} : { description: options.description }) });
     say(`weir: pool ${pool.name} has ${pool.slots} slot${pool.slots === 1 ? "" : "s"}`);
   } finally {
     await store.close();

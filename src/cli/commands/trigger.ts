@@ -1,37 +1,43 @@
 // `weir trigger <id> [--param k=v]…`: creates a manual run now; a running scheduler (`weir dev`,
 // `weir scheduler`) picks it up. Params and the pipeline are checked in a worker before anything is written.
-import { existsSync } from "node:fs";
-import { WeirError } from "../../common/errors.js";
+// With --server URL the same goes through a running server's API.
+import type { RunDetail } from "../../api/types.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
+import { liveSchedulerOwner, triggerRun } from "../../scheduler/commands/index.js";
 import { toRunDocument } from "../../store/run-document.js";
+import { callApi, enc, fetchRunDocument, serverHealth } from "../api-client.js";
 import { parseParamArgs } from "../params.js";
 import { printJson, say } from "../output.js";
-import { prepareManualRun } from "../prepare-run.js";
 import { withStore } from "../store-access.js";
 
 export interface TriggerOptions {
   param: string[];
   logicalDate?: string;
   json?: boolean;
+  server?: string;
 }
+
+const NO_SCHEDULER = "weir: no scheduler is running against this store: start one with `weir dev` (the run waits queued)";
 
 export async function triggerCommand(pipelineId: string, options: TriggerOptions): Promise<void> {
   const raw = parseParamArgs(options.param);
-  await withStore(`no pipeline "${pipelineId}"`, async (store, home) => {
-    const pipeline = await store.getPipeline(pipelineId);
-    if (!pipeline) throw new WeirError("pipeline_not_found", `no pipeline "${pipelineId}" in ${home} (a scheduler or \`weir run\` registers pipelines)`, { where: { pipeline: pipelineId } });
-    if (!existsSync(pipeline.file)) throw new WeirError("pipeline_file_missing", `the file of pipeline ${pipelineId} is gone: ${pipeline.file}`, { where: { pipeline: pipelineId } });
+  if (options.server) {
+    const body = { rawParams: raw, ...(options.logicalDate === undefined ? {} : { logicalDate: options.logicalDate }) };
+    const run = await callApi<RunDetail>(options.server, "POST", `/pipelines/${enc(pipelineId)}/runs`, body);
+    if (options.json) printJson((await fetchRunDocument(options.server, run.id)).doc);
+    else say(`weir: run ${run.id} of ${pipelineId} queued for ${run.logicalDate}`);
+    if (!(await serverHealth(options.server)).scheduler.live) say(NO_SCHEDULER);
+    return;
+  }
+  await withStore(`no pipeline "${pipelineId}"`, async (store) => {
     const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
     try {
-      const nowMs = systemClock.now();
-      const { graph, run: newRun } = await prepareManualRun(pool, { file: pipeline.file, pipelineId, rawParams: raw, logicalDate: options.logicalDate, nowMs });
-      await store.savePipelineVersion(graph, nowMs);
-      const { run } = await store.createRun(newRun, nowMs);
+      const ctx = { store, live: null, clock: systemClock };
+      const { run, graph } = await triggerRun(ctx, pool, { pipelineId, rawParams: raw, logicalDate: options.logicalDate });
       if (options.json) printJson(toRunDocument(run, await store.listTaskInstances(run.id), graph.order));
       else say(`weir: run ${run.id} of ${pipelineId} queued for ${new Date(run.logicalDateMs).toISOString()}`);
-      const lease = await store.getLease("scheduler");
-      if (!lease || lease.expiresMs < nowMs) say("weir: no scheduler is running against this store: start one with `weir dev` (the run waits queued)");
+      if ((await liveSchedulerOwner(store, systemClock.now())) === null) say(NO_SCHEDULER);
     } finally {
       await pool.close();
     }
