@@ -7,14 +7,15 @@ const layers = {
   time: ["graph", "define", "common"],
   engine: ["graph", "define", "common"],
   observe: ["common"],
+  artifacts: ["common"],
   notify: ["common"],
   operators: ["observe", "define", "common"],
-  store: ["engine", "time", "graph", "define", "common"],
-  worker: ["operators", "observe", "engine", "time", "graph", "define", "common"],
+  store: ["artifacts", "engine", "time", "graph", "define", "common"],
+  worker: ["artifacts", "operators", "observe", "engine", "time", "graph", "define", "common"],
   executor: ["worker", "observe", "engine", "graph", "define", "common"],
-  scheduler: ["executor", "worker", "store", "engine", "time", "graph", "define", "observe", "notify", "common"],
+  scheduler: ["artifacts", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "notify", "common"],
   api: ["scheduler", "store", "engine", "time", "graph", "define", "observe", "common"],
-  cli: ["api", "scheduler", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "operators", "notify", "common"],
+  cli: ["artifacts", "api", "scheduler", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "operators", "notify", "common"],
 };
 
 const forbidden = Object.entries(layers).map(([layer, allowed]) => ({

@@ -1,7 +1,8 @@
 // The in-process side of the benchmarks (bench/README.md): bundled by scripts/build.mjs into
 // dist/bench-harness.js and started by bench/run.mjs once per repetition, so every measurement gets a
 // fresh process (its own peak RSS) and a fresh WEIR_HOME. It drives the same modules `weir run` does —
-// the SQLite store, the LocalWorkerPool and the Coordinator — and prints one JSON line on stdout.
+// the SQLite store (or Postgres: `databaseUrl`, bench/postgres.mjs), the LocalWorkerPool and the
+// Coordinator — and prints one JSON line on stdout.
 //
 //   node dist/bench-harness.js '{"workload":"W2","file":"/abs/fanout.ts","home":"/tmp/x","runs":1}'
 import { LocalWorkerPool } from "../src/executor/local-pool.js";
@@ -13,6 +14,7 @@ import { Coordinator } from "../src/scheduler/coordinator.js";
 import { newRunId } from "../src/scheduler/run-ids.js";
 import { openStore } from "../src/store/open-store.js";
 import type { RunRecord, Store } from "../src/store/types.js";
+import { settledCommits, workloadCommits } from "./postgres-commits.js";
 import { childProcesses, procFacts } from "./proc-facts.js";
 
 export interface HarnessConfig {
@@ -37,6 +39,8 @@ export interface HarnessConfig {
   workerCpuProfDir?: string;
   /** W5 (one very large run): the extra measurements and the cap of `DagOptions`. */
   dag?: DagOptions;
+  /** A fresh Postgres database (`--store postgres`, bench/postgres.mjs) instead of SQLite in `home`. */
+  databaseUrl?: string;
 }
 
 /**
@@ -116,6 +120,8 @@ export interface HarnessResult {
   spawned: number;
   diagnosis?: Diagnosis;
   dag?: DagFigures;
+  /** On Postgres: transactions committed during the timed part (pg_stat_database.xact_commit). */
+  commits?: number;
 }
 
 const MB = 1024 * 1024;
@@ -133,8 +139,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
       coordinator?.handleResult(key, result, timing);
     },
   });
-  const store = await openStore(undefined, config.home);
-  if (probe) probe.wrap(store, pool);
+  let store = await openStore(config.databaseUrl, config.home);
   try {
     // Load: as `weir run` does, plus (by default) the same file in every other worker, so the timed part
     // measures orchestration, not forks and imports.
@@ -191,6 +196,15 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
       (config.warm && i < config.runs ? warmups : records).push(run);
     }
     const setupMs = performance.now() - setupStarted;
+    // Postgres: the setup's connections are closed (publishing their counts) and the workload gets a store
+    // of its own, so that the commits counted are the timed part's (bench/postgres-commits.ts).
+    let commitsBefore: number | null = null;
+    if (config.databaseUrl) {
+      await store.close();
+      commitsBefore = await settledCommits(config.databaseUrl);
+      store = await openStore(config.databaseUrl, config.home);
+    }
+    if (probe) probe.wrap(store, pool);
 
     coordinator = new Coordinator({ store, executor: pool, clock: systemClock, home: config.home });
     // Steady state (a long-running scheduler): the same workload once, untimed, warms the JIT first.
@@ -215,6 +229,11 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     const workerRunCpuMs = workerPids.reduce((sum, pid, i) => sum + (workers[i]?.cpuMs ?? 0) - (workersBefore.get(pid) ?? 0), 0);
     const stats = pool.stats();
     coordinator.close();
+    let commits: number | undefined;
+    if (commitsBefore !== null && config.databaseUrl) {
+      await store.close();
+      commits = workloadCommits(commitsBefore, await settledCommits(config.databaseUrl));
+    }
     return {
       workload: config.workload,
       tasks: graph.order.length * config.runs,
@@ -232,6 +251,7 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
       spawned: stats.spawned,
       ...(probe ? { diagnosis: probe.report() } : {}),
       ...(dag ? { dag } : {}),
+      ...(commits !== undefined ? { commits } : {}),
     };
   } finally {
     await pool.close();

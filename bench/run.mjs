@@ -6,6 +6,7 @@
 // from bench/harness.ts), which drives the store + LocalWorkerPool + Coordinator in-process; W4 and W6 run
 // dist/bench-service-harness.js (bench/service-harness.ts): the same plus a SchedulerService. Every
 // repetition is a fresh process with a fresh WEIR_HOME (a real SQLite file), so peak RSS is per run.
+// `--store postgres` runs W1–W3 and W5 on Postgres instead (bench/postgres.mjs).
 // Pipelines are generated into bench/.tmp-<hex>/ inside the package, so `import "weir"` resolves.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

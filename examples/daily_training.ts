@@ -5,6 +5,7 @@
 //   npx weir run examples/daily_training.ts --logical-date 2025-09-03
 //   npx weir run examples/daily_training.ts --logical-date 2025-09-03 --param threshold=0.99   # no winner
 //   npx weir run examples/daily_training.ts --logical-date 2025-09-03 --param rows=0          # fails at validate
+//   npx weir run examples/daily_training.ts --logical-date 2025-09-03 --no-cache              # features rebuilt
 import { z } from "zod";
 import { FailWithoutRetry, pipeline, type BranchChoice } from "weir";
 
@@ -60,7 +61,7 @@ export default pipeline(
     }),
   },
   (p) => {
-    // Cached by input hash once caching lands: a rerun of the same date will reuse it.
+    // Cached by input hash (code, params, data interval): a rerun of the same date reuses it without running it.
     const features = p.task("features", { cache: true }, async (ctx): Promise<FeatureTable> => {
       const date = ctx.logicalDate.toISOString().slice(0, 10);
       ctx.log.info("building features", { date, rows: ctx.params.rows });

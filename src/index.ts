@@ -1,7 +1,7 @@
 // The public package entry: what pipeline files import from "weir".
 export { pipeline, isPipeline } from "./define/pipeline.js";
 export { SkipTask, FailWithoutRetry } from "./define/task-errors.js";
-export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf } from "./define/pipeline.js";
+export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf, SubPipelineOptions, SubPipelineResult } from "./define/pipeline.js";
 export type {
   TaskRef,
   OutputOf,
@@ -25,8 +25,10 @@ export type {
   InputsFor,
   ShellOptions,
   Schedule,
+  EventBatch,
   TaskDefaults,
 } from "./define/types.js";
+export type { EventOf } from "./define/pipeline.js";
 export type { Duration } from "./define/duration.js";
 export type { TriggerRule } from "./define/trigger-rule-names.js";
 export { TRIGGER_RULES } from "./define/trigger-rule-names.js";

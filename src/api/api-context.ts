@@ -75,6 +75,8 @@ export interface RouteSpec {
   body?: string;
   /** Component schema of the answer, or "text" for text/plain, or "sse" for an event stream. */
   response: string;
+  /** For an "sse" route that also answers JSON when asked (a query parameter, or Accept: application/json): its component schema. */
+  json?: string;
   /** Status of a successful answer (default 200). */
   status?: number;
   handler: Handler;

@@ -7,7 +7,7 @@ import { ParamInvalidError } from "../scheduler/commands/prepare-run.js";
 import type { ApiError } from "./types.js";
 
 /** Unknown ids. */
-const NOT_FOUND = new Set(["pipeline_not_found", "run_not_found", "task_not_found", "task_unknown", "try_not_found", "backfill_not_found", "route_not_found", "log_not_found"]);
+const NOT_FOUND = new Set(["pipeline_not_found", "run_not_found", "task_not_found", "task_unknown", "try_not_found", "backfill_not_found", "route_not_found", "log_not_found", "event_not_found"]);
 /** The request is fine but the state of things forbids it now. */
 const CONFLICT = new Set([
   "run_driven",

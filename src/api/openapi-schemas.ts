@@ -74,6 +74,10 @@ const backfillView = object({
 });
 
 export const COMPONENT_SCHEMAS: Record<string, Schema> = {
+  EventDeliveryView: object({ pipeline: str, outcome: oneOfStrings(["started", "superseded", "rejected"]), runId: nullable(str), reason: nullable(str), at: time }),
+  EventView: object({ id: str, name: str, payload: { description: "the event's JSON payload, as sent" }, receivedAt: time, subscribers: strings, deliveries: array(ref("EventDeliveryView")), runIds: strings, pending: strings }),
+  EventList: page("EventView"),
+  EventPayload: { description: "a JSON value: the event's payload (an empty body is null)" },
   ApiError: object({ error: object({ code: str, message: str, "where?": { type: "object", additionalProperties: { anyOf: [str, int] } } }) }),
   TaskFailure: object({ name: str, message: str, "stack?": str, retryable: bool, kind: oneOfStrings(["error", "timeout", "lost", "canceled"]) }),
   StateCounts: stateCounts,
@@ -108,8 +112,11 @@ export const COMPONENT_SCHEMAS: Record<string, Schema> = {
     catchup: bool,
     tasks: array(ref("TaskNodeView")),
     order: strings,
+    "taskCount?": int,
+    "tasksTruncated?": bool,
   }),
-  GraphView: object({ pipeline: str, version: str, tasks: array(ref("TaskNodeView")), edges: array(object({ from: str, to: str })), order: strings, runId: nullable(str), counts: { type: "object", additionalProperties: stateCounts } }),
+  GraphView: object({ pipeline: str, version: str, tasks: array(ref("TaskNodeView")), edges: array(object({ from: str, to: str })), order: strings, runId: nullable(str), counts: { type: "object", additionalProperties: stateCounts }, "collapsed?": bool, "taskCount?": int, "groups?": { type: "object", additionalProperties: ref("TaskGroupView") } }),
+  TaskGroupView: object({ size: int, tasks: strings }),
   GridView: object({ runs: array(ref("RunSummary")), tasks: strings, cells: array(array(nullable(taskState))) }),
   TaskInstanceView: object({ taskId: str, mapIndex: int, state: taskState, tryNumber: int, cached: bool, startedAt: nullable(time), endedAt: nullable(time), retryAt: nullable(time) }),
   TaskInstancePage: page("TaskInstanceView"),

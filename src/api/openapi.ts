@@ -50,7 +50,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], prefix: string): Json
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: false, content: { "application/json": { schema: { $ref: `#/components/schemas/${route.body}` } } } } } : {}),
       responses: {
-        [String(route.status ?? 200)]: { description: "success", content: successContent(route.response) },
+        [String(route.status ?? 200)]: { description: "success", content: { ...successContent(route.response), ...(route.json ? successContent(route.json) : {}) } },
         ...(route.body && route.status === 201 ? { "200": { description: "success (nothing created)", content: successContent(route.response) } } : {}),
         ...Object.fromEntries(Object.entries(ERROR_RESPONSES).map(([status, description]) => [status, { description, content: { "application/json": { schema: { $ref: "#/components/schemas/ApiError" } } } }])),
       },

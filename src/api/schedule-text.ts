@@ -8,8 +8,13 @@ const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", 
 export function describeSchedule(schedule: Schedule, timezone: string): string {
   if (schedule === null) return "manual only";
   if (typeof schedule === "object") {
-    if ("after" in schedule) return `after ${schedule.after.join(", ")} succeed`;
-    const events = `on event${schedule.events.length === 1 ? "" : "s"} ${schedule.events.join(", ")}`;
+    if ("after" in schedule) {
+      const after = `after ${schedule.after.join(", ")} succeed${schedule.after.length === 1 ? "s" : ""}`;
+      return schedule.cron === undefined ? after : `${after}, and ${describeSchedule(schedule.cron, timezone)}`;
+    }
+    const batch = schedule.batch;
+    const policy = batch === undefined || batch === "each" ? "" : batch === "latest" ? " (the latest)" : ` (batches of up to ${batch.max} within ${String(batch.window)})`;
+    const events = `on event${schedule.events.length === 1 ? "" : "s"} ${schedule.events.join(", ")}${policy}`;
     return schedule.cron === undefined ? events : `${events}, and ${describeSchedule(schedule.cron, timezone)}`;
   }
   const text = schedule.trim();

@@ -15,11 +15,12 @@ import { errorBody, respondWithError } from "./errors.js";
 import { ApiMetrics } from "./metrics.js";
 import { buildOpenApi } from "./openapi.js";
 import { backfillRoutes } from "./routes/backfills.js";
+import { eventRoutes } from "./routes/events.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { poolRoutes } from "./routes/pools.js";
 import { runRoutes } from "./routes/runs.js";
 import { taskRoutes } from "./routes/tasks.js";
-import { EventHub, streamEvents } from "./sse.js";
+import { EventHub } from "./sse.js";
 import { defaultUiDir, serveUi } from "./static-ui.js";
 import type { Health } from "./types.js";
 
@@ -29,14 +30,13 @@ const GRAPH_CACHE_SIZE = 64;
 const MAX_BODY_BYTES = 1024 * 1024;
 
 const systemRoutes: RouteSpec[] = [
-  { method: "get", path: "/events", tag: "live", summary: "Server-sent events: runs and task instances changing state, pipelines paused, backfills (LiveEvent)", response: "sse", handler: async (c, api) => streamEvents(c, api.hub) },
   { method: "get", path: "/openapi.json", tag: "meta", summary: "This document", response: "OpenApi", handler: async (c) => c.json(OPENAPI) },
   { method: "get", path: "/healthz", tag: "meta", summary: "Whether the server can read its store, and whether a scheduler is live", response: "Health", handler: health },
   { method: "get", path: "/metrics", tag: "meta", summary: "Prometheus text: runs and tries by state, scheduler tick and commit latency, ready-queue depth, workers", response: "text", handler: metrics },
 ];
 
 /** Every route, in the order they are registered and documented. */
-export const ROUTES: readonly RouteSpec[] = [...pipelineRoutes, ...runRoutes, ...taskRoutes, ...backfillRoutes, ...poolRoutes, ...systemRoutes];
+export const ROUTES: readonly RouteSpec[] = [...pipelineRoutes, ...runRoutes, ...taskRoutes, ...backfillRoutes, ...poolRoutes, ...eventRoutes, ...systemRoutes];
 
 /** Routes outside /api/v1. */
 const ROOT_PATHS = new Set(["/healthz", "/metrics"]);

@@ -69,6 +69,12 @@ export class EventHub {
     if (change.kind === "pipeline") {
       this.publish({ kind: "pipeline", pipeline: change.pipelineId, paused: change.paused });
     } else if (change.kind === "run") {
+      // Instances the command wrote itself: no coordinator reports them, and a poll would miss a run that
+      // ended again before it looked (or a run it does not diff). Their events go before the run's own.
+      for (const t of change.transitions ?? []) {
+        this.publish({ kind: "task", runId: change.runId, taskId: t.taskId, mapIndex: t.mapIndex, state: t.to, tryNumber: t.tryNumber });
+        this.instanceStates.get(change.runId)?.set(`${t.taskId}\u0000${t.mapIndex}`, `${t.to}:${t.tryNumber}`);
+      }
       const run = await this.store.getRun(change.runId);
       if (run) this.publishRun(run);
     } else {

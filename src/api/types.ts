@@ -82,6 +82,10 @@ export interface PipelineDetail extends PipelineSummary {
   tasks: TaskNodeView[];
   /** Task ids in topological order. */
   order: string[];
+  /** How many tasks the pipeline has: more than `tasks` holds when `tasksTruncated`. */
+  taskCount?: number;
+  /** True when `tasks` and `order` hold only the first tasks in topological order (a huge pipeline; `?full=1` for all). */
+  tasksTruncated?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------------- runs
@@ -252,6 +256,24 @@ export interface GraphView {
   runId: string | null;
   /** Per task of that run: its instances by state (empty without a run). */
   counts: Record<string, StateCounts>;
+  /**
+   * True when the graph is collapsed (a pipeline of many tasks, without `?full=1`): siblings with the same
+   * upstream and downstream tasks are one node of `tasks` (id `group:<first task>`, described by its first
+   * task) listed in `groups`; edges, order and counts are between and of those nodes.
+   */
+  collapsed?: boolean;
+  /** How many tasks the pipeline version has (`tasks` may hold fewer nodes when collapsed). */
+  taskCount?: number;
+  /** The grouped nodes of a collapsed graph, by node id. */
+  groups?: Record<string, TaskGroupView>;
+}
+
+/** A node of a collapsed graph that stands for several sibling tasks. */
+export interface TaskGroupView {
+  /** How many tasks. */
+  size: number;
+  /** The first of them in topological order (at most 200). */
+  tasks: string[];
 }
 
 /** GET /runs/:id/gantt: every try of the run with its times (at most 5,000, oldest queued first). */
@@ -313,3 +335,34 @@ export type LiveEvent =
   | { kind: "task"; runId: string; taskId: string; mapIndex: number; state: TaskState; tryNumber: number }
   | { kind: "pipeline"; pipeline: string; paused: boolean }
   | { kind: "backfill"; backfill: BackfillView };
+
+// ------------------------------------------------------------------------------------------- recorded events
+
+/** What one subscribing pipeline did with an event (docs/events.md). */
+export interface EventDeliveryView {
+  pipeline: string;
+  /** `started`: the event started `runId`; `superseded`: a newer event's run (`runId`) took it (`batch: "latest"`); `rejected`: see `reason`. */
+  outcome: "started" | "superseded" | "rejected";
+  runId: string | null;
+  reason: string | null;
+  at: string;
+}
+
+/** GET /events/:id, POST /events/:name (201), and the items of GET /events?name=&limit=. */
+export interface EventView {
+  id: string;
+  name: string;
+  payload: unknown;
+  receivedAt: string;
+  /** Pipelines whose current schedule names this event. */
+  subscribers: string[];
+  /** One per subscribing pipeline that has handled it. */
+  deliveries: EventDeliveryView[];
+  /** Runs it started (the `started` deliveries' runs). */
+  runIds: string[];
+  /** Subscribers that have not handled it yet (paused, or the scheduler has not seen it yet). */
+  pending: string[];
+}
+
+/** GET /events?name=&limit=&cursor= (or with Accept: application/json): newest first. */
+export type EventList = Page<EventView>;

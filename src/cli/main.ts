@@ -45,6 +45,7 @@ export function buildProgram(): Program {
     .option("--pipeline <id>", "which pipeline, when the file defines several")
     .option("--resume <run-id>", "finish a run whose `weir run` was interrupted")
     .option("--force", "with --resume: take the run over even if its recorded driver may be alive")
+    .option("--no-cache", "run every task, reusing no cached result (cached results of this run are still stored)")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--json", "print the run document on stdout and nothing else")
     .action(async (target, options) => (await import("./commands/run.js")).runCommand(target, options));
@@ -153,6 +154,33 @@ export function buildProgram(): Program {
     .description("list pools")
     .option("--json", "print JSON")
     .action(async (options) => (await import("./commands/pools.js")).poolsListCommand(options));
+
+  program
+    .command("emit")
+    .description("record an event: pipelines scheduled by it (schedule: { events: [name] }) get runs (docs/events.md)")
+    .argument("<name>", "event name, e.g. orders.loaded")
+    .option("--data <json>", "the event's JSON payload (default null)")
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    .option("--json", "print the recorded event as JSON")
+    .action(async (name, options) => (await import("./commands/events.js")).emitCommand(name, options));
+  program
+    .command("events")
+    .description("list recorded events, newest first, with the runs they started")
+    .option("--name <name>", "only events of this name")
+    .option("-n, --limit <n>", "how many", positiveInt, 20)
+    .option("--server <url>", "talk to a running `weir server`/`weir dev` at this URL instead of the store")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/events.js")).eventsCommand(options));
+
+  program
+    .command("artifacts")
+    .description("large task outputs kept in WEIR_HOME/artifacts")
+    .command("prune")
+    .description("delete artifacts referenced only by runs older than an age")
+    .option("--older-than <age>", "age, e.g. 30d or 12h")
+    .option("--dry-run", "count what would be deleted; delete nothing")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/artifacts.js")).artifactsPruneCommand(options));
 
   program
     .command("db")

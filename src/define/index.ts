@@ -1,6 +1,7 @@
 export { pipeline, isPipeline } from "./pipeline.js";
-export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf } from "./pipeline.js";
+export type { Pipeline, PipelineBuilder, PipelineOptions, ParamsOf, SubPipelineOptions, SubPipelineResult } from "./pipeline.js";
 export type * from "./types.js";
+export type { EventOf } from "./pipeline.js";
 export { parseDuration, formatDuration, DurationInvalidError } from "./duration.js";
 export type { Duration } from "./duration.js";
 export { TRIGGER_RULES, isTriggerRule } from "./trigger-rule-names.js";

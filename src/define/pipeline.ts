@@ -14,6 +14,7 @@ import type {
   MapSources,
   MultiMappedTaskOptions,
   Needs,
+  CommonTaskOptions,
   RetryOptions,
   Schedule,
   ShellOptions,
@@ -24,7 +25,7 @@ import type {
 import type { Duration } from "./duration.js";
 
 /** Options of `pipeline()`. */
-export interface PipelineOptions<S extends z.ZodType | undefined = undefined> {
+export interface PipelineOptions<S extends z.ZodType | undefined = undefined, V extends z.ZodType | undefined = undefined> {
   /** Unique pipeline id: letters, digits, `_`, `.`, `-`. */
   id: string;
   description?: string;
@@ -42,6 +43,8 @@ export interface PipelineOptions<S extends z.ZodType | undefined = undefined> {
   defaults?: RetryOptions;
   /** A zod object schema: `--param k=v` values are coerced and validated against it. */
   params?: S;
+  /** A zod schema for the payload of the events in `schedule.events`: validated before a run starts, `ctx.event` in tasks. */
+  event?: V;
   /** Runs of this pipeline active at once (default 16). */
   maxActiveRuns?: number;
   /** Task instances of this pipeline running at once, across its runs. */
@@ -54,22 +57,29 @@ export interface PipelineOptions<S extends z.ZodType | undefined = undefined> {
   onSuccess?: readonly string[];
 }
 
+/** What `ctx.event` holds: the payload type the `event` schema produces (an array of them for a batched schedule). */
+export type EventOf<V, Sch> = [Sch] extends [{ batch: { max: number } }] ? EventPayload<V>[] : EventPayload<V>;
+type EventPayload<V> = V extends z.ZodType ? z.output<V> : unknown;
+
 /** The params type a schema produces. */
 export type ParamsOf<S> = S extends z.ZodType ? z.output<S> : EmptyParams;
 
+/** The params a caller gives for a schema (its input: fields with defaults may be left out). */
+export type ParamsInOf<S> = S extends z.ZodType ? z.input<S> : EmptyParams;
+
 /** Builds the tasks of one pipeline; received by the function passed to `pipeline()`. */
-export interface PipelineBuilder<P> {
+export interface PipelineBuilder<P, Ev = unknown> {
   /**
    * A task running a TypeScript function in a worker process. Returns a typed reference to its output.
    * @example
    * const extract = p.task("extract", async (ctx) => fetchRows(ctx.interval));
    * p.task("load", { needs: { extract }, retries: 3 }, async (_ctx, { extract }) => save(extract));
    */
-  task<R>(id: string, fn: (ctx: TaskContext<P>) => R | Promise<R>): TaskRef<Awaited<R>>;
+  task<R>(id: string, fn: (ctx: TaskContext<P, Ev>) => R | Promise<R>): TaskRef<Awaited<R>>;
   task<N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
     options: TaskOptions<P, N, Tr> & { map?: undefined },
-    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
+    fn: (ctx: TaskContext<P, Ev>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>>;
   /**
    * A mapped task: one instance per element of `map` at run time (`ctx.mapIndex` 0…n-1); a downstream that
@@ -82,7 +92,7 @@ export interface PipelineBuilder<P> {
   task<E, N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
     options: MappedTaskOptions<P, N, E, Tr>,
-    fn: (ctx: TaskContext<P>, item: E, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
+    fn: (ctx: TaskContext<P, Ev>, item: E, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>[]>;
   /**
    * A task mapped over several upstream arrays: `map: { a, b }` zips them (instance i gets `{ a: a[i], b: b[i] }`);
@@ -95,7 +105,7 @@ export interface PipelineBuilder<P> {
   task<M extends MapSources, N extends Needs = Record<never, never>, R = unknown, Tr extends TriggerRule = "all_success">(
     id: string,
     options: MultiMappedTaskOptions<P, N, M, Tr>,
-    fn: (ctx: TaskContext<P>, item: MapItem<M>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
+    fn: (ctx: TaskContext<P, Ev>, item: MapItem<M>, inputs: NoInfer<InputsFor<N, Tr>>) => R | Promise<R>,
   ): TaskRef<Awaited<R>[]>;
 
   /**
@@ -107,11 +117,11 @@ export interface PipelineBuilder<P> {
    * const ship = p.task("ship", { after: [pick] }, async () => "shipped");
    * const hold = p.task("hold", { after: [pick] }, async () => "held");
    */
-  branch(id: string, fn: (ctx: TaskContext<P>) => BranchChoice | Promise<BranchChoice>): TaskRef<string[]>;
+  branch(id: string, fn: (ctx: TaskContext<P, Ev>) => BranchChoice | Promise<BranchChoice>): TaskRef<string[]>;
   branch<N extends Needs = Record<never, never>, Tr extends TriggerRule = "all_success">(
     id: string,
     options: TaskOptions<P, N, Tr> & { map?: undefined },
-    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => BranchChoice | Promise<BranchChoice>,
+    fn: (ctx: TaskContext<P, Ev>, inputs: NoInfer<InputsFor<N, Tr>>) => BranchChoice | Promise<BranchChoice>,
   ): TaskRef<string[]>;
 
   /**
@@ -121,11 +131,11 @@ export interface PipelineBuilder<P> {
    * const isWeekday = p.shortCircuit("is_weekday", (ctx) => ctx.logicalDate.getUTCDay() % 6 !== 0);
    * p.task("report", { after: [isWeekday] }, async () => "sent");
    */
-  shortCircuit(id: string, fn: (ctx: TaskContext<P>) => boolean | Promise<boolean>): TaskRef<boolean>;
+  shortCircuit(id: string, fn: (ctx: TaskContext<P, Ev>) => boolean | Promise<boolean>): TaskRef<boolean>;
   shortCircuit<N extends Needs = Record<never, never>, Tr extends TriggerRule = "all_success">(
     id: string,
     options: TaskOptions<P, N, Tr> & { map?: undefined },
-    fn: (ctx: TaskContext<P>, inputs: NoInfer<InputsFor<N, Tr>>) => boolean | Promise<boolean>,
+    fn: (ctx: TaskContext<P, Ev>, inputs: NoInfer<InputsFor<N, Tr>>) => boolean | Promise<boolean>,
   ): TaskRef<boolean>;
 
   /**
@@ -137,15 +147,38 @@ export interface PipelineBuilder<P> {
    */
   shell(id: string, command: string): TaskRef<string>;
   shell(id: string, options: ShellOptions, command: string): TaskRef<string>;
+
+  /**
+   * A sub-pipeline: starts a run of another pipeline (same logical date and data interval) and waits for it
+   * without holding a worker; the child run's outcome is this task's (docs/caching.md § sub-pipelines). The
+   * other pipeline must be defined in this file or registered with the scheduler; `params` must match its
+   * params type. The output is `{ runId, pipelineId, state }` of the child run.
+   * @example
+   * import reporting from "./reporting.js";
+   * p.pipeline("report", { pipeline: reporting, params: { region: "eu" }, after: [load] });
+   */
+  pipeline<Q>(id: string, options: SubPipelineOptions<Q>): TaskRef<SubPipelineResult>;
+}
+
+/** Options of `p.pipeline`: the pipeline to run and its params (optional when it needs none). */
+export type SubPipelineOptions<Q> = CommonTaskOptions & { pipeline: Pipeline<unknown, Q> } & (Record<never, never> extends Q ? { params?: NoInfer<Q> } : { params: NoInfer<Q> });
+
+/** What a sub-pipeline task returns: the child run that succeeded. */
+export interface SubPipelineResult {
+  runId: string;
+  pipelineId: string;
+  state: "success";
 }
 
 /** A defined pipeline: export it (default or named) from a pipeline file. */
-export interface Pipeline<P = EmptyParams> {
+export interface Pipeline<P = EmptyParams, PI = P> {
   readonly [PIPELINE_BRAND]: true;
   readonly id: string;
   readonly spec: PipelineSpec;
   /** Phantom: the params type, for sub-pipelines and typed triggers. */
   readonly __params?: P;
+  /** Phantom: the params a caller gives (the schema's input), for `p.pipeline`. */
+  readonly __paramsIn?: PI;
 }
 
 /**
@@ -157,10 +190,10 @@ export interface Pipeline<P = EmptyParams> {
  *   p.task("load", { needs: { extract } }, async (_ctx, { extract }) => extract.length);
  * });
  */
-export function pipeline<S extends z.ZodType | undefined = undefined>(
-  options: PipelineOptions<S>,
-  build: (p: PipelineBuilder<ParamsOf<S>>) => void,
-): Pipeline<ParamsOf<S>> {
+export function pipeline<S extends z.ZodType | undefined = undefined, V extends z.ZodType | undefined = undefined, Sch extends Schedule = Schedule>(
+  options: PipelineOptions<S, V> & { schedule?: Sch },
+  build: (p: PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>>) => void,
+): Pipeline<ParamsOf<S>, ParamsInOf<S>> {
   const spec: PipelineSpec = { options: { ...options } as PipelineSpecOptions, tasks: [], problems: [] };
   const taken = new Set<string>();
 
@@ -259,7 +292,7 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
     return add(id, spec0);
   };
 
-  const builder: PipelineBuilder<ParamsOf<S>> = {
+  const builder: PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>> = {
     task(id: string, a: unknown, b?: unknown): TaskRef<never> {
       return addFunction(id, a, b);
     },
@@ -282,7 +315,20 @@ export function pipeline<S extends z.ZodType | undefined = undefined>(
       if (cwd !== undefined) task.cwd = cwd;
       return add(id, task);
     },
-  } as PipelineBuilder<ParamsOf<S>>;
+    pipeline(id: string, given: unknown): TaskRef<never> {
+      const { pipeline: other, params, after, ...rest } = (given ?? {}) as CommonTaskOptions & { pipeline?: unknown; params?: unknown };
+      let pipelineId = "";
+      if (!isPipeline(other)) problem({ code: "sub_pipeline_invalid", message: `task ${id}: pipeline must be a pipeline made by pipeline() (import it from its file)`, task: id });
+      else if (other.id === options?.id) problem({ code: "sub_pipeline_invalid", message: `task ${id}: a pipeline can't run itself as a sub-pipeline`, task: id });
+      else pipelineId = other.id;
+      if (params !== undefined && (typeof params !== "object" || params === null || Array.isArray(params))) {
+        problem({ code: "sub_pipeline_invalid", message: `task ${id}: params must be an object of the other pipeline's params`, task: id });
+      }
+      const upstream = collectUpstream(id, { after });
+      const subPipeline = { pipelineId, params: (params ?? {}) as Record<string, unknown> };
+      return add(id, { kind: "pipeline", ...upstream, map: null, options: rest, subPipeline });
+    },
+  } as PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>>;
 
   if (typeof options?.id !== "string" || !isValidId(options.id)) {
     problem({ code: "pipeline_id_invalid", message: `pipeline id ${JSON.stringify(options?.id)} must match [A-Za-z0-9_.-]{1,250}` });

@@ -20,7 +20,7 @@ export interface MappingSpec {
 export interface TaskSpec {
   id: string;
   /** "branch": a function task whose result picks the downstream to follow (`p.branch`, `p.shortCircuit`). */
-  kind: "function" | "shell" | "branch";
+  kind: "function" | "shell" | "branch" | "pipeline";
   /** Input name → upstream task id. */
   needs: Record<string, string>;
   /** Upstream task ids that only order. */
@@ -36,6 +36,8 @@ export interface TaskSpec {
   command?: string;
   env?: Record<string, string>;
   cwd?: string;
+  /** For kind "pipeline" (`p.pipeline`): the other pipeline's id and the params of its run. */
+  subPipeline?: { pipelineId: string; params: Record<string, unknown> };
 }
 
 /** A problem found while the pipeline was being defined (reported by `weir validate` with its task). */
@@ -56,6 +58,8 @@ export interface PipelineSpecOptions {
   tags?: readonly string[];
   defaults?: RetryOptions;
   params?: z.ZodType;
+  /** Schema of the payload of the events the schedule names (docs/events.md). */
+  event?: z.ZodType;
   maxActiveRuns?: number;
   maxActiveTasks?: number;
   timeout?: Duration;

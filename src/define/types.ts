@@ -51,7 +51,7 @@ export interface TaskLogger {
 }
 
 /** Everything a task function knows about the try it runs in. */
-export interface TaskContext<P = EmptyParams> {
+export interface TaskContext<P = EmptyParams, Ev = unknown> {
   readonly runId: string;
   readonly pipelineId: string;
   readonly taskId: string;
@@ -70,6 +70,11 @@ export interface TaskContext<P = EmptyParams> {
   readonly log: TaskLogger;
   /** Fires when the try times out or the run is canceled: pass it to fetch, child processes, … */
   readonly signal: AbortSignal;
+  /**
+   * The payload of the event that started the run (validated by the pipeline's `event` schema), the array of
+   * payloads for a batched run, undefined for a run no event started (docs/events.md).
+   */
+  readonly event: Ev | undefined;
 }
 
 /** The parameters type of a pipeline without a params schema. */
@@ -170,8 +175,19 @@ export interface ShellOptions extends CommonTaskOptions {
   cwd?: string;
 }
 
-/** Schedule of a pipeline: cron ("0 2 * * *"), a preset ("@daily"), an interval ("15m"), or null (manual). */
-export type Schedule = string | null | { events: readonly string[]; cron?: string } | { after: readonly string[] };
+/**
+ * How events of an event schedule become runs (docs/events.md): "each" (default) one run per event;
+ * "latest" one run at a time, with the newest of the events that arrived meanwhile; `{ max, window }`
+ * one run per up to `max` events, started when `max` are pending or `window` after the oldest pending one.
+ */
+export type EventBatch = "each" | "latest" | { readonly max: number; readonly window: Duration };
+
+/**
+ * Schedule of a pipeline: cron ("0 2 * * *"), a preset ("@daily"), an interval ("15m"), null (manual),
+ * `{ events: ["name"], batch?, cron? }` (runs per event, and also on the cron if given) or
+ * `{ after: ["pipeline_id"], cron? }` (a run when every listed pipeline's run for a logical date succeeded).
+ */
+export type Schedule = string | null | { events: readonly string[]; batch?: EventBatch; cron?: string } | { after: readonly string[]; cron?: string };
 
 /** Retry and timeout defaults for every task of a pipeline. */
 export type TaskDefaults = RetryOptions;

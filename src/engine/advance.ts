@@ -81,6 +81,8 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
       if (isActiveTry(instance, event.tryNumber)) {
         const details: TransitionDetails = { ...(event.output === undefined ? {} : { output: event.output }), ...startedAt(event) };
         if (event.mapLength !== undefined) details.mapLength = event.mapLength;
+        if (event.cacheKey !== undefined) details.cacheKey = event.cacheKey;
+        if (event.cached) details.cached = true;
         builder.move(instance, "success", details);
         if (task.branch && event.follow !== undefined) followBranch(builder, task, event.follow);
       }

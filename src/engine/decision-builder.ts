@@ -13,7 +13,7 @@ import { instanceKey } from "./types.js";
 /** States in which a try exists and may still report: its end events are accepted from each of them. */
 export const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
 
-export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs" | "mapLength">>;
+export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs" | "mapLength" | "cacheKey" | "cached">>;
 
 /** Collects one decision: every transition is recorded on the draft as it is made. */
 export class DecisionBuilder {
@@ -54,6 +54,8 @@ export class DecisionBuilder {
     if (details.worker !== undefined) transition.worker = details.worker;
     if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
     if (details.mapLength !== undefined) transition.mapLength = details.mapLength;
+    if (details.cacheKey !== undefined) transition.cacheKey = details.cacheKey;
+    if (details.cached) transition.cached = true;
     recordTransition(this.draft, transition);
     this.decision.transitions.push(transition);
     this.alert(transition);

@@ -111,6 +111,16 @@ interface TryRef extends InstanceRef {
   tryNumber: number;
 }
 
+/**
+ * How a success relates to the cache (docs/caching.md): `cacheKey` is the key a try that really ran was
+ * computed under (stored with it, for later runs to find); `cached` marks a success that reused a result.
+ * The engine passes both through to the store unread.
+ */
+interface CacheFacts {
+  cacheKey?: string;
+  cached?: boolean;
+}
+
 interface TryEnd extends TryRef {
   /** When the worker really started the try (epoch ms), if it reported it. */
   startedMs?: number;
@@ -128,7 +138,7 @@ export type EngineEvent =
    * length of the output when some task maps over this one (null: not an array). `follow` is what a branch
    * task chose: the ids of the direct downstream tasks to follow (a short-circuit: all of them, or none).
    */
-  | ({ kind: "try_succeeded"; output?: string; mapLength?: number | null; follow?: readonly string[] } & TryEnd)
+  | ({ kind: "try_succeeded"; output?: string; mapLength?: number | null; follow?: readonly string[] } & CacheFacts & TryEnd)
   | ({ kind: "try_failed"; error: TaskFailure } & TryEnd)
   /** The task asked to be skipped (SkipTask). */
   | ({ kind: "try_skipped"; reason?: string } & TryEnd)
@@ -183,6 +193,9 @@ export interface InstanceTransition {
   startedMs?: number;
   /** Set on success of a task something maps over: its output's length (null: not an array). */
   mapLength?: number | null;
+  /** Set on a success computed under a cache key / that reused a cached result (see CacheFacts). */
+  cacheKey?: string;
+  cached?: boolean;
 }
 
 /**

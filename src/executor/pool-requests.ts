@@ -1,7 +1,7 @@
 // The pool's load and params requests: queued ahead of tries (someone is waiting on them), one at a
 // time on a worker that holds no tries, bounded by the load timeout, and always answered — with the
 // worker's result, or with a problem saying why there is none. Never rejected.
-import type { FromWorker, LoadResult, ParamsResult, ToWorker } from "../worker/protocol.js";
+import type { EventPayloadCheck, FromWorker, LoadResult, ParamsResult, ToWorker } from "../worker/protocol.js";
 import type { WorkerHandle } from "./worker-handle.js";
 
 export interface ParseParamsRequest {
@@ -9,6 +9,8 @@ export interface ParseParamsRequest {
   pipelineId: string;
   raw?: Record<string, string>;
   values?: Record<string, unknown>;
+  /** Check an event payload against the pipeline's `event` schema instead of params (docs/events.md). */
+  event?: EventPayloadCheck;
 }
 
 type Request =

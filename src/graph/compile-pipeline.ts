@@ -4,7 +4,7 @@ import { isValidId } from "../common/ids.js";
 import { parseDuration, type Duration } from "../define/duration.js";
 import type { PipelineSpec, TaskSpec } from "../define/spec.js";
 import { isTriggerRule } from "../define/trigger-rule-names.js";
-import type { CacheOptions, RetryOptions, Schedule } from "../define/types.js";
+import type { CacheOptions, EventBatch, RetryOptions, Schedule } from "../define/types.js";
 import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
 import { describeCycle, findCycles, topologicalOrder } from "./graph-order.js";
 import {
@@ -65,6 +65,9 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
     tasks,
     order: [],
   };
+  // Only when declared: the fingerprint of a pipeline without one stays what it was.
+  const eventSchema = resolveEventSchema(options.event, report);
+  if (eventSchema !== null) graphWithoutVersion.eventSchema = eventSchema;
   const { start, end } = graphWithoutVersion;
   if (start !== null && end !== null && Date.parse(end) < Date.parse(start)) {
     report({ code: "pipeline_option_invalid", message: `end ${end} is before start ${start}` });
@@ -233,7 +236,7 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
     cache: resolveCache(options.cache, where, report, id),
     description,
     command: spec.kind === "shell" ? (spec.command ?? null) : null,
-    codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : hashFunction(spec.fn),
+    codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : spec.kind === "pipeline" ? hashFunction(`pipeline:${JSON.stringify(spec.subPipeline ?? null)}`) : hashFunction(spec.fn),
     alerts: {
       onFailure: notifierNames(options.onFailure, "onFailure", say),
       onRetry: notifierNames(options.onRetry, "onRetry", say),
@@ -243,6 +246,7 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
   // Only mapped and branch tasks carry these: other graphs (and their versions) stay as they were.
   if (mapping !== null) node.mapping = mapping;
   if (spec.kind === "branch") node.branch = spec.branch ?? "choose";
+  if (spec.kind === "pipeline") node.subPipeline = resolveSubPipeline(spec, say);
   return node;
 }
 
@@ -257,6 +261,18 @@ function resolveMapping(spec: TaskSpec, say: (message: string) => void): TaskMap
     else say(`maxParallel must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
   }
   return { mode: given.mode, over: { ...given.over }, maxParallel };
+}
+
+/** A sub-pipeline task's pipeline and params: JSON (stored with the graph), and never the pipeline itself. */
+function resolveSubPipeline(spec: TaskSpec, say: (message: string) => void): TaskNode["subPipeline"] {
+  const given = spec.subPipeline ?? { pipelineId: "", params: {} };
+  let params: Record<string, unknown> = {};
+  try {
+    params = JSON.parse(JSON.stringify(given.params)) as Record<string, unknown>;
+  } catch (error) {
+    say(`params of the sub-pipeline must be JSON: ${(error as Error).message}`);
+  }
+  return { pipelineId: given.pipelineId, params };
 }
 
 /** Notifier names: ids, configured elsewhere (WEIR_NOTIFIER_<NAME>); unknown ones are reported at delivery. */
@@ -374,12 +390,32 @@ function cloneSchedule(schedule: Schedule | undefined): Schedule {
   if (schedule === undefined || schedule === null) return null;
   if (typeof schedule !== "object") return schedule;
   if ("events" in schedule) {
-    const copy: { events: readonly string[]; cron?: string } = { events: Array.isArray(schedule.events) ? [...schedule.events] : schedule.events };
+    const copy: { events: readonly string[]; batch?: EventBatch; cron?: string } = { events: Array.isArray(schedule.events) ? [...schedule.events] : schedule.events };
+    if (schedule.batch !== undefined) copy.batch = typeof schedule.batch === "object" && schedule.batch !== null ? { ...schedule.batch } : schedule.batch;
     if (schedule.cron !== undefined) copy.cron = schedule.cron;
     return copy;
   }
-  if ("after" in schedule) return { after: Array.isArray(schedule.after) ? [...schedule.after] : schedule.after };
+  if ("after" in schedule) {
+    const copy: { after: readonly string[]; cron?: string } = { after: Array.isArray(schedule.after) ? [...schedule.after] : schedule.after };
+    if (schedule.cron !== undefined) copy.cron = schedule.cron;
+    return copy;
+  }
   return schedule;
+}
+
+/** The `event` option: any zod schema (a payload need not be an object), kept as JSON Schema for the API. */
+function resolveEventSchema(schema: unknown, report: Report): Record<string, unknown> | null {
+  if (schema === undefined || schema === null) return null;
+  if (typeof schema !== "object" || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
+    report({ code: "event_schema_invalid", message: "event must be a zod schema (zod 4), e.g. z.object({ rows: z.number() })" });
+    return null;
+  }
+  try {
+    return toJsonSchema(schema);
+  } catch (error) {
+    report({ code: "event_schema_invalid", message: `event schema cannot be described as JSON Schema: ${(error as Error).message}` });
+    return null;
+  }
 }
 
 /** JSON Schema of a zod 4 schema's input, through the schema's own `toJSONSchema`. */

@@ -25,7 +25,7 @@ export interface TaskMapping {
 export interface TaskNode {
   id: string;
   /** "branch": a function whose result picks the downstream to follow (see `branch`). */
-  kind: "function" | "shell" | "branch";
+  kind: "function" | "shell" | "branch" | "pipeline";
   /** Direct upstream task ids: needs ∪ after ∪ map, deduplicated, in declaration order. */
   upstream: string[];
   /** Input name → upstream task id. */
@@ -51,6 +51,8 @@ export interface TaskNode {
   codeHash: string;
   /** Notifier names told of this task's outcomes. */
   alerts: TaskAlerts;
+  /** For kind "pipeline" (`p.pipeline`): the pipeline whose run it starts and waits for, and that run's params. */
+  subPipeline?: { pipelineId: string; params: Record<string, unknown> } | null;
 }
 
 export interface TaskAlerts {
@@ -85,6 +87,8 @@ export interface PipelineGraph {
   alerts: RunAlerts;
   /** JSON Schema of the params (from the zod schema), or null when the pipeline has none. */
   paramsSchema: Record<string, unknown> | null;
+  /** JSON Schema of the `event` option (the payload of the events it is scheduled by); absent when none. */
+  eventSchema?: Record<string, unknown>;
   tasks: TaskNode[];
   /** Task ids in a topological order (stable: declaration order breaks ties). */
   order: string[];

@@ -14,6 +14,8 @@ import { lostTryFailure } from "./lost-try.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
 import { ReadyQueue } from "./ready-queue.js";
 import { needsStore, parseTryKey, readMissingInputs, RunOutputs, type PendingJob } from "./try-jobs.js";
+import type { PipelineLoader } from "./sub-runs.js";
+import { TryRouting } from "./try-routing.js";
 
 /** What a listener hears after a decision is committed. */
 export interface RunChange {
@@ -54,6 +56,8 @@ export interface CoordinatorOptions {
   outbox?: { kick(): void };
   /** Told after each tick that committed something: how long the tick and its commit took (metrics). */
   onTick?: (timing: TickTiming) => void;
+  /** Loads the pipelines of sub-pipeline tasks (default: the executor, when it can load files). */
+  pipelines?: PipelineLoader;
 }
 
 export interface TickTiming {
@@ -73,9 +77,26 @@ export class Coordinator {
   private failure: Error | null = null;
   /** Tries running now, by pool and by pipeline: what pool slots and maxActiveTasks count. */
   private readonly capacity: Capacity;
+  /** Cached results and sub-pipeline runs: what a committed try may be instead of a worker's job. */
+  private readonly routing: TryRouting;
 
   constructor(private readonly options: CoordinatorOptions) {
     this.capacity = new Capacity(options.poolSlots);
+    const { store, executor, home, pipelines } = options;
+    const now = (): number => options.clock.now();
+    this.routing = new TryRouting({
+      store,
+      executor,
+      home,
+      now,
+      pipelines,
+      deliver: (tryKey, result) => this.handleResult(tryKey, result, { startedMs: now() }),
+      drive: (record, graph) => this.startRun(record, graph),
+      resume: (record, graph) => this.resumeRun(record, graph),
+      cancel: (runId, reason) => this.cancelRun(runId, reason),
+      enqueue: (runId, event) => this.enqueue(runId, event),
+      fail: (error) => this.fail(error),
+    });
   }
 
   onChange(listener: RunChangeListener): () => void {
@@ -85,6 +106,9 @@ export class Coordinator {
 
   /** Starts driving a run created in state `queued`; resolves with its final state. */
   startRun(record: RunRecord, graph: PipelineGraph): Promise<RunState> {
+    // A sub-pipeline's child run is started here by its parent's task; the service may find it queued too.
+    const driven = this.runs.get(record.id);
+    if (driven) return driven.finished;
     const active = this.track(record, graph, record.state, []);
     this.enqueue(record.id, { kind: "run_started" });
     return active.finished;
@@ -103,6 +127,8 @@ export class Coordinator {
    */
   async resumeRun(record: RunRecord, graph: PipelineGraph): Promise<RunState> {
     if (isTerminalRunState(record.state)) return record.state;
+    const driven = this.runs.get(record.id);
+    if (driven) return driven.finished;
     const instances = await this.instanceRecords(record.id);
     const outputs = await this.loadOutputs(record.id, graph);
     const active = this.track(record, graph, record.state, instances, outputs);
@@ -110,7 +136,10 @@ export class Coordinator {
     this.armRunTimeout(active);
     for (const instance of instances) {
       const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber };
-      if (instance.state === "queued" || instance.state === "running") {
+      if (instance.state === "running" && active.tasks.get(instance.taskId)?.kind === "pipeline") {
+        // A sub-pipeline's try waits for its child run, which may well have outlived the driver: wait again.
+        this.routing.reattach(record, ref);
+      } else if (instance.state === "queued" || instance.state === "running") {
         const error = lostTryFailure("the process driving the run stopped while the try was in flight");
         this.enqueue(record.id, { kind: "try_failed", ...ref, error });
       } else if (instance.state === "up_for_retry") {
@@ -162,9 +191,11 @@ export class Coordinator {
     if (!parsed) return;
     const { runId, ...rest } = parsed;
     const ref = timing === undefined ? rest : { ...rest, startedMs: timing.startedMs };
+    const facts = this.routing.onResult(tryKey, result);
+    if (facts === null) return;
     switch (result.outcome) {
       case "success": {
-        const event: EngineEvent = { kind: "try_succeeded", ...ref, output: result.output };
+        const event: EngineEvent = { kind: "try_succeeded", ...ref, output: result.output, ...facts };
         // A task something maps over tells the engine its output's length (decoded here, never in the engine).
         const mapLength = this.runs.get(runId)?.outputs.recordSuccess(ref.taskId, ref.mapIndex, result.output);
         if (mapLength !== undefined) event.mapLength = mapLength;
@@ -196,7 +227,7 @@ export class Coordinator {
     const engineGraph = compileEngineGraph(graph);
     const rows = instances.length > 0 ? instances : graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
     const tasks = new Map(graph.tasks.map((t) => [t.id, t]));
-    const runOutputs = outputs ?? new RunOutputs(tasks);
+    const runOutputs = outputs ?? new RunOutputs(tasks, this.routing.inline);
     const snapshot = createRunSnapshot(record.id, state, engineGraph, rows, runOutputs.lengths());
     let resolve!: (state: RunState) => void;
     let reject!: (error: Error) => void;
@@ -225,7 +256,7 @@ export class Coordinator {
   }
 
   private async loadOutputs(runId: string, graph: PipelineGraph): Promise<RunOutputs> {
-    const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])));
+    const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])), this.routing.inline);
     await outputs.load(this.options.store, runId, graph);
     return outputs;
   }
@@ -280,7 +311,7 @@ export class Coordinator {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {
           if (needsStore(pending)) await readMissingInputs(this.options.store, pending);
-          this.options.executor.submit(pending.job);
+          await this.routing.route(this.runs.get(item.decision.runId), pending.job);
           crashPoint("after_dispatch");
         }
         this.afterCommit(item.decision);
@@ -359,7 +390,9 @@ export class Coordinator {
     if (!active) return;
     for (const action of decision.actions) {
       if (action.kind === "cancel_try") {
-        this.options.executor.abort(tryKeyOf(decision.runId, action.taskId, action.mapIndex, action.tryNumber), "canceled");
+        const tryKey = tryKeyOf(decision.runId, action.taskId, action.mapIndex, action.tryNumber);
+        this.options.executor.abort(tryKey, "canceled");
+        this.routing.abort(tryKey, action.reason);
       } else if (action.kind === "notify") {
         this.options.outbox?.kick();
       }
@@ -380,7 +413,11 @@ export class Coordinator {
 
   private finish(active: ActiveRun, state: RunState): void {
     this.runs.delete(active.record.id);
-    active.resolve(state);
+    this.routing.runEnded(active.record.id);
+    // A run whose sub-pipeline tries were stopped ends once their child runs have ended too.
+    const children = this.routing.childRunsOf(active.record.id).flatMap((id) => this.runs.get(id)?.finished ?? []);
+    if (children.length > 0) void Promise.allSettled(children).then(() => active.resolve(state));
+    else active.resolve(state);
     if (this.runs.size === 0) this.stopKeepalive();
   }
 

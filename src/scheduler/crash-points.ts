@@ -2,7 +2,7 @@
 // the n-th time it reaches <point>, so tests can prove that a crash exactly there loses nothing.
 // Unset (always, outside tests) it costs one branch.
 
-export type CrashPoint = "before_commit" | "after_commit" | "after_dispatch" | "on_result";
+export type CrashPoint = "before_commit" | "after_commit" | "after_dispatch" | "on_result" | "before_event_delivery" | "after_event_delivery";
 
 const spec = parseSpec(process.env.WEIR_TEST_CRASH_AT);
 let reached = 0;

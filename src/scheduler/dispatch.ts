@@ -34,6 +34,8 @@ export class Capacity {
   constructor(private readonly poolSlots?: (pool: string) => number) {}
 
   count(active: ActiveRun, taskId: string, delta: number): void {
+    // A sub-pipeline task waits for its child run without a worker: it takes no slot of its pool or pipeline.
+    if (active.tasks.get(taskId)?.kind === "pipeline") return;
     active.runningByTask.set(taskId, (active.runningByTask.get(taskId) ?? 0) + delta);
     const pool = active.tasks.get(taskId)?.pool ?? "default";
     this.runningByPool.set(pool, (this.runningByPool.get(pool) ?? 0) + delta);

@@ -6,10 +6,11 @@ import { WeirError } from "../common/errors.js";
 import type { RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord, Store } from "../store/types.js";
-import type { LoadResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
 import { Coordinator, type CoordinatorOptions, type RunChangeListener } from "./coordinator.js";
+import type { RunPreparer } from "./commands/prepare-run.js";
 import { createDueRuns } from "./create-due-runs.js";
+import { EventTriggers } from "./event-triggers.js";
 import type { Executor } from "./executor.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
@@ -32,8 +33,8 @@ export interface SchedulerServiceOptions {
   /** Notifiers by name (WEIR_NOTIFIER_<NAME>), for alerts (default: none configured). */
   notifiers?: ReadonlyMap<string, Notifier>;
   store: Store;
-  /** Runs tries, and loads pipeline files in worker processes. */
-  executor: Executor & { load(file: string): Promise<LoadResult> };
+  /** Runs tries, loads pipeline files and checks event payloads in worker processes. */
+  executor: Executor & RunPreparer;
   clock: Clock;
   home: string;
   /** A directory of pipeline files, or one file. */
@@ -65,6 +66,8 @@ export class SchedulerService {
   private readonly poolSlots = new PoolSlots();
 
   readonly outbox: OutboxDelivery;
+  /** Runs started by events and by other pipelines' successes (docs/events.md). */
+  private readonly triggers: EventTriggers;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
@@ -76,6 +79,17 @@ export class SchedulerService {
       clock: options.clock,
       watch: options.watch ?? true,
       onChange: (change) => this.onPipelinesChanged(change),
+    });
+    this.triggers = new EventTriggers({
+      store: options.store,
+      clock: options.clock,
+      validator: options.executor,
+      pipelines: () => this.registry.pipelines(),
+      onRunsCreated: (count) => {
+        this.emit("run_created", `${count} run${count === 1 ? "" : "s"} created by events or upstream pipelines`);
+        void this.pass();
+      },
+      onError: (message) => this.emit("error", message),
     });
   }
 
@@ -106,6 +120,7 @@ export class SchedulerService {
   /** Stops creating and starting runs; runs in flight stay in the store and are resumed by the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.triggers.stop();
     this.wakeTimer?.();
     this.pollTimer?.();
     this.coordinator.close();
@@ -152,6 +167,7 @@ export class SchedulerService {
         await this.adoptOrphans();
         const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), this.latestScheduled);
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
+        this.triggers.kick(this.paused);
         await this.startQueued();
         this.armWake(due.nextWakeMs);
       } while (this.passAgain && !this.stopped);

@@ -8,6 +8,8 @@ import { tryLogPath } from "../observe/try-log-path.js";
 import type { RunRecord, Store } from "../store/types.js";
 import { tryKeyOf, type TryJob } from "../worker/protocol.js";
 import { decodeValue, encodeValue } from "../worker/value-codec.js";
+import { artifactsDir, LocalArtifactStore } from "../artifacts/local-store.js";
+import { parseArtifactRef } from "../artifacts/reference.js";
 
 /** Outputs bigger than this are read from the store when needed instead of kept in memory. */
 export const OUTPUT_CACHE_MAX_CHARS = 64 * 1024;
@@ -33,7 +35,14 @@ export class RunOutputs {
   /** Unmapped tasks some task maps over: their success carries the output's length to the engine. */
   private readonly sources = new Set<string>();
 
-  constructor(private readonly tasks: ReadonlyMap<string, TaskNode>) {
+  /**
+   * `inline` turns an output that is an artifact reference into the encoded value (read from the artifact
+   * store): only for what the scheduler itself must decode — map sources and mapped results it collects.
+   */
+  constructor(
+    private readonly tasks: ReadonlyMap<string, TaskNode>,
+    private readonly inline: (output: string) => string = (output) => output,
+  ) {
     for (const task of tasks.values()) {
       for (const source of mapSourcesOf(task)) if (!isMapped(tasks.get(source))) this.sources.add(source);
     }
@@ -55,7 +64,7 @@ export class RunOutputs {
     if (mapIndex !== -1 || !this.sources.has(taskId)) return undefined;
     let value: unknown;
     try {
-      value = output === undefined ? undefined : decodeValue(output);
+      value = output === undefined ? undefined : decodeValue(this.inline(output));
     } catch {
       value = undefined;
     }
@@ -88,6 +97,11 @@ export class RunOutputs {
 
   array(taskId: string): unknown[] | null | undefined {
     return this.arrays.get(taskId);
+  }
+
+  /** An encoded output ready to decode here (an artifact reference read from the artifact store). */
+  decode(output: string): unknown {
+    return decodeValue(this.inline(output));
   }
 }
 
@@ -122,6 +136,7 @@ export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: 
     logPath: tryLogPath(home, run.pipelineId, run.id, task.id, mapIndex, tryNumber),
     timeoutMs: task.timeoutMs,
     idempotencyKey: `${run.id}/${task.id}/${mapIndex}`,
+    artifactsDir: artifactsDir(home),
   };
   const pending: PendingJob = { job, missing, later };
   if (mapIndex >= 0 && isMapped(task)) setItem(pending, task, snapshot, outputs, tasks);
@@ -138,7 +153,7 @@ function collectMapped(runId: string, upstream: string, expansion: Expansion | u
     texts.push(text);
     if (text === undefined) complete = false;
   }
-  const encode = (all: (string | undefined)[]): string => encodeValue(all.filter((t) => t !== undefined).map((t) => decodeValue(t as string)), `the results of mapped task "${upstream}"`);
+  const encode = (all: (string | undefined)[]): string => encodeValue(all.filter((t) => t !== undefined).map((t) => outputs.decode(t as string)), `the results of mapped task "${upstream}"`);
   if (complete) {
     inputs[name] = encode(texts);
     return;
@@ -182,7 +197,7 @@ function setItem(pending: PendingJob, task: TaskNode, snapshot: RunSnapshot, out
     }
     const item: Record<string, unknown> = {};
     elements.forEach((element, i) => {
-      item[names[i] as string] = element.encoded !== undefined ? decodeValue(element.encoded) : element.value;
+      item[names[i] as string] = element.encoded !== undefined ? outputs.decode(element.encoded) : element.value;
     });
     job.item = encodeValue(item, `element ${job.mapIndex} of task "${task.id}"`);
   };
@@ -248,4 +263,13 @@ export function parseTryKey(tryKey: string): { runId: string; taskId: string; ma
   if (parts.length !== 4) return null;
   const [runId, taskId, mapIndex, tryNumber] = parts as [string, string, string, string];
   return { runId, taskId, mapIndex: Number(mapIndex), tryNumber: Number(tryNumber) };
+}
+
+/** Reads an output that is an artifact reference from WEIR_HOME/artifacts; an inline output is returned as is. */
+export function artifactInliner(home: string): (output: string) => string {
+  const store = new LocalArtifactStore(artifactsDir(home));
+  return (output) => {
+    const ref = parseArtifactRef(output);
+    return ref === null ? output : store.getSync(ref.digest).toString("utf8");
+  };
 }

@@ -10,6 +10,8 @@ import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, in
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import { writeNotifications } from "./outbox.js";
+import { recordArtifactRef } from "./cache-artifacts.js";
+import { MARK_INSTANCE_CACHED, SET_TRY_CACHE_KEY } from "./sql/cache-artifacts.js";
 import type { ApplyResult } from "./types.js";
 
 /** Instance states in which a try exists and has not ended. */
@@ -194,5 +196,13 @@ async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: Ins
     if ((await tx.run(END_TRY, [outcome, nowMs, output, error, t.startedMs ?? null, ...tryKey])) === 0) {
       throw new GuardFailed(`try ${key}#${t.tryNumber}: already ended (wanted → ${outcome})`);
     }
+    if (t.to === "success") await recordSuccessExtras(tx, runId, t, output, nowMs);
   }
+}
+
+/** A success's cache key, its cached mark and its artifact reference (migration 0005), each only when present. */
+async function recordSuccessExtras(tx: SqlTransaction, runId: string, t: InstanceTransition, output: string | null, nowMs: number): Promise<void> {
+  if (t.cacheKey !== undefined) await tx.run(SET_TRY_CACHE_KEY, [t.cacheKey, runId, t.taskId, t.mapIndex, t.tryNumber]);
+  if (t.cached) await tx.run(MARK_INSTANCE_CACHED, [runId, t.taskId, t.mapIndex]);
+  if (output !== null) await recordArtifactRef(tx, runId, t.taskId, t.mapIndex, t.tryNumber, output, nowMs);
 }

@@ -3,7 +3,9 @@
 // changes when no guard fails — and the held writes run together, in order, before anything reads, and before
 // the commit. When a real count differs from the answer given, the code may have taken another path than it
 // would have: the batch fails with SpeculationFailed, the caller rolls back and does the work statement by
-// statement. Correct either way: a batch commits only if every answer given was the true one.
+// statement. Correct either way: a batch commits only if every answer given was the true one. The held writes
+// are passed as expected to change one row each, which lets the Postgres dialect merge them per kind into
+// set-based statements (postgres/bulk-writes.ts).
 import { WeirError } from "../common/errors.js";
 import type { Dialect, SqlParam, SqlRow, SqlStatement, SqlTransaction } from "./dialect.js";
 
@@ -30,7 +32,7 @@ export function batchWrites(tx: SqlTransaction): BatchedWrites {
     const answered = held.length;
     held = [];
     if (statements.length === 0) return [];
-    const counts = await runMany(statements);
+    const counts = await runMany(statements, answered);
     for (let i = 0; i < answered; i++) {
       if (counts[i] !== 1) throw new SpeculationFailed(`${counts[i]} rows changed by: ${statements[i]!.sql.trim()}`);
     }

@@ -36,9 +36,11 @@ export interface SqlTransaction extends SqlSession {
   /**
    * Runs the statements in order in one round trip and resolves to each one's changed rows; a failing one
    * rejects and leaves the transaction to be rolled back. Present only where a round trip is costly
-   * (Postgres); callers that can batch their writes use it when it is there.
+   * (Postgres); callers that can batch their writes use it when it is there. The first `expectOne` statements
+   * are each expected to change exactly one row: the dialect may write several of them with one statement,
+   * and then reports -1 (unknown) for each of those when their total is not one row apiece.
    */
-  runMany?(statements: readonly SqlStatement[]): Promise<number[]>;
+  runMany?(statements: readonly SqlStatement[], expectOne?: number): Promise<number[]>;
 }
 
 /** What a driver error means to the store, independent of the database's own error codes. */

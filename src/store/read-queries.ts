@@ -12,6 +12,7 @@ import {
   LIST_PIPELINE_HEADS,
   INSTANCE_COUNTS_OF_RUN,
   instanceCountsOfRunsSql,
+  listInstancesOfTasksSql,
   listInstancesPageSql,
   RUN_COUNTS_BY_STATE,
   RUN_TRY_TIMES,
@@ -33,6 +34,9 @@ function toHead(row: HeadRow): PipelineHead {
 
 /** Ids per IN (…) list: far below SQLite's and Postgres's parameter caps. */
 const IN_CHUNK = 500;
+/** Tasks per query of a page in task order: the first chunk, and the most it grows to past tasks with no match. */
+const ORDER_CHUNK_FIRST = 200;
+const ORDER_CHUNK_MAX = 4000;
 
 export class SqlReadQueries implements ReadQueries {
   constructor(private readonly session: SqlSession) {}
@@ -47,8 +51,36 @@ export class SqlReadQueries implements ReadQueries {
   }
 
   async listInstancesPage(query: InstancePageQuery): Promise<TaskInstanceRecord[]> {
+    if (query.taskOrder !== undefined && query.taskId === undefined) return this.instancesInTaskOrder(query, query.taskOrder);
     const { sql, params } = listInstancesPageSql(query);
     return (await this.session.all<InstanceRow>(sql, params)).map(toInstanceRecord);
+  }
+
+  /**
+   * A page in the given task order: walks the order a chunk of tasks at a time from the cursor's task (a
+   * keyset page: no offset, so a page costs the same at the end of 100,000 tasks as at the start).
+   */
+  private async instancesInTaskOrder(query: InstancePageQuery, order: readonly string[]): Promise<TaskInstanceRecord[]> {
+    let start = 0;
+    let afterMapIndex: number | undefined;
+    if (query.after !== undefined) {
+      start = order.indexOf(query.after.taskId);
+      if (start < 0) return [];
+      afterMapIndex = query.after.mapIndex;
+    }
+    const rows: TaskInstanceRecord[] = [];
+    let chunk = ORDER_CHUNK_FIRST;
+    while (start < order.length && rows.length < query.limit) {
+      const taskIds = order.slice(start, start + chunk);
+      const { sql, params } = listInstancesOfTasksSql({ runId: query.runId, states: query.states, taskIds, afterMapIndex, limit: query.limit - rows.length });
+      const found = (await this.session.all<InstanceRow>(sql, params)).map(toInstanceRecord);
+      rows.push(...found);
+      start += taskIds.length;
+      afterMapIndex = undefined;
+      // Past tasks with nothing to list (a state filter on a huge run), look further at once.
+      if (found.length === 0) chunk = Math.min(ORDER_CHUNK_MAX, chunk * 2);
+    }
+    return rows;
   }
 
   async countInstances(filter: InstanceFilter): Promise<number> {

@@ -6,8 +6,12 @@ import type { PipelineGraph } from "../graph/types.js";
 import { applyDecisionBatch } from "./apply-decisions.js";
 import { transactionWithBatchedWrites } from "./batched-writes.js";
 import * as backfills from "./backfills.js";
+import * as cacheArtifacts from "./cache-artifacts.js";
+import type { CachedTry, PrunableArtifact, SubRunLink } from "./cache-types.js";
 import { INSERT_CHUNK_ROWS, insertRuns } from "./create-runs.js";
 import type { Dialect } from "./dialect.js";
+import type { EventStore } from "./event-types.js";
+import { SqlEvents } from "./events.js";
 import * as leases from "./leases.js";
 import { checkSchema, migrateSchema, type MigrationReport } from "./migrate.js";
 import * as outbox from "./outbox.js";
@@ -78,6 +82,7 @@ const DEFAULT_RUN_LIMIT = 100;
 export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
   readonly reads: ReadQueries;
+  readonly events: EventStore<NewRun, RunRecord>;
 
   /**
    * `autoMigrate: false` (WEIR_AUTO_MIGRATE=0): `migrate()` only checks that the schema is current and fails
@@ -89,6 +94,7 @@ export class SqlStore implements Store {
   ) {
     this.dialect = db.name;
     this.reads = new SqlReadQueries(db.session);
+    this.events = new SqlEvents(db);
   }
 
   /** Where the store keeps its data, for messages: `SQLite database /path/weir.db`. */
@@ -335,5 +341,41 @@ export class SqlStore implements Store {
     const outputs = new Map<number, string>();
     for (const row of rows) outputs.set(Number(row.map_index), row.output);
     return outputs;
+  }
+  // Caching, artifacts and sub-pipeline links (cache-artifacts.ts).
+  findCachedTry(cacheKey: string, notBeforeMs: number): Promise<CachedTry | null> {
+    return cacheArtifacts.findCachedTry(this.db.session, cacheKey, notBeforeMs);
+  }
+
+  setRunNoCache(runId: string, noCache: boolean): Promise<void> {
+    return cacheArtifacts.setRunNoCache(this.db.session, runId, noCache);
+  }
+
+  isRunNoCache(runId: string): Promise<boolean> {
+    return cacheArtifacts.isRunNoCache(this.db.session, runId);
+  }
+
+  prunableArtifacts(createdBeforeMs: number): Promise<PrunableArtifact[]> {
+    return cacheArtifacts.prunableArtifacts(this.db.session, createdBeforeMs);
+  }
+
+  forgetArtifact(digest: string): Promise<void> {
+    return cacheArtifacts.forgetArtifact(this.db.session, digest);
+  }
+
+  referencedArtifacts(): Promise<Set<string>> {
+    return cacheArtifacts.referencedArtifacts(this.db.session);
+  }
+
+  linkSubRun(link: SubRunLink): Promise<void> {
+    return cacheArtifacts.linkSubRun(this.db.session, link);
+  }
+
+  listSubRuns(parentRunId: string): Promise<SubRunLink[]> {
+    return cacheArtifacts.listSubRuns(this.db.session, parentRunId);
+  }
+
+  getParentRun(childRunId: string): Promise<SubRunLink | null> {
+    return cacheArtifacts.getParentRun(this.db.session, childRunId);
   }
 }

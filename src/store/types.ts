@@ -4,6 +4,12 @@ import type { Decision, EngineAction, EngineEvent, TaskFailure } from "../engine
 import type { RunState, TaskState, TryState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { ReprocessMode } from "../time/index.js";
+import type { CachedTry, PrunableArtifact, SubRunLink } from "./cache-types.js";
+
+export type { CachedTry, PrunableArtifact, SubRunLink };
+import type { EventStore } from "./event-types.js";
+
+export type { EventDelivery, EventFilter, EventOutcome, EventRecord, NewDelivery, NewEvent } from "./event-types.js";
 
 export type RunTrigger = "manual" | "scheduled" | "backfill" | "event";
 
@@ -210,6 +216,8 @@ export interface OutboxRecord {
 }
 
 export interface Store {
+  /** Events and completion triggers (docs/events.md). */
+  readonly events: EventStore<NewRun, RunRecord>;
   readonly dialect: "sqlite" | "postgres";
   /** Read-only pages and counts for the API and the UI (read-queries.ts). */
   readonly reads: ReadQueries;
@@ -338,6 +346,21 @@ export interface Store {
   pendingNotifications(limit: number): Promise<OutboxRecord[]>;
   /** Records a notification's delivery (or its final failure, with the error); pending ones are redelivered after a crash. */
   markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void>;
+
+  /** The newest successful try computed under `cacheKey` that ended at or after `notBeforeMs` (docs/caching.md). */
+  findCachedTry(cacheKey: string, notBeforeMs: number): Promise<CachedTry | null>;
+  /** `weir run --no-cache`: the run's tasks never reuse a cached result. */
+  setRunNoCache(runId: string, noCache: boolean): Promise<void>;
+  isRunNoCache(runId: string): Promise<boolean>;
+  /** Artifacts referenced only by runs created before `createdBeforeMs` (docs/artifacts.md). */
+  prunableArtifacts(createdBeforeMs: number): Promise<PrunableArtifact[]>;
+  /** Drops the references to an artifact (after its object was deleted). */
+  forgetArtifact(digest: string): Promise<void>;
+  referencedArtifacts(): Promise<Set<string>>;
+  /** Records that a sub-pipeline task's try started a run. */
+  linkSubRun(link: SubRunLink): Promise<void>;
+  listSubRuns(parentRunId: string): Promise<SubRunLink[]>;
+  getParentRun(childRunId: string): Promise<SubRunLink | null>;
 }
 
 /** A user's command for a run a scheduler in another process drives (run-requests.ts). */
@@ -365,6 +388,11 @@ export interface InstancePageQuery extends InstanceFilter {
   /** Keyset cursor: the last instance of the previous page. */
   after?: { taskId: string; mapIndex: number };
   limit: number;
+  /**
+   * Task ids in the order to list them (the run's topological order), then by map index; instances of tasks
+   * not listed are left out. Without it (or with `taskId`): by task id then map index.
+   */
+  taskOrder?: readonly string[];
 }
 
 export interface TaskStateCount {

@@ -45,7 +45,7 @@ export const DEFAULT_DUE_RUNS_LIMIT = 1000;
  * event-only and after-pipeline schedules, which never have due runs and cannot be backfilled.
  */
 export function firesByItself(schedule: ParsedSchedule): boolean {
-  return schedule.kind === "cron" || schedule.kind === "interval" || (schedule.kind === "events" && schedule.cron !== null);
+  return schedule.kind === "cron" || schedule.kind === "interval" || ((schedule.kind === "events" || schedule.kind === "after") && schedule.cron !== null);
 }
 
 /**

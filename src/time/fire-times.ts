@@ -102,10 +102,10 @@ function cronOf(schedule: ParsedSchedule): CronSchedule | null {
     case "cron":
       return schedule;
     case "events":
+    case "after":
       return schedule.cron;
     case "interval":
     case "manual":
-    case "after":
       return null;
     default:
       return assertNever(schedule, "schedule");

@@ -7,8 +7,10 @@ export {
   ScheduleInvalidError,
   TimezoneInvalidError,
   SCHEDULE_PRESETS,
+  isValidEventName,
+  MAX_EVENT_BATCH,
 } from "./schedule.js";
-export type { ParsedSchedule, CronSchedule, IntervalSchedule } from "./schedule.js";
+export type { ParsedSchedule, CronSchedule, IntervalSchedule, EventBatchPolicy } from "./schedule.js";
 export { nextFireAfter, previousFireAtOrBefore, fireTimesBetween } from "./fire-times.js";
 export { dataIntervalFor, parseLogicalDate, latestCompleteInterval, LogicalDateInvalidError } from "./data-interval.js";
 export type { DataIntervalMs } from "./data-interval.js";

@@ -30,9 +30,29 @@ describe("parseSchedule", () => {
   it("reads manual, events and after schedules", () => {
     expect(parseSchedule(null, "UTC")).toEqual({ kind: "manual" });
     expect(parseSchedule(undefined, "UTC")).toEqual({ kind: "manual" });
-    expect(parseSchedule({ events: ["a", "b"] }, "UTC")).toEqual({ kind: "events", events: ["a", "b"], cron: null });
+    expect(parseSchedule({ events: ["a", "b"] }, "UTC")).toEqual({ kind: "events", events: ["a", "b"], batch: { mode: "each" }, cron: null });
     expect(parseSchedule({ events: ["a"], cron: "@daily" }, "UTC")).toMatchObject({ cron: { kind: "cron", expression: "0 0 * * *" } });
-    expect(parseSchedule({ after: ["etl_daily"] }, "UTC")).toEqual({ kind: "after", pipelines: ["etl_daily"] });
+    expect(parseSchedule({ after: ["etl_daily"] }, "UTC")).toEqual({ kind: "after", pipelines: ["etl_daily"], cron: null });
+    expect(parseSchedule({ after: ["etl_daily"], cron: "@hourly" }, "UTC")).toMatchObject({ kind: "after", cron: { expression: "0 * * * *" } });
+  });
+
+  it("reads the batching policy of an event schedule", () => {
+    expect(parseSchedule({ events: ["a"], batch: "each" }, "UTC")).toMatchObject({ batch: { mode: "each" } });
+    expect(parseSchedule({ events: ["a"], batch: "latest" }, "UTC")).toMatchObject({ batch: { mode: "latest" } });
+    expect(parseSchedule({ events: ["a"], batch: { max: 50, window: "5m" } }, "UTC")).toMatchObject({ batch: { mode: "batch", max: 50, windowMs: 300_000 } });
+  });
+
+  it.each([
+    [{ events: ["a"], batch: "all" }, 'batch is "each" (default), "latest" or { max: N, window: "5m" }'],
+    [{ events: ["a"], batch: { max: 0, window: "5m" } }, "batch.max must be an integer"],
+    [{ events: ["a"], batch: { max: 5, window: "soon" } }, "batch.window"],
+    [{ events: ["a"], batch: { max: 5, window: "5m", size: 1 } }, "not size"],
+    [{ events: ["bad name"] }, "invalid entry"],
+    [{ after: ["x"], events: ["a"] }, "an object schedule is"],
+  ])("rejects the object schedule %j (%s)", (schedule, why) => {
+    const error = errorOf(() => parseSchedule(schedule as Parameters<typeof parseSchedule>[0], "UTC"));
+    expect(error.code).toBe("schedule_invalid");
+    expect(error.message).toContain(why);
   });
 
   it.each([

@@ -28,8 +28,14 @@ export type ParsedSchedule =
   | CronSchedule
   | IntervalSchedule
   | { kind: "manual" }
-  | { kind: "events"; events: string[]; cron: CronSchedule | null }
-  | { kind: "after"; pipelines: string[] };
+  | { kind: "events"; events: string[]; batch: EventBatchPolicy; cron: CronSchedule | null }
+  | { kind: "after"; pipelines: string[]; cron: CronSchedule | null };
+
+/** How an event schedule turns events into runs (docs/events.md). */
+export type EventBatchPolicy = { mode: "each" } | { mode: "latest" } | { mode: "batch"; max: number; windowMs: number };
+
+/** Most events one batched run takes. */
+export const MAX_EVENT_BATCH = 10_000;
 
 export class ScheduleInvalidError extends WeirError {
   constructor(schedule: unknown, why: string) {
@@ -155,16 +161,47 @@ export function parseSchedule(schedule: Schedule | undefined, timezone: string, 
     throw new ScheduleInvalidError(schedule, `a schedule is a string, { events: [...] }, { after: [...] } or null; ${CRON_HELP}`);
   }
   const keys = Object.keys(schedule);
-  if ("events" in schedule && keys.every((k) => k === "events" || k === "cron")) {
-    const events = stringList(schedule.events, schedule, "events", (s) => s.trim() !== "");
-    if (schedule.cron === undefined) return { kind: "events", events, cron: null };
-    if (typeof schedule.cron !== "string") throw new ScheduleInvalidError(schedule, "cron must be a string");
-    return { kind: "events", events, cron: parseCron(schedule.cron, timezone, schedule) };
+  if ("events" in schedule && keys.every((k) => k === "events" || k === "cron" || k === "batch")) {
+    const events = stringList(schedule.events, schedule, "events", isValidEventName);
+    const batch = parseBatch(schedule.batch, schedule);
+    return { kind: "events", events, batch, cron: optionalCron(schedule.cron, timezone, schedule) };
   }
-  if ("after" in schedule && keys.length === 1) {
-    return { kind: "after", pipelines: stringList(schedule.after, schedule, "after", isValidId) };
+  if ("after" in schedule && keys.every((k) => k === "after" || k === "cron")) {
+    return { kind: "after", pipelines: stringList(schedule.after, schedule, "after", isValidId), cron: optionalCron(schedule.cron, timezone, schedule) };
   }
-  throw new ScheduleInvalidError(schedule, "an object schedule is { events: [...], cron? } or { after: [...] }");
+  throw new ScheduleInvalidError(schedule, "an object schedule is { events: [...], batch?, cron? } or { after: [...], cron? }");
+}
+
+/** Event names: what `POST /api/v1/events/<name>` and `weir emit <name>` accept (letters, digits, `_.:-`). */
+export function isValidEventName(name: string): boolean {
+  return /^[A-Za-z0-9_.:-]{1,200}$/.test(name);
+}
+
+function optionalCron(cron: unknown, timezone: string, schedule: unknown): CronSchedule | null {
+  if (cron === undefined) return null;
+  if (typeof cron !== "string") throw new ScheduleInvalidError(schedule, "cron must be a string");
+  return parseCron(cron, timezone, schedule);
+}
+
+function parseBatch(batch: unknown, schedule: unknown): EventBatchPolicy {
+  if (batch === undefined || batch === "each") return { mode: "each" };
+  if (batch === "latest") return { mode: "latest" };
+  if (typeof batch === "object" && batch !== null && !Array.isArray(batch)) {
+    const { max, window } = batch as { max?: unknown; window?: unknown };
+    const extra = Object.keys(batch).filter((k) => k !== "max" && k !== "window");
+    if (extra.length > 0) throw new ScheduleInvalidError(schedule, `batch takes max and window, not ${extra.join(", ")}`);
+    if (typeof max !== "number" || !Number.isInteger(max) || max < 1 || max > MAX_EVENT_BATCH) {
+      throw new ScheduleInvalidError(schedule, `batch.max must be an integer from 1 to ${MAX_EVENT_BATCH}`);
+    }
+    let windowMs: number;
+    try {
+      windowMs = parseDuration(window as string | number, "batch.window");
+    } catch (error) {
+      throw new ScheduleInvalidError(schedule, `batch.window: ${(error as Error).message}`);
+    }
+    return { mode: "batch", max, windowMs };
+  }
+  throw new ScheduleInvalidError(schedule, 'batch is "each" (default), "latest" or { max: N, window: "5m" }');
 }
 
 /** The schedule of a compiled graph: its timezone, intervals anchored at its start. */

@@ -30,13 +30,19 @@ export interface TryJob {
   /** Enforced by the executor: abort at the deadline, kill the worker if it doesn't stop. */
   timeoutMs: number | null;
   idempotencyKey: string;
+  /** Where large outputs go and artifact inputs are read from (WEIR_HOME/artifacts); absent: always inline. */
+  artifactsDir?: string;
+  /** Set for a task with a custom cache key: compute the key and report it (outcome "cache_key"), don't run. */
+  computeCacheKey?: true;
 }
 
 export type TryResult =
   /** `follow`: for a branch task, the ids of the direct downstream tasks it chose to follow. */
   | { outcome: "success"; output: string; follow?: string[] }
   | { outcome: "failure"; error: TaskFailure }
-  | { outcome: "skipped"; reason: string };
+  | { outcome: "skipped"; reason: string }
+  /** Answer to `computeCacheKey`: the task did not run; the scheduler looks the key up and runs it again or not. */
+  | { outcome: "cache_key"; key: string };
 
 /** A problem loading a file: an import or syntax error, or a problem of one of its pipelines. */
 export interface LoadProblem extends GraphProblem {
@@ -56,6 +62,11 @@ export interface ParamProblem {
   message: string;
 }
 
+/** In a `parse_params` request: check this event payload against the pipeline's `event` schema instead (docs/events.md). */
+export interface EventPayloadCheck {
+  payload: unknown;
+}
+
 export type ParamsResult = { ok: true; params: Record<string, unknown> } | { ok: false; problems: ParamProblem[] };
 
 export type ToWorker =
@@ -64,7 +75,7 @@ export type ToWorker =
    * Validates params against the pipeline's schema. `raw` are `--param k=v` strings, coerced by the
    * schema's types; `values` are JSON values (API, stored params). Unknown names are problems.
    */
-  | { kind: "parse_params"; requestId: number; file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown> }
+  | { kind: "parse_params"; requestId: number; file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown>; event?: EventPayloadCheck }
   /** Tries to run one after another, in order; a worker may hold several (see executor/README.md). */
   | { kind: "run_tries"; jobs: TryJob[] }
   | { kind: "abort_try"; tryKey: string; reason: "timeout" | "canceled" }

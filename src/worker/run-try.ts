@@ -14,10 +14,12 @@ import type { TaskFailure } from "../engine/types.js";
 import { TryLog, type LogStream } from "../observe/try-log.js";
 import { runShell } from "../operators/shell.js";
 import type { LoadedPipeline, PipelineModules } from "./load-pipeline-file.js";
+import { eventForTry, isBatchedSchedule, withoutEvent } from "./event-payload.js";
 import { paramsForTry } from "./params.js";
 import type { TryJob, TryReport, TryResult } from "./protocol.js";
 import { abortFailure, timeoutMessage } from "./task-failures.js";
-import { decodeValue, encodeValue } from "./value-codec.js";
+import { customCacheKey, decodeData, storeOutput } from "./task-data.js";
+import { encodeValue } from "./value-codec.js";
 
 type AbortReason = "timeout" | "canceled";
 
@@ -126,28 +128,35 @@ export class TryRunner {
     const { job } = running;
     const fn = task.fn as ((...args: unknown[]) => unknown) | undefined;
     if (typeof fn !== "function") return failure("TaskNotFoundError", `task ${job.taskId} has no function`, false);
-    const ctx = buildContext(job, paramsForTry(pipeline.spec.options.params, job.params), running);
+    const { options } = pipeline.spec;
+    const event = eventForTry(options.event, job.params, isBatchedSchedule(options.schedule));
+    const ctx = buildContext(job, paramsForTry(options.params, withoutEvent(job.params)), running, event);
     const inputs: Record<string, unknown> = {};
-    for (const [name, text] of Object.entries(job.inputs)) inputs[name] = decodeValue(text);
     let output: unknown;
     try {
-      output = job.item !== undefined || task.map !== null ? await fn(ctx, job.item === undefined ? undefined : decodeValue(job.item), inputs) : await fn(ctx, inputs);
+      for (const [name, text] of Object.entries(job.inputs)) inputs[name] = decodeData(text, job);
+      const item = job.item === undefined ? undefined : decodeData(job.item, job);
+      if (job.computeCacheKey) return { outcome: "cache_key", key: await customCacheKey(task, ctx, inputs, job) };
+      output = job.item !== undefined || task.map !== null ? await fn(ctx, item, inputs) : await fn(ctx, inputs);
     } catch (error) {
       return failureResult(error, false);
     }
     if (task.kind === "branch") return branchResult(task, pipeline, output);
+    let encoded: string;
     try {
-      return { outcome: "success", output: encodeValue(output, `task "${job.taskId}"`) };
+      encoded = encodeValue(output, `task "${job.taskId}"`);
     } catch (error) {
       return failure("OutputNotSerializableError", (error as Error).message, false);
     }
+    // Written (atomically) before the success is reported, so the committed reference always has its object.
+    return { outcome: "success", output: storeOutput(encoded, job) };
   }
 
   private async executeShell(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline): Promise<TryResult> {
     const { job } = running;
     const base = dirname(pipeline.file);
     // The command sees the params the schema makes of the stored ones, as a function task would.
-    const params = paramsForTry(pipeline.spec.options.params, job.params);
+    const params = paramsForTry(pipeline.spec.options.params, withoutEvent(job.params));
     const outcome = await runShell({
       command: task.command ?? "",
       cwd: task.cwd === undefined ? base : resolve(base, task.cwd),
@@ -164,12 +173,12 @@ export class TryRunner {
       killGraceMs: this.options.shellKillGraceMs,
       onOutput: (stream, text) => running.log.write(stream, text),
     });
-    if (outcome.ok) return { outcome: "success", output: encodeValue(outcome.output, `task "${job.taskId}"`) };
+    if (outcome.ok) return { outcome: "success", output: storeOutput(encodeValue(outcome.output, `task "${job.taskId}"`), job) };
     return failure(outcome.name, outcome.message, true);
   }
 }
 
-function buildContext(job: TryJob, params: unknown, running: RunningTry): TaskContext<unknown> {
+function buildContext(job: TryJob, params: unknown, running: RunningTry, event: unknown): TaskContext<unknown> {
   const log = (level: LogStream) => (message: string, fields?: Record<string, unknown>) => {
     const text = fields === undefined ? String(message) : `${String(message)} ${stringifyFields(fields)}`;
     if (running.finished) writeStrayOutput(running, `${level} ${text}\n`);
@@ -189,6 +198,7 @@ function buildContext(job: TryJob, params: unknown, running: RunningTry): TaskCo
     idempotencyKey: job.idempotencyKey,
     log: logger,
     signal: running.controller.signal,
+    event,
   };
 }
 

@@ -2,6 +2,7 @@
 // to its parent over IPC only (protocol.ts). Started by main.ts once esbuild is on its way.
 import { killRunningShells } from "../operators/shell.js";
 import { PipelineModules } from "./load-pipeline-file.js";
+import { validateEventPayload } from "./event-payload.js";
 import { parseParams } from "./params.js";
 import type { FromWorker, ParamsResult, ToWorker } from "./protocol.js";
 import { TryRunner, writeWorkerStderr } from "./run-try.js";
@@ -99,6 +100,7 @@ async function parseFor(message: Extract<ToWorker, { kind: "parse_params" }>): P
   try {
     const found = await modules.current(message.file, message.pipelineId);
     if (!found.ok) return { ok: false, problems: [{ param: "", message: found.message }] };
+    if (message.event !== undefined) return validateEventPayload(found.pipeline.spec.options.event, message.event.payload);
     return parseParams(found.pipeline.spec.options.params, { raw: message.raw, values: message.values });
   } catch (error) {
     return { ok: false, problems: [{ param: "", message: error instanceof Error ? error.message : String(error) }] };

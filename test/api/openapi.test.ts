@@ -53,6 +53,8 @@ it("documents every route with its method, and every schema it refers to", async
     "GET /api/v1/pools",
     "PUT /api/v1/pools/{name}",
     "GET /api/v1/events",
+    "POST /api/v1/events/{event}",
+    "GET /api/v1/events/{event}",
     "GET /api/v1/openapi.json",
     "GET /healthz",
     "GET /metrics",

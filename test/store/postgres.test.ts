@@ -8,7 +8,7 @@ import { describeStore, openStore } from "../../src/store/open-store.js";
 import { PostgresDialect } from "../../src/store/postgres/postgres-dialect.js";
 import { SqlStore } from "../../src/store/sql-store.js";
 import { emptyPostgresStores, freshPostgresUrl, withClient } from "../support/postgres.js";
-import { graph, newRun } from "./fixtures.js";
+import { decision, graph, move, newRun } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 
 let clockUrl: Promise<string> | undefined;
@@ -134,6 +134,42 @@ describe("Postgres store", () => {
       expect(rows).toEqual([{ name: "b", owner: "back\\slash", expires_ms: 7 }]);
     } finally {
       await dialect.close();
+    }
+  });
+
+  it("writes a batch's hot writes set-based whatever their text, and redoes one whose merged write missed a row", async () => {
+    const store = await openStore(await freshPostgresUrl(), "/nonexistent-home");
+    const ids = ["a", 'b"q', "c\\d", "e,{f}", "NULL"];
+    try {
+      await store.migrate();
+      await store.savePipelineVersion(graph("p", "v1", ids), 1);
+      await store.createRun(newRun({ id: "r1", taskIds: ids }), 2);
+      const started = await store.applyDecisions([
+        decision("r1", 10, ids.map((id) => move(id, "pending", "scheduled", 0)), { from: "queued", to: "running" }),
+        decision("r1", 20, ids.flatMap((id) => [move(id, "scheduled", "queued", 1), move(id, "queued", "running", 1, { worker: `w'${id}` })])),
+      ]);
+      expect(started.conflicts).toEqual([]);
+      const outputs = ids.map((id, i) => JSON.stringify({ id, text: `say "hi" \\ {${i}}, NULL é` }));
+      const ended = await store.applyDecisions(ids.map((id, i) => decision("r1", 30, [move(id, "running", "success", 1, { output: outputs[i] })])));
+      expect(ended).toEqual({ applied: [0, 1, 2, 3, 4], conflicts: [] });
+      expect(await store.getOutputs("r1", ids)).toEqual(new Map(ids.map((id, i) => [id, outputs[i]])));
+      expect((await store.listTries("r1")).map((t) => [t.taskId, t.state, t.worker, t.startedMs, t.endedMs])).toEqual(
+        ids.map((id) => [id, "success", `w'${id}`, 20, 30]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
+      );
+
+      // Three writes of one kind in one batch, the middle one stale: merged, they change 2 rows of 3, so the
+      // batch is redone decision by decision and only the stale one is a conflict.
+      await store.createRun(newRun({ id: "r2", taskIds: ids }), 40);
+      const mixed = await store.applyDecisions([
+        decision("r2", 50, [move("a", "pending", "scheduled", 0)]),
+        decision("r2", 50, [move('b"q', "running", "success", 1)]),
+        decision("r2", 50, [move("NULL", "pending", "scheduled", 0)]),
+      ]);
+      expect(mixed.applied).toEqual([0, 2]);
+      expect(mixed.conflicts.map((c) => c.index)).toEqual([1]);
+      expect((await store.listTaskInstances("r2")).filter((i) => i.state === "scheduled").map((i) => i.taskId).sort()).toEqual(["NULL", "a"]);
+    } finally {
+      await store.close();
     }
   });
 });

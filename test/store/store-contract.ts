@@ -5,7 +5,9 @@ import { WeirError } from "../../src/common/errors.js";
 import type { Decision } from "../../src/engine/types.js";
 import type { Store } from "../../src/store/types.js";
 import { DAY_MS, SEP_1, decision, failure, graph, move, newRun } from "./fixtures.js";
+import { describeEventsContract } from "./events-contract.js";
 import { describeSchedulerContract, type StoreContractOptions } from "./scheduler-contract.js";
+import { describeCacheContract } from "./cache-contract.js";
 
 const T0 = 1_760_000_000_000;
 
@@ -545,5 +547,7 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     });
 
     describeSchedulerContract(() => store, options);
+    describeCacheContract(() => store);
+    describeEventsContract(() => store);
   });
 }

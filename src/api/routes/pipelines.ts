@@ -4,6 +4,8 @@ import { WeirError } from "../../common/errors.js";
 import type { PipelineRecord } from "../../store/types.js";
 import { setPipelinePaused } from "../../scheduler/commands/index.js";
 import type { ApiContext, RouteSpec } from "../api-context.js";
+import { badRequest } from "../errors.js";
+import { COMPACT_AT, collapseGraph, countsByNode } from "../graph-collapse.js";
 import { queryInteger } from "../input.js";
 import type { GraphView, GridView, PipelineDetail, PipelineList } from "../types.js";
 import { countsByTask, pipelineSummary, runSummary, summaryState, taskNodeView } from "../views.js";
@@ -28,9 +30,21 @@ async function list(c: Context, api: ApiContext): Promise<Response> {
   return c.json(body);
 }
 
-async function detail(api: ApiContext, id: string): Promise<PipelineDetail> {
+/** `?full=1`: everything, however large (default: compact above COMPACT_AT tasks). */
+function wantsFull(c: Context): boolean {
+  const value = c.req.query("full");
+  if (value === undefined || value === "" || value === "0" || value === "false") return false;
+  if (value === "1" || value === "true") return true;
+  throw badRequest(`full must be 1 or 0, got "${value}"`, "full");
+}
+
+async function detail(api: ApiContext, id: string, full = false): Promise<PipelineDetail> {
   const record = await requirePipeline(api, id);
   const graph = record.graph;
+  // A prefix of the topological order: each listed task's upstream tasks are listed too.
+  const truncated = !full && graph.order.length > COMPACT_AT;
+  const order = truncated ? graph.order.slice(0, COMPACT_AT) : graph.order;
+  const byId = new Map(graph.tasks.map((t) => [t.id, t]));
   return {
     ...pipelineSummary(record, await api.store.listRuns({ pipelineId: id, limit: 10 }), api.nowMs()),
     paramsSchema: graph.paramsSchema,
@@ -39,8 +53,10 @@ async function detail(api: ApiContext, id: string): Promise<PipelineDetail> {
     start: graph.start,
     end: graph.end,
     catchup: graph.catchup,
-    tasks: graph.tasks.map(taskNodeView),
-    order: graph.order,
+    tasks: (truncated ? order.map((t) => byId.get(t)).filter((t) => t !== undefined) : graph.tasks).map(taskNodeView),
+    order,
+    taskCount: graph.order.length,
+    tasksTruncated: truncated,
   };
 }
 
@@ -55,6 +71,7 @@ function pause(paused: boolean) {
 async function graphView(c: Context, api: ApiContext): Promise<Response> {
   const record = await requirePipeline(api, c.req.param("id") as string);
   const runId = c.req.query("run");
+  const full = wantsFull(c);
   let graph = record.graph;
   let counts: GraphView["counts"] = {};
   if (runId !== undefined && runId !== "") {
@@ -64,6 +81,22 @@ async function graphView(c: Context, api: ApiContext): Promise<Response> {
     graph = (await api.graphOf(run.pipelineId, run.version)) ?? graph;
     counts = countsByTask(await api.store.reads.instanceCounts(run.id));
   }
+  if (!full && graph.order.length > COMPACT_AT) {
+    const collapsed = collapseGraph(graph);
+    const compact: GraphView = {
+      pipeline: record.id,
+      version: graph.version,
+      tasks: collapsed.tasks,
+      edges: collapsed.edges,
+      order: collapsed.order,
+      runId: runId || null,
+      counts: countsByNode(counts, collapsed.nodeOf),
+      collapsed: true,
+      taskCount: graph.order.length,
+      groups: collapsed.groups,
+    };
+    return c.json(compact);
+  }
   const body: GraphView = {
     pipeline: record.id,
     version: graph.version,
@@ -72,6 +105,8 @@ async function graphView(c: Context, api: ApiContext): Promise<Response> {
     order: graph.order,
     runId: runId || null,
     counts,
+    collapsed: false,
+    taskCount: graph.order.length,
   };
   return c.json(body);
 }
@@ -101,15 +136,26 @@ async function grid(c: Context, api: ApiContext): Promise<Response> {
 
 export const pipelineRoutes: RouteSpec[] = [
   { method: "get", path: "/pipelines", tag: "pipelines", summary: "Every pipeline with its schedule in words, next run, latest runs, and the load errors of broken files", response: "PipelineList", handler: list },
-  { method: "get", path: "/pipelines/:id", tag: "pipelines", summary: "One pipeline: its tasks, params schema and settings", response: "PipelineDetail", handler: async (c, api) => c.json(await detail(api, c.req.param("id") as string)) },
+  {
+    method: "get",
+    path: "/pipelines/:id",
+    tag: "pipelines",
+    summary: `One pipeline: its tasks (the first ${COMPACT_AT} in topological order when it has more, unless ?full=1), params schema and settings`,
+    query: [{ name: "full", type: "string", description: `1: every task, however many (default: at most ${COMPACT_AT})` }],
+    response: "PipelineDetail",
+    handler: async (c, api) => c.json(await detail(api, c.req.param("id") as string, wantsFull(c))),
+  },
   { method: "post", path: "/pipelines/:id/pause", tag: "pipelines", summary: "Stop scheduling the pipeline", response: "PipelineDetail", handler: pause(true) },
   { method: "post", path: "/pipelines/:id/unpause", tag: "pipelines", summary: "Resume scheduling the pipeline (missed intervals follow its catchup)", response: "PipelineDetail", handler: pause(false) },
   {
     method: "get",
     path: "/pipelines/:id/graph",
     tag: "pipelines",
-    summary: "The DAG (a mapped task is one node); with ?run=ID, that run's version and its instance counts per task",
-    query: [{ name: "run", type: "string", description: "a run of this pipeline whose states colour the nodes" }],
+    summary: `The DAG (a mapped task is one node; above ${COMPACT_AT} tasks, collapsed: siblings with the same neighbours are one node, unless ?full=1); with ?run=ID, that run's version and its instance counts per node`,
+    query: [
+      { name: "run", type: "string", description: "a run of this pipeline whose states colour the nodes" },
+      { name: "full", type: "string", description: "1: every task as its own node, however many" },
+    ],
     response: "GraphView",
     handler: graphView,
   },

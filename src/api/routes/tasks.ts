@@ -37,7 +37,9 @@ async function listInstances(c: Context, api: ApiContext): Promise<Response> {
   const limit = queryInteger(c, "limit", { min: 1, max: 1000 }) ?? 200;
   const cursor = decodeCursor(c.req.query("cursor"), isInstanceCursor);
   const filter = { runId: run.id, states, ...(taskId ? { taskId } : {}) };
-  const rows = await api.store.reads.listInstancesPage({ ...filter, ...(cursor ? { after: { taskId: cursor.t, mapIndex: cursor.m } } : {}), limit: limit + 1 });
+  // The run's topological order, then map index (as the run document lists them): leaf2 before leaf10.
+  const taskOrder = taskId === undefined ? (await api.graphOf(run.pipelineId, run.version))?.order : undefined;
+  const rows = await api.store.reads.listInstancesPage({ ...filter, ...(cursor ? { after: { taskId: cursor.t, mapIndex: cursor.m } } : {}), ...(taskOrder ? { taskOrder } : {}), limit: limit + 1 });
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   const page: Page<TaskInstanceView> = {
@@ -136,7 +138,7 @@ export const taskRoutes: RouteSpec[] = [
     method: "get",
     path: "/runs/:id/tasks",
     tag: "tasks",
-    summary: "A run's task instances, by task id then map index, one page at a time (follow `next`)",
+    summary: "A run's task instances, in the topological order of its tasks then by map index, one page at a time (follow `next`)",
     query: [
       { name: "state", type: "string", description: "only instances in this state (repeatable, or comma-separated)", repeatable: true },
       { name: "task", type: "string", description: "only this task's instances (a mapped task has many)" },

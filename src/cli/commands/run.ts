@@ -4,6 +4,7 @@
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { WeirError } from "../../common/errors.js";
+import { artifactThreshold } from "../../artifacts/reference.js";
 import type { RunState } from "../../engine/states.js";
 import type { PipelineGraph } from "../../graph/types.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
@@ -32,10 +33,13 @@ export interface RunOptions {
   force?: boolean;
   concurrency?: number;
   json?: boolean;
+  /** `--no-cache` (commander sets `cache: false`): the run's tasks reuse no cached result. */
+  cache?: boolean;
 }
 
 export async function runCommand(target: string | undefined, options: RunOptions): Promise<void> {
   const config = resolveConfig();
+  checkArtifactThreshold();
   // Task code and shell tasks see the same absolute WEIR_HOME as the CLI, whatever their cwd.
   process.env.WEIR_HOME = config.home;
   const session = new RunSession(config, options);
@@ -44,6 +48,15 @@ export async function runCommand(target: string | undefined, options: RunOptions
     process.exitCode = state === "success" ? 0 : 1;
   } finally {
     await session.close();
+  }
+}
+
+/** A bad WEIR_ARTIFACT_THRESHOLD is bad input, reported before anything runs (the workers read it too). */
+function checkArtifactThreshold(): void {
+  try {
+    artifactThreshold();
+  } catch (error) {
+    throw new WeirError("config_invalid", (error as Error).message);
   }
 }
 
@@ -76,6 +89,7 @@ class RunSession {
     const store = await this.openStore();
     await store.savePipelineVersion(graph, nowMs);
     const { run } = await store.createRun(prepared.run, nowMs);
+    if (this.options.cache === false) await store.setRunNoCache(run.id, true);
     if (!this.options.json) say(`weir: run ${run.id} of ${graph.id} for ${new Date(logicalDateMs).toISOString()} (store: ${this.config.home})`);
     return this.drive(run, graph, (c) => c.startRun(run, graph));
   }

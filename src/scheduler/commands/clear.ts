@@ -6,7 +6,7 @@
 import { WeirError } from "../../common/errors.js";
 import { advance, applyDecision, compileEngineGraph, createRunSnapshot } from "../../engine/index.js";
 import { isTerminalRunState, type RunState, type TaskState } from "../../engine/states.js";
-import { instanceKey, isEmptyDecision } from "../../engine/types.js";
+import { instanceKey, isEmptyDecision, type InstanceTransition } from "../../engine/types.js";
 import type { PipelineGraph } from "../../graph/types.js";
 import { downstreamOf } from "../../graph/graph-order.js";
 import type { RunRecord, TaskInstanceRecord } from "../../store/types.js";
@@ -82,6 +82,7 @@ export async function clearRun(ctx: CommandContext, runId: string, input: ClearI
   const first = toClear[0] as TaskInstanceRecord;
   const committed = async (): Promise<boolean> => (await store.reads.listInstancesPage({ runId, taskId: first.taskId, after: { taskId: first.taskId, mapIndex: first.mapIndex - 1 }, limit: 1 }))[0]?.state !== first.state;
   let handed = false;
+  let transitions: readonly InstanceTransition[] | undefined;
   if (driven) handed = ctx.live?.coordinator.request(runId, event) ?? false;
   else if (remote) {
     await sendToScheduler(ctx, run, event);
@@ -97,6 +98,7 @@ export async function clearRun(ctx: CommandContext, runId: string, input: ClearI
       if (isEmptyDecision(decision)) throw new WeirError("nothing_to_clear", `nothing to clear in run ${run.id}`, { where });
       const result = await store.applyDecisions([decision]);
       if (result.conflicts.length > 0) throw new WeirError("run_changed", `run ${run.id} changed meanwhile (${result.conflicts[0]?.what}); nothing was cleared: try again`, { where });
+      transitions = decision.transitions;
       applyDecision(snapshot, decision);
       return snapshot.state;
     };
@@ -104,7 +106,7 @@ export async function clearRun(ctx: CommandContext, runId: string, input: ClearI
     runState = isTerminalRunState(run.state) ? await write() : await whileOwning(store, run, write);
     ctx.live?.wake();
   }
-  ctx.onChange?.({ kind: "run", runId });
+  ctx.onChange?.({ kind: "run", runId, ...(transitions ? { transitions } : {}) });
   const scheduler = driven || ctx.live ? "this process" : remote ? run.owner : await liveSchedulerOwner(store, ctx.clock.now());
   return { run: await requireRun(store, runId), graph, cleared: toClear, inFlight, runState, takenOverBy: scheduler };
 }

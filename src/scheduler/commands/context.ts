@@ -4,7 +4,7 @@
 // coordinator (the same tick as try results); other runs are claimed before they are written.
 import { randomBytes } from "node:crypto";
 import { WeirError } from "../../common/errors.js";
-import type { EngineEvent } from "../../engine/types.js";
+import type { EngineEvent, InstanceTransition } from "../../engine/types.js";
 import type { RunRecord, Store } from "../../store/types.js";
 import type { Clock } from "../clock.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "../owner.js";
@@ -19,7 +19,8 @@ export interface LiveScheduler {
 
 /** What a command changed, for live events (the API's server-sent events). */
 export type CommandChange =
-  | { kind: "run"; runId: string }
+  /** `transitions`: the instances this command wrote itself (no coordinator saw them, so nobody else tells). */
+  | { kind: "run"; runId: string; transitions?: readonly InstanceTransition[] }
   | { kind: "pipeline"; pipelineId: string; paused: boolean }
   | { kind: "backfill"; backfillId: string };
 

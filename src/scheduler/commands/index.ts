@@ -8,3 +8,4 @@ export { markTask, type MarkInput } from "./mark.js";
 export { cancelBackfill, createBackfill, type BackfillInput, type BackfillResult } from "./backfill.js";
 export { setPool } from "./pools.js";
 export { ParamInvalidError, prepareManualRun, type PrepareRunInput, type PreparedRun, type RunPreparer } from "./prepare-run.js";
+export { checkEventName, emitEvent, eventNamesOf, subscribersOf, type EmitInput } from "./emit.js";

@@ -4,7 +4,7 @@
 import { WeirError } from "../../common/errors.js";
 import { advance, compileEngineGraph, createRunSnapshot } from "../../engine/index.js";
 import { isTerminalRunState } from "../../engine/states.js";
-import { instanceKey, isEmptyDecision } from "../../engine/types.js";
+import { instanceKey, isEmptyDecision, type InstanceTransition } from "../../engine/types.js";
 import type { RunRecord, TaskInstanceRecord } from "../../store/types.js";
 import { drivenByOtherScheduler, refuseIfDrivenElsewhere, requireRun, sendToScheduler, settleWithin, whileOwning, type CommandContext } from "./context.js";
 
@@ -30,6 +30,7 @@ export async function markTask(ctx: CommandContext, runId: string, input: MarkIn
   if (instance.state === "removed") throw new WeirError("task_removed", `task ${key} is not in the pipeline version of run ${runId}`, { where });
 
   const event = { kind: "instance_marked" as const, taskId, mapIndex, state };
+  let transitions: readonly InstanceTransition[] | undefined;
   if (ctx.live?.coordinator.request(runId, event)) {
     await settleWithin(async () => (await find())?.state === state);
   } else if (!isTerminalRunState(run.state) && (await drivenByOtherScheduler(ctx, run))) {
@@ -43,11 +44,12 @@ export async function markTask(ctx: CommandContext, runId: string, input: MarkIn
       if (isEmptyDecision(decision)) throw new WeirError("task_already_marked", `task ${key} of run ${runId} can't be marked ${state} now`, { where });
       const result = await store.applyDecisions([decision]);
       if (result.conflicts.length > 0) throw new WeirError("run_changed", `run ${runId} changed meanwhile (${result.conflicts[0]?.what}); nothing was marked: try again`, { where });
+      transitions = decision.transitions;
     };
     if (isTerminalRunState(run.state)) await write();
     else await whileOwning(store, run, write);
     ctx.live?.wake();
   }
-  ctx.onChange?.({ kind: "run", runId });
+  ctx.onChange?.({ kind: "run", runId, ...(transitions ? { transitions } : {}) });
   return { run: await requireRun(store, runId), instance: (await find()) ?? instance };
 }

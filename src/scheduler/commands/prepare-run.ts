@@ -2,7 +2,7 @@
 // and validate params, resolve the logical date and data interval — all before anything is written.
 import { WeirError } from "../../common/errors.js";
 import type { PipelineGraph } from "../../graph/types.js";
-import type { LoadResult, ParamProblem, ParamsResult } from "../../worker/protocol.js";
+import type { EventPayloadCheck, LoadResult, ParamProblem, ParamsResult } from "../../worker/protocol.js";
 import { newRunFor } from "../new-run.js";
 import type { NewRun } from "../../store/types.js";
 import { dataIntervalFor, latestCompleteInterval, nextFireAfter, parseLogicalDate, parseSchedule, type ParsedSchedule } from "../../time/index.js";
@@ -11,7 +11,8 @@ import { describeParamProblems, formatLoadProblems } from "./problems.js";
 /** What preparing a run needs of workers: loading the file and validating params, both in a worker process. */
 export interface RunPreparer {
   load(file: string): Promise<LoadResult>;
-  parseParams(request: { file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown> }): Promise<ParamsResult>;
+  /** With `event`: checks that event payload against the pipeline's `event` schema instead (docs/events.md). */
+  parseParams(request: { file: string; pipelineId: string; raw?: Record<string, string>; values?: Record<string, unknown>; event?: EventPayloadCheck }): Promise<ParamsResult>;
 }
 
 export interface PrepareRunInput {

@@ -4,8 +4,10 @@ import { migration0001Init } from "./0001_init.js";
 import { migration0002Scheduler } from "./0002_scheduler.js";
 import { migration0003Outbox } from "./0003_outbox.js";
 import { migration0004Requests } from "./0004_requests.js";
+import { migration0005CacheArtifacts } from "./0005_cache_artifacts.js";
+import { migration0006Events } from "./0006_events.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events];

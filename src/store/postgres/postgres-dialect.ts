@@ -4,6 +4,7 @@
 import pg from "pg";
 import { WeirError } from "../../common/errors.js";
 import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
+import { mergeWrites, unitCounts } from "./bulk-writes.js";
 import { executeText, inlineParams, numberPlaceholders, preparedNameOf } from "./statement-text.js";
 
 export interface PostgresOptions {
@@ -98,11 +99,11 @@ export class PostgresDialect implements Dialect {
         await check();
         await this.query(client, sql);
       },
-      runMany: async (statements) => {
+      runMany: async (statements, expectOne = 0) => {
         if (!open) throw new Error("SQL transaction used after it ended");
         const withBegin = !begun;
         begun = true;
-        return this.runMany(client, statements, withBegin);
+        return this.runMany(client, statements, expectOne, withBegin);
       },
       savepoint: async <R>(fn: () => Promise<R>): Promise<R> => {
         await check();
@@ -172,14 +173,17 @@ export class PostgresDialect implements Dialect {
   /**
    * One multi-statement text per BATCH_STATEMENTS statements: they run in order, each one's changed rows counted.
    * A statement seen before is prepared once per connection (`PREPARE`, in front of the batch that first needs
-   * it) and run with `EXECUTE`: half the server time of parsing and planning each one again.
+   * it) and run with `EXECUTE`: half the server time of parsing and planning each one again. The first
+   * `expectOne` statements each expect one changed row: their hot kinds are merged into set-based statements
+   * (bulk-writes.ts).
    */
-  private async runMany(client: pg.PoolClient, statements: readonly SqlStatement[], begin: boolean): Promise<number[]> {
+  private async runMany(client: pg.PoolClient, statements: readonly SqlStatement[], expectOne: number, begin: boolean): Promise<number[]> {
     let prepared = this.preparedByClient.get(client);
     if (prepared === undefined) this.preparedByClient.set(client, (prepared = { names: new Set(), unsure: false }));
-    const counts: number[] = [];
-    for (let start = 0; start < statements.length; start += BATCH_STATEMENTS) {
-      const chunk = statements.slice(start, start + BATCH_STATEMENTS);
+    const counts = new Array<number>(statements.length);
+    const units = mergeWrites(statements, expectOne);
+    for (let start = 0; start < units.length; start += BATCH_STATEMENTS) {
+      const chunk = units.slice(start, start + BATCH_STATEMENTS);
       const head: string[] = begin && start === 0 ? ["BEGIN"] : [];
       if (prepared.unsure) {
         // A batch failed after some of its PREPAREs ran (they outlive a rollback): start over.
@@ -188,8 +192,10 @@ export class PostgresDialect implements Dialect {
         prepared.unsure = false;
       }
       const preparing = new Set<string>();
-      const body = chunk.map((s) => {
-        const name = preparedNameOf(s.sql, s.params.length);
+      const body = chunk.map(({ statement: s, merged }) => {
+        // Merged writes are planned each time, for their number of rows and the tables' current sizes: a plan
+        // cached while a table was small (a hash join over all of it) stays slow as the table grows.
+        const name = merged ? null : preparedNameOf(s.sql, s.params.length);
         if (name === null) return inlineParams(s.sql, s.params);
         if (!prepared.names.has(name) && !preparing.has(name)) {
           preparing.add(name);
@@ -207,7 +213,10 @@ export class PostgresDialect implements Dialect {
       }
       for (const name of preparing) prepared.names.add(name);
       const list = Array.isArray(results) ? results : [results];
-      for (const result of list.slice(head.length)) counts.push(result.rowCount ?? 0);
+      chunk.forEach((unit, i) => {
+        const each = unitCounts(unit, list[head.length + i]?.rowCount ?? 0);
+        unit.indices.forEach((index, k) => (counts[index] = each[k]!));
+      });
     }
     return counts;
   }

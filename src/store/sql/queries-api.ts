@@ -21,6 +21,30 @@ export function listInstancesPageSql(query: {
   return { sql: `SELECT ${INSTANCE_COLUMNS} FROM task_instances WHERE ${where.join(" AND ")} ORDER BY task_id, map_index LIMIT ?`, params };
 }
 
+/**
+ * A run's instances of the tasks `taskIds` matching the filter, in the order of `taskIds` then by map index,
+ * after map index `afterMapIndex` of the first of them. The rank is a CASE over the (bounded) list, so the
+ * same SQL runs on SQLite and Postgres.
+ */
+export function listInstancesOfTasksSql(query: {
+  runId: string;
+  states?: readonly string[] | undefined;
+  taskIds: readonly string[];
+  afterMapIndex?: number | undefined;
+  limit: number;
+}): { sql: string; params: (string | number)[] } {
+  const { where, params } = instanceWhere(query);
+  where.push(`task_id IN (${query.taskIds.map(() => "?").join(", ")})`);
+  params.push(...query.taskIds);
+  if (query.afterMapIndex !== undefined) {
+    where.push("(task_id <> ? OR map_index > ?)");
+    params.push(query.taskIds[0] ?? "", query.afterMapIndex);
+  }
+  const rank = `CASE task_id ${query.taskIds.map((_, i) => `WHEN ? THEN ${i}`).join(" ")} END`;
+  params.push(...query.taskIds, query.limit);
+  return { sql: `SELECT ${INSTANCE_COLUMNS} FROM task_instances WHERE ${where.join(" AND ")} ORDER BY ${rank}, map_index LIMIT ?`, params };
+}
+
 /** How many of a run's instances match the filter (the page's total). */
 export function countInstancesSql(query: { runId: string; states?: readonly string[] | undefined; taskId?: string | undefined }): {
   sql: string;

@@ -113,7 +113,8 @@ function groupByDepth(tasks: TaskNodeView[]): Group[] {
   return layers.filter((g) => g !== undefined).map((g) => (g.tasks.length === 1 ? { ...g, id: g.tasks[0] as string } : g));
 }
 
-export async function layoutGraph(tasks: TaskNodeView[]): Promise<GraphLayout> {
+/** `grouped`: nodes that already stand for several tasks (the server collapsed a huge graph): drawn tall, with counts. */
+export async function layoutGraph(tasks: TaskNodeView[], grouped: ReadonlySet<string> = new Set()): Promise<GraphLayout> {
   const collapsed = tasks.length > COLLAPSE_AT;
   const { groups, groupOf } = groupTasks(tasks, collapsed);
   const edgeIds = new Set<string>();
@@ -141,7 +142,7 @@ export async function layoutGraph(tasks: TaskNodeView[]): Promise<GraphLayout> {
       // Cheaper crossing minimisation on big graphs: a readable layout in seconds rather than minutes.
       "elk.layered.thoroughness": groups.length > 300 ? "1" : "7",
     },
-    children: groups.map((g) => ({ id: g.id, width: NODE_WIDTH, height: g.mapped || g.tasks.length > 1 ? MAPPED_HEIGHT : NODE_HEIGHT })),
+    children: groups.map((g) => ({ id: g.id, width: NODE_WIDTH, height: g.mapped || g.tasks.length > 1 || grouped.has(g.id) ? MAPPED_HEIGHT : NODE_HEIGHT })),
     edges,
   };
   const result = await layoutEngine().layout(graph);

@@ -25,7 +25,7 @@ export function GraphPanel({ pipelineId, recentRuns }: { pipelineId: string; rec
   const runs = recentRuns ?? [];
   const [selected, setSelected] = useState<GraphNode | null>(null);
   // Recolouring re-reads the graph with its counts: for a graph of 100,000 tasks, not twice a second.
-  const refetch = useThrottled(graph.reload, (graph.data?.tasks.length ?? 0) > 5000 ? 10_000 : 500);
+  const refetch = useThrottled(graph.reload, (graph.data?.taskCount ?? graph.data?.tasks.length ?? 0) > 5000 ? 10_000 : 500);
   useLiveEvents((event) => {
     if ((event.kind === "task" && event.runId === runId) || (event.kind === "run" && event.run.id === runId)) refetch();
   });
@@ -52,7 +52,7 @@ export function GraphPanel({ pipelineId, recentRuns }: { pipelineId: string; rec
         </div>
         <ErrorBox error={graph.error} />
         {graph.data ? (
-          <GraphView tasks={graph.data.tasks} counts={hasRun ? graph.data.counts : null} selected={selected?.id ?? null} onSelect={setSelected} />
+          <GraphView tasks={graph.data.tasks} groups={graph.data.groups ?? null} counts={hasRun ? graph.data.counts : null} selected={selected?.id ?? null} onSelect={setSelected} />
         ) : graph.error ? null : (
           <Loading />
         )}
@@ -75,26 +75,33 @@ const LIST_MAX = 200;
 
 function NodeDetails({ node, graph, onClose }: { node: GraphNode; graph: Graph; onClose: () => void }) {
   const byId = new Map(graph.tasks.map((t) => [t.id, t]));
-  const tasks = node.tasks.map((id) => byId.get(id)).filter((t) => t !== undefined);
-  const first = tasks[0];
+  // A node of a collapsed graph from the server may stand for a group: its size and first task ids come along.
+  const groups = graph.groups ?? {};
+  const size = node.tasks.reduce((n, id) => n + (groups[id]?.size ?? 1), 0);
+  const ids: string[] = [];
+  for (const id of node.tasks) {
+    if (ids.length >= LIST_MAX) break;
+    ids.push(...(groups[id]?.tasks ?? [id]).slice(0, LIST_MAX - ids.length));
+  }
+  const first = size === 1 ? byId.get(node.tasks[0] ?? "") : undefined;
   const runId = graph.runId;
   return (
     <aside className="side-panel" aria-label="Task details">
       <header>
-        <h3>{tasks.length > 1 ? `${tasks.length} tasks` : first?.id}</h3>
+        <h3>{size > 1 ? `${size.toLocaleString()} tasks` : first?.id}</h3>
         <button type="button" className="icon-button" onClick={onClose} aria-label="Close details">
           ×
         </button>
       </header>
-      {tasks.length > 1 ? (
+      {size > 1 ? (
         <ul className="plain-list">
-          {tasks.slice(0, LIST_MAX).map((t) => (
-            <li key={t.id}>{runId ? <Link to={paths.run(runId, t.id)}>{t.id}</Link> : t.id}</li>
+          {ids.map((id) => (
+            <li key={id}>{runId ? <Link to={paths.run(runId, id)}>{id}</Link> : id}</li>
           ))}
-          {tasks.length > LIST_MAX ? <li className="muted">… and {(tasks.length - LIST_MAX).toLocaleString()} more</li> : null}
+          {size > ids.length ? <li className="muted">… and {(size - ids.length).toLocaleString()} more</li> : null}
         </ul>
       ) : null}
-      {first && tasks.length === 1 ? (
+      {first && size === 1 ? (
         <>
           {first.description ? <p>{first.description}</p> : null}
           <dl className="kv">

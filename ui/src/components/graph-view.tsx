@@ -1,7 +1,7 @@
 // The DAG drawn from the ELK layout: each node coloured by the selected run's state of its task; a mapped
 // task (or a collapsed group of siblings) is one node with a bar of counts per state.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
-import type { StateCounts, TaskNodeView, TaskState } from "../../../src/api/types";
+import type { StateCounts, TaskGroupView, TaskNodeView, TaskState } from "../../../src/api/types";
 import { TASK_STATE_STYLES, stateLabel, summaryState } from "../states";
 import { countsText } from "./state";
 import { layoutGraph, type GraphLayout, type GraphNode } from "./graph-layout";
@@ -18,6 +18,8 @@ function mergeCounts(tasks: string[], counts: Record<string, StateCounts> | null
 
 export function GraphView(props: {
   tasks: TaskNodeView[];
+  /** The grouped nodes of a graph the server collapsed (a huge pipeline), by node id. */
+  groups: Record<string, TaskGroupView> | null;
   counts: Record<string, StateCounts> | null;
   selected: string | null;
   onSelect: (node: GraphNode) => void;
@@ -34,7 +36,7 @@ export function GraphView(props: {
   useEffect(() => {
     let current = true;
     setLayout(null);
-    layoutGraph(props.tasks).then(
+    layoutGraph(props.tasks, new Set(Object.keys(props.groups ?? {}))).then(
       (result) => current && setLayout(result),
       (failure: unknown) => current && setError(failure),
     );
@@ -51,7 +53,9 @@ export function GraphView(props: {
   }, [layout]);
 
   if (error) return <ErrorBox error={error} title="Could not lay out the graph" />;
-  if (!layout) return <div className="graph-loading">Laying out {props.tasks.length.toLocaleString()} tasks…</div>;
+  const sizeOf = (node: GraphNode): number => node.tasks.reduce((n, id) => n + (props.groups?.[id]?.size ?? 1), 0);
+  const firstOf = (node: GraphNode): string => props.groups?.[node.tasks[0] ?? ""]?.tasks[0] ?? node.tasks[0] ?? "";
+  if (!layout) return <div className="graph-loading">Laying out {props.tasks.length.toLocaleString()} nodes…</div>;
 
   // "Fit" shrinks a wide graph to the page, but not below a readable size: past that, it scrolls.
   const fitScale = canvasWidth > 0 ? Math.min(1.2, Math.max(0.8, (canvasWidth - 24) / Math.max(1, layout.width))) : 1;
@@ -59,7 +63,7 @@ export function GraphView(props: {
   return (
     <div className="graph">
       <div className="graph-tools">
-        {layout.collapsed ? <span className="muted small">Large graph: tasks with the same neighbours (or, failing that, the same depth) are grouped.</span> : null}
+        {layout.collapsed || props.groups ? <span className="muted small">Large graph: tasks with the same neighbours (or, failing that, the same depth) are grouped.</span> : null}
         <button type="button" className="button small" onClick={() => setZoom((z) => Math.max(0.25, (z === "fit" ? 1 : z) / 1.25))} aria-label="Zoom out">
           −
         </button>
@@ -87,7 +91,7 @@ export function GraphView(props: {
             <polyline key={edge.id} className="edge" points={edge.points.map((p) => `${p.x},${p.y}`).join(" ")} markerEnd="url(#arrow)" />
           ))}
           {layout.nodes.map((node) => (
-            <Node key={node.id} node={node} task={byId.get(node.tasks[0] ?? "") ?? null} counts={mergeCounts(node.tasks, props.counts)} selected={props.selected === node.id} onSelect={props.onSelect} />
+            <Node key={node.id} node={node} size={sizeOf(node)} first={firstOf(node)} task={byId.get(node.tasks[0] ?? "") ?? null} counts={mergeCounts(node.tasks, props.counts)} selected={props.selected === node.id} onSelect={props.onSelect} />
           ))}
         </svg>
       </div>
@@ -95,14 +99,14 @@ export function GraphView(props: {
   );
 }
 
-function Node(props: { node: GraphNode; task: TaskNodeView | null; counts: StateCounts; selected: boolean; onSelect: (node: GraphNode) => void }) {
+function Node(props: { node: GraphNode; size: number; first: string; task: TaskNodeView | null; counts: StateCounts; selected: boolean; onSelect: (node: GraphNode) => void }) {
   const { node, counts } = props;
   const state = summaryState(counts);
   const style = state ? TASK_STATE_STYLES[state] : null;
-  const group = node.tasks.length > 1;
+  const group = props.size > 1;
   const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-  const label = group ? `${node.tasks.length.toLocaleString()} tasks` : node.id;
-  const sub = group ? `${node.tasks[0]} …` : `${props.task?.kind ?? "task"}${node.mapped ? " · mapped" : ""}`;
+  const label = group ? `${props.size.toLocaleString()} tasks` : node.id;
+  const sub = group ? `${props.first} …` : `${props.task?.kind ?? "task"}${node.mapped ? " · mapped" : ""}`;
   // Mapped and grouped nodes keep room on the right for their ×N count.
   const maxChars = Math.floor((node.width - (node.mapped || group ? 70 : 28)) / 7.6);
   let offset = 0;
@@ -117,7 +121,7 @@ function Node(props: { node: GraphNode; task: TaskNodeView | null; counts: State
       tabIndex={0}
       onKeyDown={(e) => (e.key === "Enter" || e.key === " " ? props.onSelect(node) : undefined)}
     >
-      <title>{`${node.tasks.join(", ")}${state ? `\n${countsText(counts)}` : "\nno instances in this run"}`}</title>
+      <title>{`${group ? `${props.size.toLocaleString()} tasks: ${props.first} …` : node.tasks.join(", ")}${state ? `\n${countsText(counts)}` : "\nno instances in this run"}`}</title>
       <rect className="node-box" width={node.width} height={node.height} rx="8" style={style ? { stroke: style.fill } : undefined} />
       <rect className="node-stripe" width="8" height={node.height} rx="4" style={{ fill: style?.fill ?? "#e4e7eb" }} />
       <text className="node-label" x="18" y="20">

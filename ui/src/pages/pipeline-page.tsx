@@ -24,8 +24,8 @@ export function PipelinePage({ id }: { id: string }) {
   const [dialog, setDialog] = useState<"trigger" | "backfill" | null>(null);
   const [createdBackfill, setCreatedBackfill] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
-  // A pipeline of 100,000 tasks has megabytes of details: re-read them less often.
-  const refetch = useThrottled(detail.reload, (detail.data?.tasks.length ?? 0) > 5000 ? 10_000 : 1000);
+  // A huge pipeline's details are compact (its first tasks only) but still costlier: re-read them less often.
+  const refetch = useThrottled(detail.reload, (detail.data?.taskCount ?? detail.data?.tasks.length ?? 0) > 5000 ? 10_000 : 1000);
 
   useLiveEvents((event) => {
     if (event.kind === "pipeline" && event.pipeline === id) {
@@ -140,7 +140,7 @@ function Facts({ pipeline: p }: { pipeline: PipelineDetail }) {
       </div>
       <div>
         <dt>Tasks</dt>
-        <dd>{p.tasks.length.toLocaleString()}</dd>
+        <dd>{(p.taskCount ?? p.tasks.length).toLocaleString()}</dd>
       </div>
       <div>
         <dt>Max active runs</dt>

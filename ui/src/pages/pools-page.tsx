@@ -57,7 +57,7 @@ function PoolRow({ pool, onSaved }: { pool: PoolView; onSaved: () => void }) {
   };
   const dirty = slots !== String(pool.slots);
   return (
-    <tr>
+    <tr data-pool={pool.name}>
       <td className="mono">{pool.name}</td>
       <td>
         <input className="slots" type="number" min={0} value={slots} onChange={(e) => setSlots(e.target.value)} aria-label={`Slots of ${pool.name}`} />
