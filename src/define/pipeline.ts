@@ -23,6 +23,8 @@ import type {
   TaskRef,
 } from "./types.js";
 import type { Duration } from "./duration.js";
+import type { SensorCheck, SensorOptions, SensorProbe, SensorValue } from "./sensor.js";
+import { sensorTaskSpec } from "./sensor-task.js";
 
 /** Options of `pipeline()`. */
 export interface PipelineOptions<S extends z.ZodType | undefined = undefined, V extends z.ZodType | undefined = undefined> {
@@ -158,6 +160,17 @@ export interface PipelineBuilder<P, Ev = unknown> {
    * p.pipeline("report", { pipeline: reporting, params: { region: "eu" }, after: [load] });
    */
   pipeline<Q>(id: string, options: SubPipelineOptions<Q>): TaskRef<SubPipelineResult>;
+
+  /**
+   * A sensor: waits until `check` says done (docs/sensors.md). `false` is "not yet", `true` is "done", any other
+   * value is "done" and is the output downstream tasks receive. By default it waits in `deferred` without a
+   * worker slot and a trigger loop (`weir triggerer`, started by `weir dev`) runs each check.
+   * @example
+   * const landed = p.sensor("landed", { pokeInterval: "30s", timeout: "6h" }, fileSensor({ path: "/data/in.csv" }));
+   * p.task("load", { needs: { landed } }, async (_ctx, { landed }) => landed.path);
+   */
+  sensor<R>(id: string, check: SensorCheck<P, Ev, R> | SensorProbe<R>): TaskRef<SensorValue<R>>;
+  sensor<R>(id: string, options: SensorOptions, check: SensorCheck<P, Ev, R> | SensorProbe<R>): TaskRef<SensorValue<R>>;
 }
 
 /** Options of `p.pipeline`: the pipeline to run and its params (optional when it needs none). */
@@ -314,6 +327,10 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
       if (env !== undefined) task.env = env;
       if (cwd !== undefined) task.cwd = cwd;
       return add(id, task);
+    },
+    sensor(id: string, a: unknown, b?: unknown): TaskRef<never> {
+      const { options: given, spec: sensorSpec } = sensorTaskSpec(id, a, b, problem);
+      return add(id, { ...sensorSpec, ...collectUpstream(id, { after: given.after }) });
     },
     pipeline(id: string, given: unknown): TaskRef<never> {
       const { pipeline: other, params, after, ...rest } = (given ?? {}) as CommonTaskOptions & { pipeline?: unknown; params?: unknown };

@@ -3,6 +3,7 @@
 import type { z } from "zod";
 import type { Duration } from "./duration.js";
 import type { CacheOptions, CommonTaskOptions, RetryOptions, Schedule } from "./types.js";
+import type { SensorSpec } from "./sensor.js";
 
 /** A task function as stored: its typed signature is enforced by `p.task`, not here. */
 export type AnyTaskFunction = (...args: never[]) => unknown;
@@ -20,7 +21,7 @@ export interface MappingSpec {
 export interface TaskSpec {
   id: string;
   /** "branch": a function task whose result picks the downstream to follow (`p.branch`, `p.shortCircuit`). */
-  kind: "function" | "shell" | "branch" | "pipeline";
+  kind: "function" | "shell" | "branch" | "pipeline" | "sensor";
   /** Input name → upstream task id. */
   needs: Record<string, string>;
   /** Upstream task ids that only order. */
@@ -38,6 +39,8 @@ export interface TaskSpec {
   cwd?: string;
   /** For kind "pipeline" (`p.pipeline`): the other pipeline's id and the params of its run. */
   subPipeline?: { pipelineId: string; params: Record<string, unknown> };
+  /** For kind "sensor" (`p.sensor`): its settings as given (docs/sensors.md). */
+  sensor?: SensorSpec;
 }
 
 /** A problem found while the pipeline was being defined (reported by `weir validate` with its task). */

@@ -115,6 +115,9 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
         }
       }
       break;
+    case "sensor_poked":
+      if (instance.state === "running" && event.tryNumber === instance.tryNumber) builder.move(instance, "deferred");
+      break;
     default:
       assertNever(event, "engine event");
   }

@@ -14,7 +14,7 @@ function runningA(): RunSnapshot {
 }
 
 describe("cache facts", () => {
-  it("a success computed under a key carries the key; downstream is scheduled as for any success", () => {
+  it("a success computed under a key carries the key; downstream is scheduled as for every success", () => {
     const decision = advance(runningA(), { kind: "try_succeeded", taskId: "a", mapIndex: -1, tryNumber: 1, output: "[1]", cacheKey: "k1" }, 2);
     expect(decision.transitions[0]).toMatchObject({ taskId: "a", to: "success", output: "[1]", cacheKey: "k1" });
     expect(decision.transitions[0]?.cached).toBeUndefined();

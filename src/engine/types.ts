@@ -144,6 +144,12 @@ export type EngineEvent =
   | ({ kind: "try_skipped"; reason?: string } & TryEnd)
   /** A retry timer fired. */
   | ({ kind: "retry_due" } & InstanceRef)
+  /**
+   * A deferred sensor's check said "not yet" (docs/sensors.md): its running try moves to `deferred`, holding no
+   * worker or pool slot, until the trigger loop's next check at `nextCheckAtMs`. "Done" is an ordinary
+   * try_succeeded (or try_failed / try_skipped on a timeout) from `deferred`.
+   */
+  | ({ kind: "sensor_poked"; result: "not_yet"; nextCheckAtMs: number } & TryRef)
   | { kind: "run_cancel_requested"; reason?: string }
   /**
    * The run was rebuilt from the store (a resume, or another writer changed it): every pending instance

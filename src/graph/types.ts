@@ -2,6 +2,7 @@
 // module and hand it to the scheduler as JSON, so the scheduler and server never run user code.
 import type { Schedule } from "../define/types.js";
 import type { TriggerRule } from "../define/trigger-rule-names.js";
+import type { ExternalProbe, SqlProbe } from "../define/sensor.js";
 
 export interface RetryPolicy {
   /** Retries after the first try: a task with retries 2 runs at most 3 tries. */
@@ -25,7 +26,7 @@ export interface TaskMapping {
 export interface TaskNode {
   id: string;
   /** "branch": a function whose result picks the downstream to follow (see `branch`). */
-  kind: "function" | "shell" | "branch" | "pipeline";
+  kind: "function" | "shell" | "branch" | "pipeline" | "sensor";
   /** Direct upstream task ids: needs ∪ after ∪ map, deduplicated, in declaration order. */
   upstream: string[];
   /** Input name → upstream task id. */
@@ -53,6 +54,20 @@ export interface TaskNode {
   alerts: TaskAlerts;
   /** For kind "pipeline" (`p.pipeline`): the pipeline whose run it starts and waits for, and that run's params. */
   subPipeline?: { pipelineId: string; params: Record<string, unknown> } | null;
+  /** For kind "sensor" (`p.sensor`, docs/sensors.md): how it waits. */
+  sensor?: SensorSettings | null;
+}
+
+/** A sensor's settings, checked (docs/sensors.md). */
+export interface SensorSettings {
+  mode: "deferred" | "worker";
+  pokeIntervalMs: number;
+  /** From the first check; null: waits for ever. */
+  timeoutMs: number | null;
+  softFail: boolean;
+  waitsFor: string;
+  /** Answered by the trigger loop from a database instead of by a check in a worker. */
+  probe: SqlProbe | ExternalProbe | null;
 }
 
 export interface TaskAlerts {

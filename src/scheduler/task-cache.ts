@@ -1,6 +1,6 @@
 // Caching of task results (docs/caching.md, docs/adr/0006). After a try is committed running, and before it
 // is sent to a worker, a cacheable task's key is looked up: a hit ends the try as a cached success without
-// any worker; a miss runs it and stores the key with its success. Default keys are computed here from what
+// a worker; a miss runs it and stores the key with its success. Default keys are computed here from what
 // the job carries (code hash, encoded inputs and item, params) — no user code; a custom key is user code,
 // so a worker computes it first (a quick round trip) and the job is then sent again, or answered from here.
 import { createHash } from "node:crypto";
