@@ -1,6 +1,6 @@
 // Live events of commands that write a run themselves: mark and clear on an ended run (no scheduler drives
 // it, so no coordinator reports its instances) send the task events of every instance they changed, before
-// the run's own event, to any /api/v1/events client.
+// the run's own event, to every /api/v1/events client.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveEvent, RunDetail } from "../../src/api/types.js";
 import { startHarness, waitFor, type Harness } from "./helpers.js";

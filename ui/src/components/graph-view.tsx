@@ -105,8 +105,9 @@ function Node(props: { node: GraphNode; size: number; first: string; task: TaskN
   const style = state ? TASK_STATE_STYLES[state] : null;
   const group = props.size > 1;
   const total = Object.values(counts).reduce((a, b) => a + (b ?? 0), 0);
-  const label = group ? `${props.size.toLocaleString()} tasks` : node.id;
-  const sub = group ? `${props.first} …` : `${props.task?.kind ?? "task"}${node.mapped ? " · mapped" : ""}`;
+  // A group's count of tasks goes below its first task's name: the top line keeps room for the ×N of instances.
+  const label = group ? `${props.first} …` : node.id;
+  const sub = group ? `${props.size.toLocaleString()} tasks` : `${props.task?.kind ?? "task"}${node.mapped ? " · mapped" : ""}`;
   // Mapped and grouped nodes keep room on the right for their ×N count.
   const maxChars = Math.floor((node.width - (node.mapped || group ? 70 : 28)) / 7.6);
   let offset = 0;
