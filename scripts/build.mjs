@@ -2,12 +2,14 @@
 // chunks so a pipeline file's `import "weir"` and the worker use one copy of the authoring API. Then the web
 // app (ui/) with Vite into dist/ui, which the API serves. `--no-ui` skips the web app (faster rebuilds).
 import { build } from "esbuild";
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
 
 const watch = process.argv.includes("--watch");
-rmSync(new URL("../dist", import.meta.url), { recursive: true, force: true });
+const dist = new URL("../dist", import.meta.url).pathname;
 const started = performance.now();
-await build({
+const result = await build({
+  metafile: true,
   entryPoints: { index: "src/index.ts", cli: "src/cli/main.ts", worker: "src/worker/main.ts", "bench-harness": "bench/harness.ts", "bench-service-harness": "bench/service-harness.ts" },
   outdir: "dist",
   bundle: true,
@@ -19,6 +21,7 @@ await build({
   sourcemap: true,
   logLevel: watch ? "info" : "warning",
 });
+removeStaleChunks(new Set(Object.keys(result.metafile.outputs).map((file) => relative("dist", file))));
 if (!watch) console.error(`built dist/ in ${Math.round(performance.now() - started)} ms`);
 
 if (!watch && !process.argv.includes("--no-ui")) {
@@ -31,5 +34,17 @@ if (!watch && !process.argv.includes("--no-ui")) {
     console.error(`built dist/ui in ${Math.round(performance.now() - uiStarted)} ms`);
   } else {
     console.error("vite is not installed (devDependencies omitted): dist/ui not built, the server will have no web app");
+  }
+}
+
+// dist/ is rebuilt in place rather than deleted first: a `weir` process started from the previous build
+// (a test's child, a running `weir dev`) may still import its chunks lazily, and dist/ui stays when the
+// web app is not rebuilt. Chunks this build did not write are removed once they are a few minutes old.
+function removeStaleChunks(written) {
+  const cutoffMs = Date.now() - 5 * 60_000;
+  for (const name of readdirSync(dist)) {
+    if (!/\.js(\.map)?$/.test(name) || written.has(name)) continue;
+    const path = join(dist, name);
+    if (statSync(path).mtimeMs < cutoffMs) rmSync(path, { force: true });
   }
 }
