@@ -4,7 +4,7 @@
 // writes of batched-writes.ts) are merged, and only within a stretch of the batch in which no row is written
 // twice: every write there touches its own row, so their order among themselves doesn't matter. Any other
 // statement ends the stretch and keeps its place. A merged statement that changes as many rows as it has
-// tuples changed one row per tuple (each tuple names one row by its primary key); any other total is reported
+// tuples changed one row per tuple (each tuple names one row by its primary key); every other total is reported
 // as "unknown" (-1) for each of its writes, which fails the speculation and redoes the work row by row.
 import type { SqlParam, SqlStatement } from "../dialect.js";
 import { START_INSTANCE, TRANSITION_INSTANCE } from "../sql/instances.js";
