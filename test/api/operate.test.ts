@@ -4,8 +4,9 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BackfillList, BackfillResponse, BackfillView, ClearResponse, LiveEvent, MarkResponse, PoolList, PoolView, RunDetail, TryView } from "../../src/api/types.js";
+import type { BackfillList, BackfillResponse, BackfillView, ClearResponse, MarkResponse, PoolList, PoolView, RunDetail, TryView } from "../../src/api/types.js";
 import { apiError, startHarness, storeSnapshot, waitFor, type Harness } from "./helpers.js";
+import { nextEvent } from "./live-events.js";
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,53 +28,18 @@ const ended = (id: string) => waitFor(`run ${id} to end`, async () => {
 });
 const stateOf = async (runId: string, task: string): Promise<string | undefined> => (await h.store.listTaskInstances(runId)).find((i) => i.taskId === task)?.state;
 
-/** Reads server-sent events until `match` returns true for one of them. */
-async function nextEvent(match: (event: LiveEvent) => boolean, act: () => Promise<void>): Promise<LiveEvent> {
-  const controller = new AbortController();
-  const response = await fetch(`${h.url}/api/v1/events`, { signal: controller.signal });
-  expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let acted = false;
-  try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error("the event stream ended");
-      buffer += decoder.decode(value, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = block.split("\n").find((l) => l.startsWith("data:"));
-        const kind = block.split("\n").find((l) => l.startsWith("event:"))?.slice(6).trim();
-        if (kind === "hello" && !acted) {
-          acted = true;
-          await act();
-          continue;
-        }
-        if (!data) continue;
-        const event = JSON.parse(data.slice(5)) as LiveEvent;
-        expect(kind).toBe(event.kind);
-        if (match(event)) return event;
-      }
-    }
-  } finally {
-    controller.abort();
-  }
-}
-
 describe("operate", () => {
   it("delivers a task turning success as a server-sent event", async () => {
     let runId = "";
     const event = await nextEvent(
+      h.url,
       (e) => e.kind === "task" && e.runId === runId && e.taskId === "report" && e.state === "success",
       async () => {
         runId = await trigger("api_params", { params: { n: 4 } });
       },
     );
     expect(event).toMatchObject({ kind: "task", taskId: "report", mapIndex: -1, state: "success", tryNumber: 1 });
-    const paused = await nextEvent((e) => e.kind === "pipeline", async () => {
+    const paused = await nextEvent(h.url, (e) => e.kind === "pipeline", async () => {
       expect((await h.call("POST", "/api/v1/pipelines/api_params/pause")).status).toBe(200);
     });
     expect(paused).toEqual({ kind: "pipeline", pipeline: "api_params", paused: true });

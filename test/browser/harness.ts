@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
 
 export const ROOT = join(import.meta.dirname, "../..");
 export const SCREENSHOTS = join(import.meta.dirname, "screenshots");
@@ -123,4 +124,24 @@ export async function openBrowser(): Promise<Browser> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** What a browser test file drives: its `weir dev` and its Chromium, set before its first test. */
+export interface UiSession {
+  weir: WeirServer;
+  browser: Browser;
+}
+
+/** Starts `weir dev <dir>` (serving `expectPipeline`) and a browser before the file's tests; stops both after them. */
+export function useWeirAndBrowser(dir: string, expectPipeline: string): UiSession {
+  const session = {} as Partial<UiSession>;
+  beforeAll(async () => {
+    session.weir = await startWeir(dir, expectPipeline);
+    session.browser = await openBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.weir?.stop();
+  }, 30_000);
+  return session as UiSession;
 }

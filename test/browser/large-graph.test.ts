@@ -1,32 +1,21 @@
 // A pipeline too large to draw task by task, in a real Chromium against a real `weir dev`: the API answers
 // its graph collapsed (1,500 siblings as one node) and its details with the first tasks only; the page
 // draws three nodes, counts every task, and lists a group's tasks (with links) when it is clicked.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { GraphView, PipelineDetail } from "../../src/api/types.js";
-import { openBrowser, screenshot, startWeir, type Browser, type WeirServer } from "./harness.js";
+import { screenshot, useWeirAndBrowser } from "./harness.js";
 
-let weir: WeirServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  weir = await startWeir("test/browser/fixtures-large", "ui_fanout");
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await weir?.stop();
-}, 30_000);
+const ui = useWeirAndBrowser("test/browser/fixtures-large", "ui_fanout");
 
 describe("a pipeline of 1,502 tasks", () => {
   it("is drawn as its collapsed graph, and a group lists its tasks", async () => {
-    const graph = (await (await fetch(`${weir.url}/api/v1/pipelines/ui_fanout/graph`)).json()) as GraphView;
+    const graph = (await (await fetch(`${ui.weir.url}/api/v1/pipelines/ui_fanout/graph`)).json()) as GraphView;
     expect(graph).toMatchObject({ collapsed: true, taskCount: 1502, order: ["root", "group:leaf0", "join"] });
-    const detail = (await (await fetch(`${weir.url}/api/v1/pipelines/ui_fanout`)).json()) as PipelineDetail;
+    const detail = (await (await fetch(`${ui.weir.url}/api/v1/pipelines/ui_fanout`)).json()) as PipelineDetail;
     expect(detail).toMatchObject({ taskCount: 1502, tasksTruncated: true });
 
-    const { page } = browser;
-    await page.goto(`${weir.url}/pipelines/ui_fanout`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/pipelines/ui_fanout`);
     await page.locator('g.node[data-task="group:leaf0"]').waitFor();
     await expect(page.locator("g.node").count()).resolves.toBe(3);
     await expect(page.locator('g.node[data-task="group:leaf0"] .node-sub').textContent()).resolves.toBe("1,500 tasks");
@@ -37,6 +26,6 @@ describe("a pipeline of 1,502 tasks", () => {
     await expect(panel.locator("li").first().textContent()).resolves.toBe("leaf0");
     await panel.locator("li", { hasText: "… and 1,300 more" }).waitFor();
     await screenshot(page, "17-large-graph");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 60_000);
 });

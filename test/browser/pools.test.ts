@@ -1,35 +1,24 @@
 // The pools page in a real Chromium against a real `weir dev`: a pool made through the API is listed, its
 // slots are changed in the page (the API holds the new size after a reload), and a size the store refuses
 // shows the server's message and changes nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PoolList } from "../../src/api/types.js";
-import { openBrowser, screenshot, startWeir, waitFor, type Browser, type WeirServer } from "./harness.js";
+import { screenshot, useWeirAndBrowser, waitFor } from "./harness.js";
 
-let weir: WeirServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  weir = await startWeir("test/browser/fixtures", "ui_demo");
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await weir?.stop();
-}, 30_000);
+const ui = useWeirAndBrowser("test/browser/fixtures", "ui_demo");
 
 async function slotsOf(name: string): Promise<number | undefined> {
-  const list = (await (await fetch(`${weir.url}/api/v1/pools`)).json()) as PoolList;
+  const list = (await (await fetch(`${ui.weir.url}/api/v1/pools`)).json()) as PoolList;
   return list.items.find((p) => p.name === name)?.slots;
 }
 
 describe("the pools page", () => {
   it("lists a pool and resizes it through the page", async () => {
     // The page edits existing pools; creating one is the API's (or `weir pool set`'s) job.
-    const created = await fetch(`${weir.url}/api/v1/pools/gpu`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ slots: 2, description: "the GPU boxes" }) });
+    const created = await fetch(`${ui.weir.url}/api/v1/pools/gpu`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ slots: 2, description: "the GPU boxes" }) });
     expect(created.status).toBe(200);
-    const { page } = browser;
-    await page.goto(`${weir.url}/pools`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/pools`);
     const row = page.locator('tr[data-pool="gpu"]');
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/the GPU boxes/);
@@ -52,6 +41,6 @@ describe("the pools page", () => {
     await expect(page.locator('tr[data-pool="gpu"] .error-box').textContent()).resolves.toMatch(/slots/);
     await screenshot(page, "16-pools-refused");
     expect(await slotsOf("gpu")).toBe(5);
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 60_000);
 });

@@ -4,28 +4,17 @@
 // go to test/browser/screenshots/ (kept after the run, ignored by git).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openBrowser, screenshot, startWeir, waitFor, type Browser, type WeirServer } from "./harness.js";
+import { describe, expect, it } from "vitest";
+import { screenshot, useWeirAndBrowser, waitFor } from "./harness.js";
 
 const FIXTURES = "test/browser/fixtures";
-let weir: WeirServer;
-let browser: Browser;
 let runId = "";
-
-beforeAll(async () => {
-  weir = await startWeir(FIXTURES, "ui_demo");
-  browser = await openBrowser();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await weir?.stop();
-}, 30_000);
+const ui = useWeirAndBrowser(FIXTURES, "ui_demo");
 
 describe("the web app", () => {
   it("lists the pipelines with their schedule in words, tags and a pause switch", async () => {
-    const { page } = browser;
-    await page.goto(weir.url);
+    const { page } = ui.browser;
+    await page.goto(ui.weir.url);
     const row = page.locator('tr[data-pipeline="ui_demo"]');
     await row.waitFor();
     await expect(row.textContent()).resolves.toMatch(/every day/);
@@ -41,7 +30,7 @@ describe("the web app", () => {
     // Pausing goes through the API and holds after a reload.
     await row.locator('[role="switch"]').click();
     await waitFor("the pause to reach the API", async () => {
-      const list = (await (await fetch(`${weir.url}/api/v1/pipelines`)).json()) as { pipelines: { id: string; paused: boolean }[] };
+      const list = (await (await fetch(`${ui.weir.url}/api/v1/pipelines`)).json()) as { pipelines: { id: string; paused: boolean }[] };
       return list.pipelines.find((p) => p.id === "ui_demo")?.paused === true;
     });
     await page.reload();
@@ -52,7 +41,7 @@ describe("the web app", () => {
   }, 60_000);
 
   it("triggers a run from the params form, with the schema's and the server's validation messages", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.click('button[aria-label="Trigger ui_demo"]');
     const dialog = page.locator("dialog[open]");
     await dialog.locator("#param-greeting").waitFor();
@@ -80,8 +69,8 @@ describe("the web app", () => {
   }, 60_000);
 
   it("shows the run turning green live, without a reload", async () => {
-    const { page } = browser;
-    const openGate = () => writeFileSync(join(weir.home, `gate-${runId}`), "open");
+    const { page } = ui.browser;
+    const openGate = () => writeFileSync(join(ui.weir.home, `gate-${runId}`), "open");
     // A mark in the page's memory: a reload would wipe it.
     await page.evaluate(() => Object.assign(globalThis, { weirTestMark: "same page" }));
     try {
@@ -112,21 +101,21 @@ describe("the web app", () => {
   }, 120_000);
 
   it("reads a task's log, with the param from the form in it, and offers its download", async () => {
-    const { page } = browser;
+    const { page } = ui.browser;
     await page.click('.task-row[data-task="extract"]');
     const log = page.locator('[data-testid="log-text"]');
     await log.filter({ hasText: "bonjour from extract" }).waitFor();
     await expect(log.textContent()).resolves.toMatch(/thorough/);
     const href = await page.locator(".log-head a", { hasText: "Download" }).getAttribute("href");
-    const download = await fetch(new URL(href ?? "", weir.url));
+    const download = await fetch(new URL(href ?? "", ui.weir.url));
     expect(download.status).toBe(200);
     expect(await download.text()).toMatch(/bonjour from extract/);
     await screenshot(page, "06-run-log");
   }, 60_000);
 
   it("draws the graph coloured by the run, the mapped task as one node with its count", async () => {
-    const { page } = browser;
-    await page.goto(`${weir.url}/pipelines/ui_demo?run=${encodeURIComponent(runId)}`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/pipelines/ui_demo?run=${encodeURIComponent(runId)}`);
     const square = page.locator('g.node[data-task="square"][data-state="success"]');
     await square.waitFor();
     await expect(square.textContent()).resolves.toMatch(/×4/);
@@ -146,8 +135,8 @@ describe("the web app", () => {
   }, 60_000);
 
   it("draws the Gantt chart of the run's tries", async () => {
-    const { page } = browser;
-    await page.goto(`${weir.url}/runs/${encodeURIComponent(runId)}?tab=gantt`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/runs/${encodeURIComponent(runId)}?tab=gantt`);
     await page.locator('[data-testid="gantt"] .gantt-row[data-task="report"]').waitFor();
     // extract, four squares, gate, report: one row per task instance, a bar per try.
     await expect(page.locator(".gantt-row").count()).resolves.toBe(7);
@@ -156,8 +145,8 @@ describe("the web app", () => {
   }, 60_000);
 
   it("clears a task and shows it running again", async () => {
-    const { page } = browser;
-    await page.goto(`${weir.url}/runs/${encodeURIComponent(runId)}?task=report`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/runs/${encodeURIComponent(runId)}?task=report`);
     await page.locator('.tries tr[data-try="1"]').waitFor();
     await page.getByRole("button", { name: "Clear", exact: true }).click();
     await page.locator(".notice", { hasText: "Cleared report" }).waitFor();
@@ -169,18 +158,18 @@ describe("the web app", () => {
   }, 90_000);
 
   it("marks a task failed, and cancels a running run", async () => {
-    const { page } = browser;
-    await page.goto(`${weir.url}/runs/${encodeURIComponent(runId)}?task=extract`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/runs/${encodeURIComponent(runId)}?task=extract`);
     await page.locator('.tries tr[data-try="1"]').waitFor();
     await page.getByRole("button", { name: "Mark failed" }).click();
     await page.locator(".notice", { hasText: "Marked extract failed" }).waitFor();
     await page.locator('.task-row[data-task="extract"][data-state="failed"]').waitFor({ timeout: 30_000 });
 
     // A run held at its gate, canceled from its page: the page follows it to canceled.
-    const response = await fetch(`${weir.url}/api/v1/pipelines/ui_demo/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ params: { waitForGate: true } }) });
+    const response = await fetch(`${ui.weir.url}/api/v1/pipelines/ui_demo/runs`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ params: { waitForGate: true } }) });
     expect(response.status).toBeLessThan(300);
     const held = (await response.json()) as { id: string };
-    await page.goto(`${weir.url}/runs/${encodeURIComponent(held.id)}`);
+    await page.goto(`${ui.weir.url}/runs/${encodeURIComponent(held.id)}`);
     await page.locator('.task-row[data-task="gate"][data-state="running"]').waitFor({ timeout: 60_000 });
     page.once("dialog", (dialog) => void dialog.accept());
     await page.getByRole("button", { name: "Cancel run" }).click();
@@ -191,8 +180,8 @@ describe("the web app", () => {
   }, 120_000);
 
   it("creates a backfill after previewing its intervals", async () => {
-    const { page } = browser;
-    await page.goto(`${weir.url}/pipelines/ui_demo?tab=runs`);
+    const { page } = ui.browser;
+    await page.goto(`${ui.weir.url}/pipelines/ui_demo?tab=runs`);
     await page.click('button:has-text("Backfill…")');
     const dialog = page.locator("dialog[open]");
     await dialog.locator("#backfill-from").fill("2025-09-01");
@@ -205,7 +194,7 @@ describe("the web app", () => {
     await expect(preview.locator("tbody tr").count()).resolves.toBe(3);
     await expect(preview.locator("tbody tr.preview-create").count()).resolves.toBe(3);
     // The preview wrote nothing.
-    const before = (await (await fetch(`${weir.url}/api/v1/backfills?pipeline=ui_demo`)).json()) as { items: unknown[] };
+    const before = (await (await fetch(`${ui.weir.url}/api/v1/backfills?pipeline=ui_demo`)).json()) as { items: unknown[] };
     expect(before.items).toHaveLength(0);
     await screenshot(page, "12-backfill-preview");
     await dialog.locator('button:has-text("Create backfill")').click();
@@ -213,9 +202,9 @@ describe("the web app", () => {
     await page.locator('section[aria-label="Backfills"] tr[data-backfill] .badge[data-state="success"]').waitFor({ timeout: 90_000 });
     await waitFor("the backfill's three runs in the list", async () => (await page.locator('.runs-table tr[data-run] .badge[data-state="success"]').count()) >= 4);
     await screenshot(page, "13-pipeline-backfill");
-    await page.goto(weir.url);
+    await page.goto(ui.weir.url);
     await page.locator('tr[data-pipeline="ui_demo"] .run-square').first().waitFor();
     await screenshot(page, "14-pipelines-after");
-    expect(browser.errors).toEqual([]);
+    expect(ui.browser.errors).toEqual([]);
   }, 120_000);
 });

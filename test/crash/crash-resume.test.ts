@@ -1,14 +1,13 @@
 // kill -9 of `weir run` at named points and at random moments, then `weir run --resume`, until the run
 // ends. Proves: the run finishes; every task succeeds exactly once in the store; no try runs twice; no
 // user code runs for a try the store doesn't know; a try in flight at the crash is recorded lost.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { newTestStoreLocation, STORE_KINDS, type StoreKind, type TestStoreLocation } from "../support/test-stores.js";
+import { ROOT, spawnWeir, type WeirOutcome } from "../support/weir-process.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const FIXTURE = join(ROOT, "test/crash/fixtures/crash_dag.ts");
 const homes: string[] = [];
 
@@ -16,38 +15,15 @@ afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** A test's WEIR_HOME (the ledger, the logs) and its store (SQLite in the home, or a Postgres database). */
 interface Place {
   home: string;
   location: TestStoreLocation;
 }
 
-function weir(args: string[], at: Place, env: Record<string, string> = {}, killAfterMs?: number): Promise<Outcome> {
+function weir(args: string[], at: Place, env: Record<string, string> = {}, killAfterMs?: number): Promise<WeirOutcome> {
   const store: Record<string, string> = at.location.databaseUrl === undefined ? {} : { WEIR_DATABASE_URL: at.location.databaseUrl };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/weir.js"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, WEIR_HOME: at.home, NO_COLOR: "1", ...store, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    const timer = killAfterMs === undefined ? null : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return spawnWeir(args, at.home, { ...store, ...env }, killAfterMs);
 }
 
 async function onlyRunId(at: Place): Promise<string | null> {

@@ -1,46 +1,18 @@
 // kill -9 of `weir dev` at named points while three pipelines catch up a week each, then restart until
 // everything is done. Proves: no scheduled interval is lost or created twice; every run succeeds; a
 // committed success is never run again; user code ran only for tries the store knows about.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { newTestStoreLocation, STORE_KINDS, type TestStoreLocation } from "../support/test-stores.js";
+import { devUntil } from "../support/weir-process.js";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const DIR = "test/crash/fixtures/many";
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
-
-/** Runs `weir dev` until it dies (crash point) or the store shows every expected run done; then stops it. */
-function dev(home: string, env: Record<string, string>, done: () => Promise<boolean>): Promise<"crashed" | "done"> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/weir.js"), "dev", DIR], { cwd: ROOT, env: { ...process.env, WEIR_HOME: home, ...env }, stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    let finished = false;
-    const poll = setInterval(() => {
-      void done().then((ok) => {
-        if (ok && !finished) {
-          finished = true;
-          child.kill("SIGINT");
-        }
-      });
-    }, 200);
-    const cap = setTimeout(() => child.kill("SIGKILL"), 45_000);
-    child.on("error", reject);
-    child.on("close", (_code, signal) => {
-      clearInterval(poll);
-      clearTimeout(cap);
-      if (finished) resolve("done");
-      else if (signal === "SIGKILL") resolve("crashed");
-      else reject(new Error(`weir dev exited on its own: ${stderr}`));
-    });
-  });
-}
 
 async function allDone(home: string, location: TestStoreLocation): Promise<boolean> {
   if (location.kind === "sqlite" && !existsSync(join(home, "weir.db"))) return false;
@@ -100,11 +72,11 @@ describe.each(STORE_KINDS)("kill -9 of weir dev, then restart (%s)", (kind) => {
       const location = await newTestStoreLocation(kind, home);
       const env: Record<string, string> = location.databaseUrl === undefined ? {} : { WEIR_DATABASE_URL: location.databaseUrl };
       const done = () => allDone(home, location);
-      const first = await dev(home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n}` }, done);
+      const first = await devUntil(DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n}` }, done);
       expect(first).toBe("crashed");
       // Restarts with a crash each time at a later point, then one without.
-      expect(await dev(home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n + 7}` }, done)).toMatch(/crashed|done/);
-      expect(await dev(home, env, done)).toBe("done");
+      expect(await devUntil(DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n + 7}` }, done)).toMatch(/crashed|done/);
+      expect(await devUntil(DIR, home, env, done)).toBe("done");
       await check(home, location);
     }, 120_000);
   }

@@ -1,7 +1,7 @@
 // Completion triggers (`schedule: { after: [...] }`) on a real scheduler over real SQLite: a run per logical
 // date once every upstream pipeline's run for it succeeded, exactly once, across restarts.
 import { afterEach, describe, expect, it } from "vitest";
-import { allSucceeded, DAY, runCleanup, setUp, waitFor } from "./harness.js";
+import { allSucceeded, DAY, runCleanup, setUp, waitFor } from "../support/scheduler-harness.js";
 
 afterEach(runCleanup);
 

@@ -3,7 +3,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { allSucceeded, runCleanup, setUp, T0, waitFor } from "./harness.js";
+import { allSucceeded, mostRunning, runCleanup, setUp, T0, waitFor } from "../support/scheduler-harness.js";
 
 afterEach(runCleanup);
 
@@ -88,7 +88,7 @@ export default pipeline({ id: "on_orders", schedule: { events: ["orders.loaded"]
 });
 `;
     const h = await setUp({ "orders.ts": source });
-    const { cleanup } = await import("./harness.js");
+    const { cleanup } = await import("../support/scheduler-harness.js");
     cleanup.push(async () => (await import("node:fs")).rmSync(gate, { force: true }));
     await h.emit("orders.loaded", { n: 1 });
     await waitFor("the first run running", async () => (await h.runs("on_orders"))[0]?.state === "running");
@@ -107,16 +107,10 @@ export default pipeline({ id: "on_orders", schedule: { events: ["orders.loaded"]
 
   it("each: event runs queue behind maxActiveRuns and all run, never more at once", async () => {
     const h = await setUp({ "orders.ts": orders(`{ events: ["orders.loaded"] }`, `, maxActiveRuns: 1`) });
-    const running = new Set<string>();
-    let most = 0;
-    h.service.onRunChange((change) => {
-      if (change.runState === "running") running.add(change.run.id);
-      else running.delete(change.run.id);
-      most = Math.max(most, running.size);
-    });
+    const most = mostRunning(h.service);
     for (let rows = 1; rows <= 4; rows++) await h.emit("orders.loaded", { rows });
     await waitFor("4 runs", allSucceeded(h, "on_orders", 4));
-    expect(most).toBe(1);
+    expect(most()).toBe(1);
   }, 60_000);
 
   it("events arriving while the pipeline is paused wait, and start their runs on unpause", async () => {

@@ -1,12 +1,11 @@
 // kill -9 of `weir run` in the middle of a 1,000-way mapped task, then `weir run --resume`: no instance is
 // lost, no instance whose success was committed runs again, a try in flight at the crash is recorded lost,
 // and the reduce after it sees all 1,000 results.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ROOT } from "../cli/helpers.js";
+import { spawnWeir } from "../support/weir-process.js";
 import { mappingFixture, outputOf, withHomeStore } from "./helpers.js";
 
 const FIXTURE = mappingFixture("map_1000.ts");
@@ -14,29 +13,6 @@ const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function weir(args: string[], home: string, env: Record<string, string> = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/weir.js"), ...args], {
-      cwd: ROOT,
-      env: { ...process.env, WEIR_HOME: home, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
-  });
-}
 
 async function runId(home: string): Promise<string> {
   return withHomeStore(home, async (store) => {
@@ -90,7 +66,7 @@ describe("kill -9 in the middle of a 1,000-way mapped task, then --resume", () =
     it(`crash at ${crash}`, async () => {
       const home = mkdtempSync(join(tmpdir(), "weir-map-crash-"));
       homes.push(home);
-      const first = await weir(["run", FIXTURE, "--json"], home, { WEIR_TEST_CRASH_AT: crash });
+      const first = await spawnWeir(["run", FIXTURE, "--json"], home, { WEIR_TEST_CRASH_AT: crash });
       expect(first.signal, first.stderr).toBe("SIGKILL");
       expect(existsSync(join(home, "weir.db"))).toBe(true);
       const id = await runId(home);
@@ -101,7 +77,7 @@ describe("kill -9 in the middle of a 1,000-way mapped task, then --resume", () =
         expect(work.length).toBe(1000);
         expect(done).toBeLessThan(1000);
       });
-      const resumed = await weir(["run", "--resume", id, "--json"], home);
+      const resumed = await spawnWeir(["run", "--resume", id, "--json"], home);
       expect(resumed.code, resumed.stderr).toBe(0);
       await checkNothingLostOrRunTwice(home, id);
     });

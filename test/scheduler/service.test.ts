@@ -1,64 +1,16 @@
 // The scheduler service on simulated time: a ManualClock drives months of schedules in seconds, while
 // real worker processes run the tasks against a real SQLite store.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { randomBytes } from "node:crypto";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { LocalWorkerPool } from "../../src/executor/local-pool.js";
-import { ManualClock } from "../../src/scheduler/manual-clock.js";
 import { SchedulerService } from "../../src/scheduler/service.js";
 import type { Store } from "../../src/store/types.js";
-import { openTestStore, STORE_KINDS, type StoreKind } from "../support/test-stores.js";
+import { cleanup, DAY, mostRunning, runCleanup, setUp as setUpService, T0, waitFor } from "../support/scheduler-harness.js";
+import { STORE_KINDS, type StoreKind } from "../support/test-stores.js";
 
-const DAY = 86_400_000;
-const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // the simulated "now" at start: 2025-03-10 12:00 UTC
-const cleanup: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  for (const undo of cleanup.splice(0).reverse()) await undo();
-});
+afterEach(runCleanup);
 
-async function waitFor(what: string, check: () => Promise<boolean>, capMs = 20_000): Promise<void> {
-  const until = Date.now() + capMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-interface Harness {
-  store: Store;
-  clock: ManualClock;
-  service: SchedulerService;
-  dir: string;
-  home: string;
-  restart(): Promise<SchedulerService>;
-}
-
-async function setUp(kind: StoreKind, pipelineSource: string): Promise<Harness> {
-  const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "daily.ts"), pipelineSource);
-  const home = mkdtempSync(join(tmpdir(), "weir-service-"));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }), () => rmSync(home, { recursive: true, force: true }));
-  const store = await openTestStore(kind, home);
-  cleanup.push(() => store.close());
-  const clock = new ManualClock(T0);
-  const make = async (): Promise<SchedulerService> => {
-    let service: SchedulerService | null = null;
-    const pool = new LocalWorkerPool({ size: 2, onResult: (k, r, t) => service?.coordinator.handleResult(k, r, t), onCapacity: () => service?.coordinator.wake() });
-    service = new SchedulerService({ store, executor: pool, clock, home, root: dir, watch: false, pollMs: 60_000 });
-    const started = service;
-    cleanup.push(async () => {
-      await started.stop();
-      await pool.close();
-    });
-    await service.start();
-    return service;
-  };
-  const harness: Harness = { store, clock, dir, home, service: await make(), restart: async () => (harness.service = await make()) };
-  return harness;
-}
+/** The service over one pipeline file, daily.ts. */
+const setUp = (kind: StoreKind, pipelineSource: string) => setUpService({ "daily.ts": pipelineSource }, kind);
 
 const daily = (options: string): string => `
 import { pipeline } from "weir";
@@ -117,16 +69,10 @@ for (const kind of STORE_KINDS) {
 
       it("maxActiveRuns: never more runs of a pipeline running at once", async () => {
         const h = await setUp(kind, daily(`start: "2025-03-01", catchup: true, maxActiveRuns: 2`));
-        const running = new Set<string>();
-        let most = 0;
-        h.service.onRunChange((change) => {
-          if (change.runState === "running") running.add(change.run.id);
-          else running.delete(change.run.id);
-          most = Math.max(most, running.size);
-        });
+        const most = mostRunning(h.service);
         await waitFor("9 caught-up runs", allDone(h.store, 9));
-        expect(most).toBeLessThanOrEqual(2);
-        expect(most).toBeGreaterThan(0);
+        expect(most()).toBeLessThanOrEqual(2);
+        expect(most()).toBeGreaterThan(0);
       }, 60_000);
     });
 

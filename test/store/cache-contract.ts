@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { InstanceTransition } from "../../src/engine/types.js";
 import type { Store } from "../../src/store/types.js";
 import { decision, move, newRun } from "./fixtures.js";
+import { T0 } from "./contract-support.js";
 
-const T0 = 1_760_000_000_000;
 const DIGEST = "ab".repeat(32);
 const OTHER = "cd".repeat(32);
 

@@ -4,8 +4,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { decision, graph, newRun } from "./fixtures.js";
-
-const T0 = 1_760_000_000_000;
+import { T0 } from "./contract-support.js";
 
 export function describeEventsContract(store: () => Store): void {
   describe("events", () => {

