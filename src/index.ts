@@ -34,3 +34,6 @@ export type { TriggerRule } from "./define/trigger-rule-names.js";
 export { TRIGGER_RULES } from "./define/trigger-rule-names.js";
 export { RUN_STATES, TASK_STATES } from "./engine/states.js";
 export type { RunState, TaskState } from "./engine/states.js";
+export type { SensorCheck, SensorOptions, SensorProbe, SensorValue } from "./define/sensor.js";
+export { fileSensor, httpSensor, timeDeltaSensor, timeOfDaySensor, externalTaskSensor, sqlSensor } from "./operators/sensors/index.js";
+export type { FileSensorOptions, FileSensorResult, HttpSensorOptions, HttpSensorResult, ExternalTaskSensorOptions, SqlSensorOptions } from "./operators/sensors/index.js";

@@ -74,6 +74,21 @@ const backfillView = object({
 });
 
 export const COMPONENT_SCHEMAS: Record<string, Schema> = {
+  SensorWaitView: object({
+    taskId: str,
+    mapIndex: int,
+    tryNumber: int,
+    status: oneOfStrings(["waiting", "answered"]),
+    waitsFor: str,
+    firstCheckAt: time,
+    nextCheckAt: nullable(time),
+    lastCheckAt: nullable(time),
+    checks: int,
+    pokeIntervalMs: int,
+    timeoutAt: nullable(time),
+    softFail: bool,
+  }),
+  SensorWaitList: object({ items: array(ref("SensorWaitView")) }),
   EventDeliveryView: object({ pipeline: str, outcome: oneOfStrings(["started", "superseded", "rejected"]), runId: nullable(str), reason: nullable(str), at: time }),
   EventView: object({ id: str, name: str, payload: { description: "the event's JSON payload, as sent" }, receivedAt: time, subscribers: strings, deliveries: array(ref("EventDeliveryView")), runIds: strings, pending: strings }),
   EventList: page("EventView"),

@@ -19,6 +19,7 @@ import { eventRoutes } from "./routes/events.js";
 import { pipelineRoutes } from "./routes/pipelines.js";
 import { poolRoutes } from "./routes/pools.js";
 import { runRoutes } from "./routes/runs.js";
+import { sensorRoutes } from "./routes/sensors.js";
 import { taskRoutes } from "./routes/tasks.js";
 import { EventHub } from "./sse.js";
 import { defaultUiDir, serveUi } from "./static-ui.js";
@@ -36,7 +37,7 @@ const systemRoutes: RouteSpec[] = [
 ];
 
 /** Every route, in the order they are registered and documented. */
-export const ROUTES: readonly RouteSpec[] = [...pipelineRoutes, ...runRoutes, ...taskRoutes, ...backfillRoutes, ...poolRoutes, ...eventRoutes, ...systemRoutes];
+export const ROUTES: readonly RouteSpec[] = [...pipelineRoutes, ...runRoutes, ...taskRoutes, ...backfillRoutes, ...poolRoutes, ...eventRoutes, ...sensorRoutes, ...systemRoutes];
 
 /** Routes outside /api/v1. */
 const ROOT_PATHS = new Set(["/healthz", "/metrics"]);

@@ -366,3 +366,28 @@ export interface EventView {
 
 /** GET /events?name=&limit=&cursor= (or with Accept: application/json): newest first. */
 export type EventList = Page<EventView>;
+
+/** A sensor instance's wait (docs/sensors.md): what it waits for and when it is checked next. */
+export interface SensorWaitView {
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+  /** "waiting": the trigger loop checks it; "answered": its final result was written (success, failure, skip). */
+  status: "waiting" | "answered";
+  waitsFor: string;
+  /** When the wait began: its timeout counts from here. */
+  firstCheckAt: string;
+  /** The next check while it waits, else null. */
+  nextCheckAt: string | null;
+  lastCheckAt: string | null;
+  checks: number;
+  pokeIntervalMs: number;
+  /** When it gives up (null: never). */
+  timeoutAt: string | null;
+  softFail: boolean;
+}
+
+/** GET /runs/:id/sensors: the run's deferred sensors' waits, by task and map index. */
+export interface SensorWaitList {
+  items: SensorWaitView[];
+}

@@ -57,7 +57,7 @@ export function buildProgram(): Program {
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--port <port>", "serve the UI and API on this port (default: WEIR_PORT or 8080; 0: a free port)")
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
-    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, { ...options, serve: true }));
+    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, { ...options, serve: true, triggerer: true }));
 
   program
     .command("scheduler")
@@ -66,7 +66,28 @@ export function buildProgram(): Program {
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--port <port>", "also serve the UI and API on this port (0: a free port)")
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
+    .option("--executor <kind>", "local (default): a worker pool here; store: tries go to `weir worker` processes through the store (WEIR_EXECUTOR)")
     .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+
+  program
+    .command("worker")
+    .description("run tries of some queues that a `weir scheduler --executor store` queued in the store, on this machine")
+    .option("-q, --queues <names>", "comma-separated queues to serve", "default")
+    .option("-c, --concurrency <n>", "tries at once (default: number of cores)", positiveInt)
+    .option("--pipelines <dir>", "load pipeline code from this directory (default: the file path the scheduler recorded)")
+    .action(async (options) => (await import("./commands/worker.js")).workerCommand(options));
+
+  program
+    .command("workers")
+    .description("list registered workers: queues, slots in use, last heartbeat, version")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/workers.js")).workersCommand(options));
+
+  program
+    .command("triggerer")
+    .description("the trigger loop: checks deferred sensors in worker processes of its own (weir dev starts one)")
+    .option("-c, --concurrency <n>", "checks at once (default 4)", positiveInt)
+    .action(async (options) => (await import("./commands/triggerer.js")).triggererCommand(options));
 
   program
     .command("server")

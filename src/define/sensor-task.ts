@@ -21,10 +21,11 @@ export function sensorTaskSpec(id: string, a: unknown, b: unknown, problem: (p: 
     softFail: softFail ?? false,
     waitsFor: typeof waitsFor === "string" ? waitsFor : (described ?? (probe === null ? "a condition" : describeProbe(probe))),
     probe,
+    check,
   };
   const spec: Omit<TaskSpec, "id" | "needs" | "after"> = { kind: "sensor", map: null, mapping: null, options: rest, sensor };
   if (typeof check === "function") {
-    spec.fn = sensorFunction(check as (ctx: never) => unknown, msOrNull(pokeInterval ?? "60s"), msOrNull(timeout ?? null), softFail === true) as AnyTaskFunction;
+    spec.fn = sensorFunction(check as Parameters<typeof sensorFunction>[0], msOrNull(pokeInterval ?? "60s"), msOrNull(timeout ?? null), softFail === true) as AnyTaskFunction;
   } else if (probe !== null) {
     // Never called where a trigger loop answers the probe; anywhere else it says why it can't run.
     spec.fn = (() => {

@@ -5,7 +5,7 @@ import type { Duration } from "./duration.js";
 import type { TaskContext } from "./types.js";
 import type { CommonTaskOptions } from "./types.js";
 
-/** A check: `false` is "not yet", `true` is "done", any other value is "done" and becomes the output. */
+/** A check: `false` is "not yet", `true` is "done", every other value is "done" and becomes the output. */
 export type SensorCheck<P, Ev, R> = (ctx: TaskContext<P, Ev>) => R | Promise<R>;
 
 /** The output of a sensor whose check returns R: R without its booleans, or `undefined` when only booleans remain. */
@@ -72,6 +72,8 @@ export interface SensorSpec {
   softFail: unknown;
   waitsFor: string;
   probe: SqlProbe | ExternalProbe | null;
+  /** The user's check, for the code hash (the function a worker runs is a wrapper, the same for every sensor). */
+  check: unknown;
 }
 
 /** Thrown by a deferred check that said "not yet": the trigger loop reads it by name, it is no failure. */

@@ -6,6 +6,7 @@ import type { PipelineSpec, TaskSpec } from "../define/spec.js";
 import { isTriggerRule } from "../define/trigger-rule-names.js";
 import type { CacheOptions, EventBatch, RetryOptions, Schedule } from "../define/types.js";
 import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
+import { resolveSensor } from "./sensor-settings.js";
 import { describeCycle, findCycles, topologicalOrder } from "./graph-order.js";
 import {
   DEFAULT_MAX_ACTIVE_RUNS,
@@ -247,6 +248,7 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
   if (mapping !== null) node.mapping = mapping;
   if (spec.kind === "branch") node.branch = spec.branch ?? "choose";
   if (spec.kind === "pipeline") node.subPipeline = resolveSubPipeline(spec, say);
+  if (spec.kind === "sensor") resolveSensor(spec, node, say);
   return node;
 }
 

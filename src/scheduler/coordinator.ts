@@ -1,31 +1,22 @@
 // Drives active runs: takes events (try results, timers, cancellations), asks the engine for decisions,
 // commits them in one transaction per tick (group commit), and only then dispatches tries and timers.
 // `weir run` uses it for one run; the scheduler service adds the phases that create runs.
-import { advanceAll, applyDecision, compileEngineGraph, createRunSnapshot, type InstanceRecord } from "../engine/index.js";
-import { instanceKey, isEmptyDecision, type Decision, type EngineEvent, type InstanceTransition } from "../engine/types.js";
+import { advanceAll, applyDecision, type InstanceRecord } from "../engine/index.js";
+import { instanceKey, isEmptyDecision, type Decision, type EngineEvent } from "../engine/types.js";
 import { isTerminalRunState, type RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
-import type { RunRecord, Store } from "../store/types.js";
+import type { RunRecord } from "../store/types.js";
 import { tryKeyOf, type TryResult } from "../worker/protocol.js";
-import type { Clock } from "./clock.js";
+import type { CoordinatorOptions, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
-import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
-import { ReadyQueue } from "./ready-queue.js";
-import { needsStore, parseTryKey, readMissingInputs, RunOutputs, type PendingJob } from "./try-jobs.js";
-import type { PipelineLoader } from "./sub-runs.js";
+import { loadRunOutputs, newActiveRun, readInstanceRecords } from "./run-tracking.js";
+import { RunTimers } from "./run-timers.js";
+import { needsStore, parseTryKey, readMissingInputs, type PendingJob, type RunOutputs } from "./try-jobs.js";
 import { TryRouting } from "./try-routing.js";
 
-/** What a listener hears after a decision is committed. */
-export interface RunChange {
-  run: RunRecord;
-  transitions: readonly InstanceTransition[];
-  runState: RunState;
-  nowMs: number;
-}
-
-export type RunChangeListener = (change: RunChange) => void;
+export type { CoordinatorOptions, RunChange, RunChangeListener, TickTiming } from "./coordinator-types.js";
 
 interface QueuedEvent {
   runId: string;
@@ -41,39 +32,14 @@ interface Planned {
   jobs: PendingJob[];
 }
 
-/** While runs are active, a tick at least this often: a safety net, not the way work is found. */
-const KEEPALIVE_MS = 1000;
-
-export interface CoordinatorOptions {
-  store: Store;
-  executor: Executor;
-  clock: Clock;
-  /** WEIR_HOME: where try logs go. */
-  home: string;
-  /** Slots of a pool (tries running in it at once, across runs); default: unlimited. */
-  poolSlots?: (pool: string) => number;
-  /** Told when a committed decision put notifications in the outbox. */
-  outbox?: { kick(): void };
-  /** Told after each tick that committed something: how long the tick and its commit took (metrics). */
-  onTick?: (timing: TickTiming) => void;
-  /** Loads the pipelines of sub-pipeline tasks (default: the executor, when it can load files). */
-  pipelines?: PipelineLoader;
-}
-
-export interface TickTiming {
-  tickMs: number;
-  commitMs: number;
-  decisions: number;
-}
-
 export class Coordinator {
   private readonly runs = new Map<string, ActiveRun>();
   private queue: QueuedEvent[] = [];
   private ticking = false;
   private tickScheduled = false;
   private readonly listeners = new Set<RunChangeListener>();
-  private readonly timers = new Set<() => void>();
-  private keepalive: NodeJS.Timeout | null = null;
+  /** Retry and run-timeout timers, and the keepalive while runs are active. */
+  private readonly timers: RunTimers;
   private failure: Error | null = null;
   /** Tries running now, by pool and by pipeline: what pool slots and maxActiveTasks count. */
   private readonly capacity: Capacity;
@@ -82,6 +48,7 @@ export class Coordinator {
 
   constructor(private readonly options: CoordinatorOptions) {
     this.capacity = new Capacity(options.poolSlots);
+    this.timers = new RunTimers(options.clock, (runId, event) => this.enqueue(runId, event), () => this.scheduleTick());
     const { store, executor, home, pipelines } = options;
     const now = (): number => options.clock.now();
     this.routing = new TryRouting({
@@ -129,11 +96,11 @@ export class Coordinator {
     if (isTerminalRunState(record.state)) return record.state;
     const driven = this.runs.get(record.id);
     if (driven) return driven.finished;
-    const instances = await this.instanceRecords(record.id);
-    const outputs = await this.loadOutputs(record.id, graph);
+    const instances = await readInstanceRecords(this.options.store, record.id);
+    const outputs = await loadRunOutputs(this.options.store, record.id, graph, this.routing.inline);
     const active = this.track(record, graph, record.state, instances, outputs);
     this.enqueue(record.id, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
-    this.armRunTimeout(active);
+    this.timers.runTimeout(active);
     for (const instance of instances) {
       const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber };
       if (instance.state === "running" && active.tasks.get(instance.taskId)?.kind === "pipeline") {
@@ -143,7 +110,7 @@ export class Coordinator {
         const error = lostTryFailure("the process driving the run stopped while the try was in flight");
         this.enqueue(record.id, { kind: "try_failed", ...ref, error });
       } else if (instance.state === "up_for_retry") {
-        this.armTimer(record.id, instance.retryAtMs ?? 0, { kind: "retry_due", taskId: instance.taskId, mapIndex: instance.mapIndex });
+        this.timers.at(record.id, instance.retryAtMs ?? 0, { kind: "retry_due", taskId: instance.taskId, mapIndex: instance.mapIndex });
       } else if (instance.state === "scheduled") {
         this.makeReady(active, instance.taskId, instance.mapIndex);
       }
@@ -214,9 +181,7 @@ export class Coordinator {
 
   /** Stops timers; active runs stay as they are in the store (resumable). */
   close(): void {
-    for (const cancel of this.timers) cancel();
-    this.timers.clear();
-    this.stopKeepalive();
+    this.timers.close();
   }
 
   activeRunIds(): string[] {
@@ -224,41 +189,12 @@ export class Coordinator {
   }
 
   private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRecord[], outputs?: RunOutputs): ActiveRun {
-    const engineGraph = compileEngineGraph(graph);
-    const rows = instances.length > 0 ? instances : graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
-    const tasks = new Map(graph.tasks.map((t) => [t.id, t]));
-    const runOutputs = outputs ?? new RunOutputs(tasks, this.routing.inline);
-    const snapshot = createRunSnapshot(record.id, state, engineGraph, rows, runOutputs.lengths());
-    let resolve!: (state: RunState) => void;
-    let reject!: (error: Error) => void;
-    const finished = new Promise<RunState>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    const active: ActiveRun = { record, graph, tasks, snapshot, ready: new ReadyQueue(), outputs: runOutputs, runningByTask: new Map(), finished, resolve, reject };
+    const active = newActiveRun(record, graph, state, instances, outputs, this.routing.inline);
     this.runs.set(record.id, active);
     // Tries already running (a resumed or rebuilt run) hold their slots until they end.
-    for (const instance of snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, 1);
-    this.startKeepalive();
+    for (const instance of active.snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, 1);
+    this.timers.startKeepalive();
     return active;
-  }
-
-  /** The run's instances as the engine needs them, with how many of their tries were lost. */
-  private async instanceRecords(runId: string): Promise<InstanceRecord[]> {
-    const [instances, tries] = await Promise.all([this.options.store.listTaskInstances(runId), this.options.store.listTries(runId)]);
-    const lost = new Map<string, number>();
-    for (const t of tries) {
-      if (t.error?.kind !== "lost") continue;
-      const key = instanceKey(t.taskId, t.mapIndex);
-      lost.set(key, (lost.get(key) ?? 0) + 1);
-    }
-    return instances.map((i) => ({ ...i, lostTries: lost.get(instanceKey(i.taskId, i.mapIndex)) ?? 0 }));
-  }
-
-  private async loadOutputs(runId: string, graph: PipelineGraph): Promise<RunOutputs> {
-    const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])), this.routing.inline);
-    await outputs.load(this.options.store, runId, graph);
-    return outputs;
   }
 
   private enqueue(runId: string, event: EngineEvent): void {
@@ -311,7 +247,9 @@ export class Coordinator {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {
           if (needsStore(pending)) await readMissingInputs(this.options.store, pending);
-          await this.routing.route(this.runs.get(item.decision.runId), pending.job);
+          // Awaited only when routing is asynchronous (cache, sub-pipeline): see TryRouting.route.
+          const routed = this.routing.route(this.runs.get(item.decision.runId), pending.job);
+          if (routed) await routed;
           crashPoint("after_dispatch");
         }
         this.afterCommit(item.decision);
@@ -397,12 +335,12 @@ export class Coordinator {
         this.options.outbox?.kick();
       }
     }
-    for (const timer of decision.timers) this.armTimer(decision.runId, timer.atMs, timer.event);
+    for (const timer of decision.timers) this.timers.at(decision.runId, timer.atMs, timer.event);
     if (decision.run) {
       active.record = { ...active.record, state: decision.run.to };
       if (decision.run.to === "running" && active.record.startedMs === null) {
         active.record.startedMs = decision.nowMs;
-        this.armRunTimeout(active);
+        this.timers.runTimeout(active);
       }
       if (isTerminalRunState(decision.run.to)) active.record.endedMs = decision.nowMs;
     }
@@ -418,22 +356,7 @@ export class Coordinator {
     const children = this.routing.childRunsOf(active.record.id).flatMap((id) => this.runs.get(id)?.finished ?? []);
     if (children.length > 0) void Promise.allSettled(children).then(() => active.resolve(state));
     else active.resolve(state);
-    if (this.runs.size === 0) this.stopKeepalive();
-  }
-
-  /** A pipeline `timeout` (dagrun timeout) counts from the run's start; a resumed run keeps its start. */
-  private armRunTimeout(active: ActiveRun): void {
-    const timeoutMs = active.graph.timeoutMs;
-    if (timeoutMs === null || active.record.startedMs === null) return;
-    this.armTimer(active.record.id, active.record.startedMs + timeoutMs, { kind: "run_timed_out", timeoutMs });
-  }
-
-  private armTimer(runId: string, atMs: number, event: EngineEvent): void {
-    const cancel = this.options.clock.at(atMs, () => {
-      this.timers.delete(cancel);
-      this.enqueue(runId, event);
-    });
-    this.timers.add(cancel);
+    if (this.runs.size === 0) this.timers.stopKeepalive();
   }
 
   /** Memory is rebuilt from the store after a guard conflict. */
@@ -452,8 +375,8 @@ export class Coordinator {
       active.resolve(record.state);
       return;
     }
-    const instances = await this.instanceRecords(runId);
-    const outputs = await this.loadOutputs(runId, active.graph);
+    const instances = await readInstanceRecords(this.options.store, runId);
+    const outputs = await loadRunOutputs(this.options.store, runId, active.graph, this.routing.inline);
     const fresh = this.track(record, active.graph, record.state, instances, outputs);
     fresh.finished = active.finished;
     fresh.resolve = active.resolve;
@@ -461,17 +384,6 @@ export class Coordinator {
     for (const i of instances) if (i.state === "scheduled") this.makeReady(fresh, i.taskId, i.mapIndex);
     // Another writer may have finished an upstream without scheduling what follows it.
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
-    this.armRunTimeout(fresh);
-  }
-
-  /** Keeps the process alive while runs are active, and re-checks for work now and then. */
-  private startKeepalive(): void {
-    if (this.keepalive) return;
-    this.keepalive = setInterval(() => this.scheduleTick(), KEEPALIVE_MS);
-  }
-
-  private stopKeepalive(): void {
-    if (this.keepalive) clearInterval(this.keepalive);
-    this.keepalive = null;
+    this.timers.runTimeout(fresh);
   }
 }

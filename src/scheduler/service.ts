@@ -16,6 +16,7 @@ import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
 import { OutboxDelivery } from "./outbox-delivery.js";
+import { SensorResults } from "./sensor-handoff.js";
 import type { Notifier } from "../notify/index.js";
 
 /** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
@@ -68,6 +69,8 @@ export class SchedulerService {
   readonly outbox: OutboxDelivery;
   /** Runs started by events and by other pipelines' successes (docs/events.md). */
   private readonly triggers: EventTriggers;
+  /** Deferred sensors' answers from the trigger loop (docs/sensors.md). */
+  private readonly sensorResults: SensorResults;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
@@ -91,6 +94,7 @@ export class SchedulerService {
       },
       onError: (message) => this.emit("error", message),
     });
+    this.sensorResults = new SensorResults(options.store, this.coordinator, (error) => this.emit("error", `sensor results: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   onRunChange(listener: RunChangeListener): () => void {
@@ -115,12 +119,14 @@ export class SchedulerService {
     this.outbox.kick();
     await this.pass();
     this.schedulePoll();
+    this.sensorResults.start();
   }
 
   /** Stops creating and starting runs; runs in flight stay in the store and are resumed by the next start. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.triggers.stop();
+    this.sensorResults.stop();
     this.wakeTimer?.();
     this.pollTimer?.();
     this.coordinator.close();

@@ -36,13 +36,17 @@ export class TaskCache {
 
   constructor(private readonly options: TaskCacheOptions) {}
 
+  /** Whether `route` does more than submit the job. A branch's result is also a choice the engine must hear (`follow`): it always runs. */
+  static consulted(task: TaskNode): boolean {
+    return task.cache.enabled && task.kind !== "branch";
+  }
+
   /**
    * Sends the job, or answers it from the cache. The cache is consulted on an instance's first try only: a
    * retry follows a failure, and an instance a user cleared (`weir clear`) has tries already — both run.
    */
   async route(run: RunRecord, task: TaskNode, job: TryJob): Promise<void> {
-    // A branch's result is also a choice the engine must hear (`follow`): it always runs.
-    if (!task.cache.enabled || task.kind === "branch") {
+    if (!TaskCache.consulted(task)) {
       this.options.submit(job);
       return;
     }

@@ -136,11 +136,22 @@ export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: 
     logPath: tryLogPath(home, run.pipelineId, run.id, task.id, mapIndex, tryNumber),
     timeoutMs: task.timeoutMs,
     idempotencyKey: `${run.id}/${task.id}/${mapIndex}`,
-    artifactsDir: artifactsDir(home),
+    artifactsDir: artifactsDirOf(home),
   };
   const pending: PendingJob = { job, missing, later };
   if (mapIndex >= 0 && isMapped(task)) setItem(pending, task, snapshot, outputs, tasks);
   return pending;
+}
+
+/** `artifactsDir(home)`, joined once per home rather than once per job (path.join shows in the dispatch profile). */
+let artifactsHome: string | undefined;
+let artifactsDirOfHome = "";
+function artifactsDirOf(home: string): string {
+  if (home !== artifactsHome) {
+    artifactsHome = home;
+    artifactsDirOfHome = artifactsDir(home);
+  }
+  return artifactsDirOfHome;
 }
 
 /** A downstream of a mapped task receives the results of its instances that succeeded, in map-index order. */

@@ -12,6 +12,7 @@ import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
 import { isPipelineLoader, SubRuns, type PipelineLoader } from "./sub-runs.js";
 import { TaskCache, type CacheFacts } from "./task-cache.js";
+import { isDeferredSensor, SensorHandOff } from "./sensor-handoff.js";
 import { artifactInliner } from "./try-jobs.js";
 
 export interface TryRoutingOptions {
@@ -35,21 +36,31 @@ export class TryRouting {
   readonly inline: (output: string) => string;
   private readonly cache: TaskCache;
   private readonly subRuns: SubRuns;
+  /** Deferred sensors' tries go to the trigger loop through the store (docs/adr/0007). */
+  private readonly sensors: SensorHandOff;
 
   constructor(private readonly options: TryRoutingOptions) {
     const { store, now, deliver } = options;
     this.inline = artifactInliner(options.home);
     this.cache = new TaskCache({ store, now, submit: (job) => options.executor.submit(job), deliver });
     const loader = options.pipelines ?? (isPipelineLoader(options.executor) ? options.executor : null);
+    this.sensors = new SensorHandOff({ store, now, enqueue: options.enqueue });
     this.subRuns = new SubRuns({ store, loader, now, drive: options.drive, resume: options.resume, cancel: options.cancel, deliver });
   }
 
-  /** A committed try goes to a worker, or is answered from the cache, or starts a sub-pipeline's run. */
-  async route(active: ActiveRun | undefined, job: TryJob): Promise<void> {
+  /**
+   * A committed try goes to a worker, or is answered from the cache, or starts a sub-pipeline's run.
+   * A plain try is submitted synchronously (undefined: nothing to await), so a tick's submits stay in one
+   * synchronous stretch, which the pool sends as one message per worker instead of one per try.
+   */
+  route(active: ActiveRun | undefined, job: TryJob): Promise<void> | undefined {
     const task = active?.tasks.get(job.taskId);
     if (!active || !task) this.options.executor.submit(job);
-    else if (task.kind === "pipeline") await this.subRuns.start(active.record, task, job);
-    else await this.cache.route(active.record, task, job);
+    else if (task.kind === "pipeline") return this.subRuns.start(active.record, task, job);
+    else if (isDeferredSensor(task)) return this.sensors.defer(active.record, task, job);
+    else if (TaskCache.consulted(task)) return this.cache.route(active.record, task, job);
+    else this.options.executor.submit(job);
+    return undefined;
   }
 
   /** What a success event adds (its cache facts); null when the result is an intermediate answer handled here. */

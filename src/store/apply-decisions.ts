@@ -10,6 +10,7 @@ import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, in
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import { writeNotifications } from "./outbox.js";
+import { SetWrites } from "./apply-sets.js";
 import { recordArtifactRef } from "./cache-artifacts.js";
 import { MARK_INSTANCE_CACHED, SET_TRY_CACHE_KEY } from "./sql/cache-artifacts.js";
 import type { ApplyResult } from "./types.js";
@@ -39,7 +40,8 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
   try {
     await dialect.transaction(async (tx) => {
       const writes = batchWrites(tx);
-      for (const decision of decisions) await applyDecision(writes.tx, decision);
+      // Where writes are not batched (SQLite), each statement costs: consecutive ones of a shape go as one.
+      for (const decision of decisions) await applyDecision(writes.tx, decision, !writes.batching);
       await writes.flush();
     });
     return { applied: decisions.map((_, index) => index), conflicts: [] };
@@ -81,16 +83,19 @@ function conflictOf(dialect: Dialect, error: unknown): string | null {
   return null;
 }
 
-async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<void> {
+/** `setBased`: gather consecutive transitions of one shape into set-based statements (apply-sets.ts). */
+async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = false): Promise<void> {
   if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
   // Notifications commit with the decision that caused them (an outbox), or not at all.
   if (decision.actions.length > 0) await writeNotifications(tx, decision.runId, decision.actions, decision.nowMs);
   const { transitions } = decision;
   const expansions = decision.expansions ?? [];
   let nextExpansion = 0;
+  const sets = setBased ? new SetWrites(tx, decision.runId, decision.nowMs) : null;
   for (let i = 0; i < transitions.length; i++) {
     // A mapped task's instances exist from its expansion on: written exactly where the engine made it.
     while (nextExpansion < expansions.length && (expansions[nextExpansion] as MapExpansion).at <= i) {
+      if (sets) await sets.flush(guardFailed);
       const expansion = expansions[nextExpansion++] as MapExpansion;
       // Usually the same decision schedules every new instance at once: they are inserted scheduled.
       const scheduledAtOnce = allScheduledAt(transitions, i, expansion);
@@ -102,13 +107,40 @@ async function applyDecision(tx: SqlTransaction, decision: Decision): Promise<vo
     const next = transitions[i + 1];
     // A try queued and started in one decision (the dispatcher's) is written once: two statements, not four.
     if (t.to === "queued" && next !== undefined && next.to === "running" && next.from === "queued" && next.taskId === t.taskId && next.mapIndex === t.mapIndex && next.tryNumber === t.tryNumber) {
-      await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
+      if (sets) {
+        if (sets.has(t)) await sets.flush(guardFailed);
+        sets.start(t, next.worker ?? null);
+      } else await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
       i++;
       continue;
     }
+    if (sets && gatherTransition(sets, tx, decision.runId, t, decision.nowMs)) continue;
+    if (sets) await sets.flush(guardFailed);
     await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
   }
+  if (sets) await sets.flush(guardFailed);
   while (nextExpansion < expansions.length) await expandMappedTask(tx, decision.runId, expansions[nextExpansion++] as MapExpansion, "pending");
+}
+
+const guardFailed = (what: string): GuardFailed => new GuardFailed(what);
+
+/**
+ * Gathers a transition whose writes have a set form (an instance move with no try write, or one that ends
+ * its try); false, with nothing gathered, for the others (reopen, start, queue, retry), written row by row.
+ */
+function gatherTransition(sets: SetWrites, tx: SqlTransaction, runId: string, t: InstanceTransition, nowMs: number): boolean {
+  if (t.to === "queued" || t.to === "running" || t.to === "up_for_retry") return false;
+  if (isTerminalTaskState(t.from) && !isTerminalTaskState(t.to)) return false;
+  if (sets.has(t)) return false;
+  sets.move(t, null, isTerminalTaskState(t.to) ? nowMs : null);
+  const outcome = TRY_OUTCOMES.get(t.to);
+  if (outcome !== undefined && TRY_HOLDING_STATES.has(t.from)) {
+    const output = t.to === "success" ? (t.output ?? null) : null;
+    const error = t.error === undefined ? null : JSON.stringify(t.error);
+    const extras = t.to === "success" && (t.cacheKey !== undefined || t.cached === true || output !== null) ? () => recordSuccessExtras(tx, runId, t, output, nowMs) : null;
+    sets.endTry(t, outcome, output, error, extras);
+  }
+  return true;
 }
 
 /** Whether transitions[from…] begin with `pending → scheduled` of every new instance of the expansion, in order. */

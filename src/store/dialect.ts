@@ -73,5 +73,11 @@ export interface Dialect {
    */
   lockForMigration(tx: SqlTransaction): Promise<void>;
   classifyError(error: unknown): SqlErrorKind;
+  /**
+   * Postgres only: LISTENs on `channel` on a connection of its own and calls `onNotify` for each NOTIFY;
+   * resolves to how to stop (close() stops every listener too). Absent where there is nothing to listen to
+   * (SQLite: callers poll).
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,7 @@
 // The store's public surface: the Store contract, the SQLite and Postgres openers and the URL-driven factory.
 export type * from "./types.js";
+export type * from "./sensor-types.js";
+export type * from "./distributed-types.js";
 export type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "./dialect.js";
 export { SqlStore } from "./sql-store.js";
 export { openSqliteStore, type SqliteOptions, type SqliteSynchronous } from "./sqlite/open-sqlite-store.js";

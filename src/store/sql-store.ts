@@ -12,6 +12,10 @@ import { INSERT_CHUNK_ROWS, insertRuns } from "./create-runs.js";
 import type { Dialect } from "./dialect.js";
 import type { EventStore } from "./event-types.js";
 import { SqlEvents } from "./events.js";
+import { SqlSensors } from "./sensors.js";
+import { SqlDistributed } from "./distributed.js";
+import type { DistributedStore } from "./distributed-types.js";
+import type { SensorStore } from "./sensor-types.js";
 import * as leases from "./leases.js";
 import { checkSchema, migrateSchema, type MigrationReport } from "./migrate.js";
 import * as outbox from "./outbox.js";
@@ -83,6 +87,10 @@ export class SqlStore implements Store {
   readonly dialect: "sqlite" | "postgres";
   readonly reads: ReadQueries;
   readonly events: EventStore<NewRun, RunRecord>;
+  /** The sensor hand-off between the scheduler and the trigger loop (docs/adr/0007). */
+  readonly sensors: SensorStore;
+  /** Workers, the try queue and remote logs (docs/distributed.md); only on SqlStore, not part of Store. */
+  readonly distributed: DistributedStore;
 
   /**
    * `autoMigrate: false` (WEIR_AUTO_MIGRATE=0): `migrate()` only checks that the schema is current and fails
@@ -95,6 +103,8 @@ export class SqlStore implements Store {
     this.dialect = db.name;
     this.reads = new SqlReadQueries(db.session);
     this.events = new SqlEvents(db);
+    this.sensors = new SqlSensors(db);
+    this.distributed = new SqlDistributed(db);
   }
 
   /** Where the store keeps its data, for messages: `SQLite database /path/weir.db`. */

@@ -8,6 +8,7 @@ import type { CachedTry, PrunableArtifact, SubRunLink } from "./cache-types.js";
 
 export type { CachedTry, PrunableArtifact, SubRunLink };
 import type { EventStore } from "./event-types.js";
+import type { SensorStore } from "./sensor-types.js";
 
 export type { EventDelivery, EventFilter, EventOutcome, EventRecord, NewDelivery, NewEvent } from "./event-types.js";
 
@@ -218,6 +219,8 @@ export interface OutboxRecord {
 export interface Store {
   /** Events and completion triggers (docs/events.md). */
   readonly events: EventStore<NewRun, RunRecord>;
+  /** The sensor hand-off between the scheduler and the trigger loop (docs/adr/0007). */
+  readonly sensors: SensorStore;
   readonly dialect: "sqlite" | "postgres";
   /** Read-only pages and counts for the API and the UI (read-queries.ts). */
   readonly reads: ReadQueries;

@@ -10,6 +10,7 @@ import { SqlStore } from "../../src/store/sql-store.js";
 import { emptyPostgresStores, freshPostgresUrl, withClient } from "../support/postgres.js";
 import { decision, graph, move, newRun } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
+import { describeDistributedContract } from "./distributed-contract.js";
 
 let clockUrl: Promise<string> | undefined;
 
@@ -23,6 +24,7 @@ async function databaseNowMs(): Promise<number> {
 }
 
 describeStoreContract("postgres", emptyPostgresStores(), { databaseNowMs });
+describeDistributedContract("postgres", emptyPostgresStores(), { databaseClock: true, notifies: true });
 
 const REPO = process.cwd();
 const STORE_MODULE = join(REPO, "src/store/index.ts");

@@ -21,6 +21,7 @@ import { describeStore, describeStoreLocation, openStore, resolveStoreLocation }
 import { openSqliteStore } from "../../src/store/sqlite/open-sqlite-store.js";
 import { graph, newRun } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
+import { describeDistributedContract } from "./distributed-contract.js";
 
 const root = mkdtempSync(join(tmpdir(), "weir-store-"));
 let counter = 0;
@@ -37,6 +38,16 @@ describeStoreContract("sqlite", async () => {
   await store.migrate();
   return store;
 });
+
+describeDistributedContract(
+  "sqlite",
+  async () => {
+    const store = openSqliteStore({ path: join(freshDir(), "weir.db") });
+    await store.migrate();
+    return store;
+  },
+  { databaseClock: false, notifies: false },
+);
 
 describeStoreContract("sqlite (synchronous=FULL)", async () => {
   const store = openSqliteStore({ path: join(freshDir(), "weir.db"), synchronous: "FULL" });

@@ -9,6 +9,8 @@ import type { Store } from "../../store/types.js";
 import { callApi, enc } from "../api-client.js";
 import { say } from "../output.js";
 import { withStore } from "../store-access.js";
+import { copyRemoteLog } from "../remote-log.js";
+import { tryKeyOf } from "../../worker/protocol.js";
 
 export interface LogsOptions {
   try?: number;
@@ -27,22 +29,31 @@ function noTry(runId: string, taskId: string, tries: number, wanted: number): We
   return new WeirError("try_not_found", `task ${taskId} has ${tries} tries in run ${runId}; there is no try ${wanted}`, { where: { run: runId, task: taskId } });
 }
 
+/** The try to show: --try or the instance's latest; null (having said so) when the task has not run yet. */
+function tryToShow(instance: { state: string; tryNumber: number } | undefined, runId: string, taskId: string, options: LogsOptions): number | null {
+  if (!instance) throw noTask(runId, taskId, options.mapIndex);
+  if (instance.tryNumber === 0) {
+    say(`task ${taskId} has not run yet in run ${runId} (${instance.state})`);
+    return null;
+  }
+  const tryNumber = options.try ?? instance.tryNumber;
+  if (tryNumber > instance.tryNumber) throw noTry(runId, taskId, instance.tryNumber, tryNumber);
+  return tryNumber;
+}
+
 export async function logsCommand(runId: string, taskId: string, options: LogsOptions): Promise<void> {
   if (options.server) return logsFromServer(options.server, runId, taskId, options);
   await withStore(`no run with id "${runId}"`, async (store, home) => {
     const run = await store.getRun(runId);
     if (!run) throw new WeirError("run_not_found", `no run with id "${runId}" in ${home}`, { where: { run: runId } });
     const instance = (await store.listTaskInstances(runId)).find((i) => i.taskId === taskId && i.mapIndex === options.mapIndex);
-    if (!instance) throw noTask(runId, taskId, options.mapIndex);
-    if (instance.tryNumber === 0) {
-      say(`task ${taskId} has not run yet in run ${runId} (${instance.state})`);
-      return;
-    }
-    const tryNumber = options.try ?? instance.tryNumber;
-    if (tryNumber > instance.tryNumber) throw noTry(runId, taskId, instance.tryNumber, tryNumber);
+    const tryNumber = tryToShow(instance, runId, taskId, options);
+    if (tryNumber === null) return;
 
     const path = tryLogPath(home, run.pipelineId, runId, taskId, options.mapIndex, tryNumber);
     let offset = await copyFrom(path, 0);
+    // A try that ran on a `weir worker` elsewhere left its log in the store (docs/distributed.md).
+    if (offset === 0 && !existsSync(path)) offset = await copyRemoteLog(store, tryKeyOf(runId, taskId, options.mapIndex, tryNumber));
     if (options.follow) offset = await follow(store, path, offset, { runId, taskId, mapIndex: options.mapIndex, tryNumber });
     if (offset === 0) say(`(try ${tryNumber} of ${taskId} wrote no log)`);
     const tries = await store.listTries(runId, taskId, options.mapIndex);
@@ -57,13 +68,8 @@ async function logsFromServer(server: string, runId: string, taskId: string, opt
     throw error instanceof WeirError && error.code === "task_not_found" ? noTask(runId, taskId, options.mapIndex) : error;
   });
   const instance = instances.items.find((i) => i.mapIndex === options.mapIndex);
-  if (!instance) throw noTask(runId, taskId, options.mapIndex);
-  if (instance.tryNumber === 0) {
-    say(`task ${taskId} has not run yet in run ${runId} (${instance.state})`);
-    return;
-  }
-  const tryNumber = options.try ?? instance.tryNumber;
-  if (tryNumber > instance.tryNumber) throw noTry(runId, taskId, instance.tryNumber, tryNumber);
+  const tryNumber = tryToShow(instance, runId, taskId, options);
+  if (tryNumber === null) return;
   const at = `${base}/${enc(taskId)}/tries/${tryNumber}/logs?mapIndex=${options.mapIndex}`;
   let offset = 0;
   for (;;) {

@@ -10,6 +10,8 @@ import type { PipelineGraph } from "../../graph/types.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { systemClock } from "../../scheduler/clock.js";
 import { Coordinator } from "../../scheduler/coordinator.js";
+import { isDeferredSensor, SensorResults } from "../../scheduler/sensor-handoff.js";
+import { startTriggererChild, stopTriggererChild } from "../triggerer-child.js";
 import { PoolSlots } from "../../scheduler/pool-slots.js";
 import { OutboxDelivery } from "../../scheduler/outbox-delivery.js";
 import { notifiersFromEnv } from "../notifiers.js";
@@ -150,6 +152,10 @@ class RunSession {
       }
     };
     process.on("SIGINT", onSigint);
+    // Deferred sensors are checked by a trigger loop of their own (docs/sensors.md), for this run's life.
+    const sensors = graph.tasks.some(isDeferredSensor) ? new SensorResults(store, coordinator, (error) => say(`weir: sensor results: ${String(error)}`)) : null;
+    const triggerer = sensors === null ? null : startTriggererChild();
+    sensors?.start();
     try {
       let state: RunState;
       try {
@@ -163,6 +169,8 @@ class RunSession {
       return await this.finish(run.id, state, store);
     } finally {
       process.off("SIGINT", onSigint);
+      sensors?.stop();
+      await stopTriggererChild(triggerer);
     }
   }
 

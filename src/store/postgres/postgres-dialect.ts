@@ -32,6 +32,8 @@ export class PostgresDialect implements Dialect {
   readonly session: SqlSession;
   private closing: Promise<void> | undefined;
   /** Statements PREPAREd on each pooled connection (they live as long as the connection). */
+  /** Stops of the LISTEN connections still held (close() releases them). */
+  private readonly listeners = new Set<() => void>();
   private readonly preparedByClient = new WeakMap<pg.PoolClient, { names: Set<string>; unsure: boolean }>();
 
   private constructor(
@@ -151,7 +153,35 @@ export class PostgresDialect implements Dialect {
     return classifyPostgresError(error);
   }
 
+  /** LISTEN on a pooled connection held for it (destroyed when stopped, not returned: it is in LISTEN state). */
+  async listen(channel: string, onNotify: () => void): Promise<() => void> {
+    this.checkOpen();
+    const client = await this.pool.connect();
+    // A dropped connection just ends the notifications: listeners also poll.
+    client.on("error", () => undefined);
+    client.on("notification", (message) => {
+      if (message.channel === channel) onNotify();
+    });
+    let stopped = false;
+    const stop = (): void => {
+      if (stopped) return;
+      stopped = true;
+      this.listeners.delete(stop);
+      client.release(true);
+    };
+    this.listeners.add(stop);
+    try {
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      stop();
+      throw this.explain(error);
+    }
+    return stop;
+  }
+
   close(): Promise<void> {
+    // A held listener connection would keep pool.end() waiting forever.
+    for (const stop of [...this.listeners]) stop();
     this.closing ??= this.pool.end();
     return this.closing;
   }

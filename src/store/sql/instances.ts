@@ -66,3 +66,38 @@ WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number 
 export const REOPEN_INSTANCE = `
 UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = NULL, started_ms = NULL, ended_ms = NULL, cached = 0
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;
+
+/**
+ * Set forms of the single-row moves above, for many instances of one run going from the same state and try
+ * to the same state at once (e.g. a fan-out scheduled by one decision): one statement instead of one per row.
+ * The instances are a `VALUES` list of (task_id, map_index) rows; a guard holds only when the statement
+ * changes as many rows as it lists. Row-value IN over VALUES runs on SQLite (≥ 3.15) and Postgres; map_index
+ * is cast so Postgres types the list's column as an integer. Sizes come from a small fixed set
+ * (SET_SIZES) so the prepared-statement cache stays bounded.
+ */
+export const SET_SIZES: readonly number[] = [512, 128, 32, 8, 1];
+
+const instanceRows = (rows: number): string => Array.from({ length: rows }, () => "(?, CAST(? AS INTEGER))").join(", ");
+
+/** Params: state, try_number, retry_at_ms, ended_ms, run_id, expected state, expected try, then task_id, map_index per row. */
+export function transitionInstancesSql(rows: number): string {
+  return cached(transitionBySize, rows, () => `UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = ?, ended_ms = ?
+WHERE run_id = ? AND state = ? AND try_number = ? AND (task_id, map_index) IN (VALUES ${instanceRows(rows)})`);
+}
+const transitionBySize = new Map<number, string>();
+
+/** As transitionInstancesSql, recording each instance's start. Params: state, try_number, started_ms, run_id, expected state, expected try, rows. */
+export function startInstancesSql(rows: number): string {
+  return cached(startBySize, rows, () => `UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = NULL, ended_ms = NULL, started_ms = COALESCE(started_ms, ?)
+WHERE run_id = ? AND state = ? AND try_number = ? AND (task_id, map_index) IN (VALUES ${instanceRows(rows)})`);
+}
+const startBySize = new Map<number, string>();
+
+export function cached(bySize: Map<number, string>, rows: number, make: () => string): string {
+  let sql = bySize.get(rows);
+  if (sql === undefined) {
+    sql = make();
+    bySize.set(rows, sql);
+  }
+  return sql;
+}

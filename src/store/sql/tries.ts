@@ -1,5 +1,6 @@
 // SQL of the try aggregate: one row per attempt at an instance, history kept. Writes are guarded by the try's
 // state so a try is started once and ended once.
+import { cached } from "./instances.js";
 
 const TRY_COLUMNS = `run_id, task_id, map_index, try_number, state, queued_ms, started_ms, ended_ms, worker, error_json,
   CASE WHEN output IS NULL THEN 0 ELSE 1 END AS has_output`;
@@ -45,3 +46,29 @@ export const GET_MAPPED_OUTPUT = `
 SELECT map_index, output FROM tries
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = 'success' AND output IS NOT NULL
 ORDER BY try_number`;
+
+/**
+ * Set forms of INSERT_RUNNING_TRY and END_TRY for many tries of one run (see transitionInstancesSql): sizes
+ * from SET_SIZES. The VALUES columns are cast where Postgres could not infer their type from a NULL.
+ */
+export function insertRunningTriesSql(rows: number): string {
+  return cached(insertRunningBySize, rows, () => {
+    const tuples = Array.from({ length: rows }, () => "(?, ?, ?, ?, 'running', ?, ?, ?)").join(", ");
+    return `INSERT INTO tries (run_id, task_id, map_index, try_number, state, queued_ms, started_ms, worker) VALUES ${tuples}`;
+  });
+}
+const insertRunningBySize = new Map<number, string>();
+
+/**
+ * Params: state, ended_ms, then per try: task_id, map_index, output, error_json, started_ms; then run_id, try_number.
+ * Every listed try must be queued or running (the statement changes as many rows as it lists).
+ */
+export function endTriesSql(rows: number): string {
+  return cached(endBySize, rows, () => {
+    const tuples = Array.from({ length: rows }, () => "(?, CAST(? AS INTEGER), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT))").join(", ");
+    return `UPDATE tries SET state = ?, ended_ms = ?, output = v.column3, error_json = v.column4, started_ms = COALESCE(v.column5, tries.started_ms)
+FROM (VALUES ${tuples}) AS v
+WHERE tries.run_id = ? AND tries.try_number = ? AND tries.task_id = v.column1 AND tries.map_index = v.column2 AND tries.state IN ('queued', 'running')`;
+  });
+}
+const endBySize = new Map<number, string>();

@@ -1,0 +1,62 @@
+// Which executor a scheduler runs tries on: the local worker pool (default) or the store's try queue, claimed
+// by `weir worker` processes anywhere (`--executor store` / WEIR_EXECUTOR=store, docs/distributed.md).
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { WeirError } from "../common/errors.js";
+import { StoreQueueExecutor } from "../executor/distributed/store-queue-executor.js";
+import { LocalWorkerPool } from "../executor/local-pool.js";
+import type { Executor } from "../scheduler/executor.js";
+import type { RunPreparer } from "../scheduler/commands/prepare-run.js";
+import type { Store } from "../store/types.js";
+import type { TryResult } from "../worker/protocol.js";
+import { distributedOf } from "./distributed-store.js";
+
+export type ExecutorKind = "local" | "store";
+
+export interface OpenedExecutor extends Executor, RunPreparer {
+  stats(): { workers: number };
+  close(): Promise<void>;
+}
+
+export interface ExecutorChoice {
+  store: Store;
+  concurrency: number | undefined;
+  killGraceMs: number;
+  onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
+  onCapacity: () => void;
+  onEvent: (line: string) => void;
+}
+
+export function executorKind(flag: string | undefined): ExecutorKind {
+  const kind = flag ?? process.env.WEIR_EXECUTOR ?? "local";
+  if (kind === "local" || kind === "store") return kind;
+  throw new WeirError("executor_invalid", `executor must be "local" or "store", got ${JSON.stringify(kind)}${flag === undefined ? " (WEIR_EXECUTOR)" : " (--executor)"}`, { where: {} });
+}
+
+export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): Promise<OpenedExecutor> {
+  if (kind === "local") return new LocalWorkerPool({ size: choice.concurrency, killGraceMs: choice.killGraceMs, onResult: choice.onResult, onCapacity: choice.onCapacity });
+  // Pipelines are still loaded here (the scheduler reads their graphs); tries run on `weir worker`s.
+  const preparer = new LocalWorkerPool({ size: 1, killGraceMs: choice.killGraceMs, onResult: () => {} });
+  const queue = new StoreQueueExecutor({
+    queue: distributedOf(choice.store),
+    graphs: choice.store,
+    schedulerId: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    preparer,
+    onResult: choice.onResult,
+    onCapacity: choice.onCapacity,
+    onError: (error) => choice.onEvent(`✖ try queue: ${String(error)}`),
+  });
+  await queue.start();
+  return {
+    freeSlots: () => queue.freeSlots(),
+    submit: (job) => queue.submit(job),
+    abort: (tryKey, reason) => queue.abort(tryKey, reason),
+    load: (file) => queue.load(file),
+    parseParams: (request) => queue.parseParams(request),
+    stats: () => ({ workers: queue.stats().capacity }),
+    close: async () => {
+      await queue.close();
+      await preparer.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+// The Coordinator's public shapes (its options, what a listener hears, tick timings), kept apart from the
+// class so coordinator.ts holds only the tick loop. Re-exported by coordinator.ts.
+import type { InstanceTransition } from "../engine/types.js";
+import type { RunState } from "../engine/states.js";
+import type { RunRecord, Store } from "../store/types.js";
+import type { Clock } from "./clock.js";
+import type { Executor } from "./executor.js";
+import type { PipelineLoader } from "./sub-runs.js";
+
+/** What a listener hears after a decision is committed. */
+export interface RunChange {
+  run: RunRecord;
+  transitions: readonly InstanceTransition[];
+  runState: RunState;
+  nowMs: number;
+}
+
+export type RunChangeListener = (change: RunChange) => void;
+
+export interface CoordinatorOptions {
+  store: Store;
+  executor: Executor;
+  clock: Clock;
+  /** WEIR_HOME: where try logs go. */
+  home: string;
+  /** Slots of a pool (tries running in it at once, across runs); default: unlimited. */
+  poolSlots?: (pool: string) => number;
+  /** Told when a committed decision put notifications in the outbox. */
+  outbox?: { kick(): void };
+  /** Told after each tick that committed something: how long the tick and its commit took (metrics). */
+  onTick?: (timing: TickTiming) => void;
+  /** Loads the pipelines of sub-pipeline tasks (default: the executor, when it can load files). */
+  pipelines?: PipelineLoader;
+}
+
+export interface TickTiming {
+  tickMs: number;
+  commitMs: number;
+  decisions: number;
+}

@@ -1,0 +1,106 @@
+// A decision's hot single-row writes gathered into set-based statements where each statement costs (SQLite:
+// one prepared-statement step, ~tens of µs, per row). Consecutive transitions of the same shape — a fan-out
+// scheduled, a tick's tries started, a tick's successes — become one UPDATE (or INSERT) per shape and chunk.
+// Only used on the straight pass of applyDecisionBatch: a guard that fails here (a statement changed fewer
+// rows than it lists) rolls the batch back, and the decision-by-decision pass then writes row by row, with
+// the exact conflict message. Order is kept where it matters: a stretch never names one instance twice, and
+// it is written before the next statement that is not part of a stretch.
+import type { InstanceTransition } from "../engine/types.js";
+import type { SqlParam, SqlTransaction } from "./dialect.js";
+import { SET_SIZES, startInstancesSql, transitionInstancesSql } from "./sql/instances.js";
+import { endTriesSql, insertRunningTriesSql } from "./sql/tries.js";
+
+/** A set of rows sharing the statement's common params; `rowParams` per row, in the order of the statement. */
+interface Group {
+  sql: (rows: number) => string;
+  /** Params before the rows' own, and after them. */
+  head: readonly SqlParam[];
+  tail: readonly SqlParam[];
+  rowParams: SqlParam[][];
+  /** Whether every row must change one row (guarded UPDATEs); an INSERT fails on its own. */
+  guarded: boolean;
+  what: string;
+}
+
+export class SetWrites {
+  private readonly moves = new Map<string, Group>();
+  private readonly starts = new Map<string, Group>();
+  private readonly tryInserts = new Map<string, Group>();
+  private readonly tryEnds = new Map<string, Group>();
+  /** Row-by-row writes that must follow the set writes of their instance (a success's extras). */
+  private after: (() => Promise<void>)[] = [];
+  private readonly rows = new Set<string>();
+
+  constructor(
+    private readonly tx: SqlTransaction,
+    private readonly runId: string,
+    private readonly nowMs: number,
+  ) {}
+
+  /** Whether the instance is already named in this stretch (flush first, to keep its writes in order). */
+  has(t: InstanceTransition): boolean {
+    return this.rows.has(`${t.taskId}\u0000${t.mapIndex}`);
+  }
+
+  private claim(t: InstanceTransition): void {
+    this.rows.add(`${t.taskId}\u0000${t.mapIndex}`);
+  }
+
+  /** An instance move with no try write (TRANSITION_INSTANCE's set form). */
+  move(t: InstanceTransition, retryAtMs: number | null, endedMs: number | null): void {
+    this.claim(t);
+    const key = `${t.from}|${t.to}|${t.tryNumber}|${retryAtMs}|${endedMs}`;
+    group(this.moves, key, () => ({ sql: transitionInstancesSql, head: [t.to, t.tryNumber, retryAtMs, endedMs, this.runId, t.from, t.tryNumber], tail: [], rowParams: [], guarded: true, what: `${t.from} → ${t.to}` })).rowParams.push([t.taskId, t.mapIndex]);
+  }
+
+  /** A try queued and started at once: the instance starts, the try is inserted running. */
+  start(t: InstanceTransition, worker: string | null): void {
+    this.claim(t);
+    const key = `${t.from}|${t.tryNumber}`;
+    group(this.starts, key, () => ({ sql: startInstancesSql, head: ["running", t.tryNumber, this.nowMs, this.runId, t.from, t.tryNumber - 1], tail: [], rowParams: [], guarded: true, what: `${t.from} → running` })).rowParams.push([t.taskId, t.mapIndex]);
+    group(this.tryInserts, "", () => ({ sql: insertRunningTriesSql, head: [], tail: [], rowParams: [], guarded: false, what: "insert try" })).rowParams.push([this.runId, t.taskId, t.mapIndex, t.tryNumber, this.nowMs, this.nowMs, worker]);
+  }
+
+  /** A try ended with `outcome` (END_TRY's set form), then `extras` once it is written. */
+  endTry(t: InstanceTransition, outcome: string, output: string | null, error: string | null, extras: (() => Promise<void>) | null): void {
+    const key = `${outcome}|${t.tryNumber}`;
+    group(this.tryEnds, key, () => ({ sql: endTriesSql, head: [outcome, this.nowMs], tail: [this.runId, t.tryNumber], rowParams: [], guarded: true, what: `try → ${outcome}` })).rowParams.push([t.taskId, t.mapIndex, output, error, t.startedMs ?? null]);
+    if (extras !== null) this.after.push(extras);
+  }
+
+  /** Writes what is gathered; throws `guardFailed(what)` when a guarded statement changed too few rows. */
+  async flush(guardFailed: (what: string) => unknown): Promise<void> {
+    if (this.rows.size === 0) return;
+    for (const groups of [this.moves, this.starts, this.tryInserts, this.tryEnds]) {
+      for (const g of groups.values()) await this.write(g, guardFailed);
+      groups.clear();
+    }
+    const after = this.after;
+    this.after = [];
+    this.rows.clear();
+    for (const write of after) await write();
+  }
+
+  private async write(g: Group, guardFailed: (what: string) => unknown): Promise<void> {
+    let at = 0;
+    while (at < g.rowParams.length) {
+      const left = g.rowParams.length - at;
+      const size = SET_SIZES.find((s) => s <= left) ?? 1;
+      const params: SqlParam[] = [...g.head];
+      for (let r = at; r < at + size; r++) for (const p of g.rowParams[r]!) params.push(p);
+      for (const p of g.tail) params.push(p);
+      const changed = await this.tx.run(g.sql(size), params);
+      if (g.guarded && changed !== size) throw guardFailed(`${size - changed} of ${size} instances were not where the decision expected (wanted ${g.what})`);
+      at += size;
+    }
+  }
+}
+
+function group(groups: Map<string, Group>, key: string, make: () => Group): Group {
+  let g = groups.get(key);
+  if (g === undefined) {
+    g = make();
+    groups.set(key, g);
+  }
+  return g;
+}

@@ -1,0 +1,91 @@
+// The store's side of distributed execution (docs/distributed.md): workers registering and heartbeating,
+// tries queued by a scheduler and claimed by workers of their queue, results reported back under the
+// claiming worker's guard, lost workers detected by their heartbeat, and remote tries' log chunks.
+
+export type WorkerState = "alive" | "lost" | "stopped";
+
+export type WakeChannel = "queue" | "results";
+
+export interface NewWorker {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  slots: number;
+  version: string;
+}
+
+export interface WorkerRecord extends NewWorker {
+  inUse: number;
+  startedMs: number;
+  /** Last heartbeat (the database's clock on Postgres, the worker's on SQLite). */
+  heartbeatMs: number;
+  state: WorkerState;
+}
+
+export interface QueuedTry {
+  tryKey: string;
+  queue: string;
+  /** The TryJob as JSON: the store doesn't look inside. */
+  jobJson: string;
+}
+
+export interface ClaimedTry {
+  tryKey: string;
+  jobJson: string;
+}
+
+export interface ReportedTry {
+  tryKey: string;
+  /** The TryResult as JSON. */
+  resultJson: string;
+  startedMs: number | null;
+  endedMs: number | null;
+}
+
+export interface LostWorkerTries {
+  workerId: string;
+  /** This scheduler's tries the worker had claimed: to report as lost. */
+  tryKeys: string[];
+}
+
+export interface DistributedStore {
+  /** Registers (or re-registers) a worker as alive with a fresh heartbeat. */
+  registerWorker(worker: NewWorker, nowMs: number): Promise<void>;
+  /** Records a heartbeat and the slots in use; false when the worker was declared lost or stopped (it must re-register). */
+  heartbeat(workerId: string, inUse: number, nowMs: number): Promise<boolean>;
+  /** A worker leaving on purpose. */
+  stopWorker(workerId: string): Promise<void>;
+  /** Every registered worker, alive first, then by id. */
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** Queues tries for workers (one transaction); a try already queued is left as it is. */
+  enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number): Promise<void>;
+  /** Claims up to `limit` queued tries of `queues`, oldest first, for an alive worker. */
+  claimTries(workerId: string, queues: readonly string[], limit: number, nowMs: number): Promise<ClaimedTry[]>;
+  /** A worker's result: false (and nothing changed) unless this worker still holds the claim. */
+  completeTry(workerId: string, report: ReportedTry): Promise<boolean>;
+  /** Results of this scheduler's tries, removed from the queue as they are returned (each returned once). */
+  takeResults(schedulerId: string): Promise<ReportedTry[]>;
+  /** Stops a try: a queued one is removed (`dequeued`), a claimed one gets an abort request for its worker. */
+  requestAbort(tryKey: string, reason: "timeout" | "canceled"): Promise<"dequeued" | "requested" | "none">;
+  /** Abort requests for the tries a worker holds. */
+  abortRequests(workerId: string): Promise<{ tryKey: string; reason: "timeout" | "canceled" }[]>;
+  /**
+   * Declares alive workers whose last heartbeat is older than `timeoutMs` lost, then removes this
+   * scheduler's tries claimed by workers no longer alive (lost, or stopped with a claim left) and returns
+   * them: their worker can no longer report them.
+   */
+  reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number): Promise<LostWorkerTries[]>;
+  /** Another scheduler's leftovers (this one replaced it): queued and reported rows removed, claimed ones asked to abort. */
+  dropOtherSchedulers(schedulerId: string): Promise<void>;
+  /**
+   * Calls `onNotify` soon after tries are queued (`queue`, for workers) or reported (`results`, for
+   * schedulers), on Postgres (LISTEN/NOTIFY); resolves to how to stop, or null where there is no such signal
+   * (SQLite): callers poll either way, the signal only shortens the wait.
+   */
+  subscribe(channel: WakeChannel, onNotify: () => void): Promise<(() => void) | null>;
+  /** Appends one chunk of a remote try's log (`seq` from 0, in order). */
+  appendLogChunk(tryKey: string, seq: number, text: string): Promise<void>;
+  /** A remote try's log as stored so far, or null when none was stored. */
+  readLog(tryKey: string): Promise<string | null>;
+}

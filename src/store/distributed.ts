@@ -1,0 +1,171 @@
+// Distributed execution's verbs (docs/distributed.md). Every write that a late or duplicate writer could make
+// is guarded: a result only by the worker still holding the claim, a heartbeat only while the worker is alive,
+// a claim only of a row still queued. A worker declared lost therefore changes nothing when it comes back.
+import { WeirError } from "../common/errors.js";
+import type { Dialect, SqlParam } from "./dialect.js";
+import type { ClaimedTry, DistributedStore, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
+import {
+  ABORT_OTHER_CLAIMED,
+  ABORT_REQUESTS,
+  APPEND_LOG_CHUNK,
+  COMPLETE_TRY,
+  DEQUEUE_TRY,
+  distributedStatements,
+  DROP_OTHER_QUEUED,
+  ENQUEUE_TRY,
+  LIST_WORKERS,
+  NOTIFY,
+  READ_LOG_CHUNKS,
+  REQUEST_ABORT,
+  STOP_WORKER,
+  TAKE_LOST_TRIES,
+  TAKE_RESULTS,
+  WORKER_IS_ALIVE,
+  type DistributedStatements,
+} from "./sql/distributed.js";
+
+const num = (value: unknown): number => (typeof value === "number" ? value : Number(value));
+const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
+
+const CHANNELS: Record<WakeChannel, string> = { queue: "weir_try_queue", results: "weir_try_results" };
+
+/** Rows per multi-row enqueue transaction chunk (kept well under every dialect's parameter limit). */
+const ENQUEUE_CHUNK = 200;
+
+export class SqlDistributed implements DistributedStore {
+  private readonly sql: DistributedStatements;
+
+  constructor(private readonly db: Dialect) {
+    this.sql = distributedStatements(db.databaseClockMs ?? "?", db.name === "postgres" ? "FOR UPDATE SKIP LOCKED" : "");
+  }
+
+  /** The "now" parameter(s): none where the database's clock is used. */
+  private now(nowMs: number): SqlParam[] {
+    return this.db.databaseClockMs === null ? [nowMs] : [];
+  }
+
+  async registerWorker(worker: NewWorker, nowMs: number): Promise<void> {
+    validateWorker(worker);
+    const params = [worker.id, worker.host, worker.pid, JSON.stringify(worker.queues), worker.slots, worker.version, ...this.now(nowMs), ...this.now(nowMs)];
+    await this.db.session.run(this.sql.register, params);
+  }
+
+  async heartbeat(workerId: string, inUse: number, nowMs: number): Promise<boolean> {
+    return (await this.db.session.run(this.sql.heartbeat, [inUse, ...this.now(nowMs), workerId])) > 0;
+  }
+
+  async stopWorker(workerId: string): Promise<void> {
+    await this.db.session.run(STOP_WORKER, [workerId]);
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    const rows = await this.db.session.all(LIST_WORKERS);
+    return rows.map((row) => ({
+      id: String(row.id),
+      host: String(row.host),
+      pid: num(row.pid),
+      queues: JSON.parse(String(row.queues_json)) as string[],
+      slots: num(row.slots),
+      inUse: num(row.in_use),
+      version: String(row.version),
+      startedMs: num(row.started_ms),
+      heartbeatMs: num(row.heartbeat_ms),
+      state: String(row.state) as WorkerState,
+    }));
+  }
+
+  async enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number): Promise<void> {
+    if (tries.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < tries.length; i += ENQUEUE_CHUNK) {
+        const chunk = tries.slice(i, i + ENQUEUE_CHUNK);
+        const statements = chunk.map((t) => ({ sql: ENQUEUE_TRY, params: [t.tryKey, t.queue, schedulerId, t.jobJson, nowMs] }));
+        if (tx.runMany) await tx.runMany(statements);
+        else for (const s of statements) await tx.run(s.sql, s.params);
+      }
+    });
+    await this.notify("queue");
+  }
+
+  async claimTries(workerId: string, queues: readonly string[], limit: number, nowMs: number): Promise<ClaimedTry[]> {
+    if (queues.length === 0 || limit <= 0) return [];
+    const rows = await this.db.transaction(async (tx) => {
+      // A worker declared lost claims nothing until it registers again.
+      if ((await tx.get(WORKER_IS_ALIVE, [workerId])) === undefined) return [];
+      return tx.all(this.sql.claim(queues.length), [...queues, Math.floor(limit), ...this.now(nowMs), workerId]);
+    });
+    rows.sort((a, b) => num(a.enqueued_ms) - num(b.enqueued_ms) || String(a.try_key).localeCompare(String(b.try_key)));
+    return rows.map((row) => ({ tryKey: String(row.try_key), jobJson: String(row.job_json) }));
+  }
+
+  async completeTry(workerId: string, report: ReportedTry): Promise<boolean> {
+    const held = (await this.db.session.run(COMPLETE_TRY, [report.resultJson, report.startedMs, report.endedMs, report.tryKey, workerId])) > 0;
+    if (held) await this.notify("results");
+    return held;
+  }
+
+  async subscribe(channel: WakeChannel, onNotify: () => void): Promise<(() => void) | null> {
+    return this.db.listen === undefined ? null : this.db.listen(CHANNELS[channel], onNotify);
+  }
+
+  /** Outside every transaction, and only where someone can listen (see NOTIFY). */
+  private async notify(channel: WakeChannel): Promise<void> {
+    if (this.db.listen !== undefined) await this.db.session.run(NOTIFY, [CHANNELS[channel]]);
+  }
+
+  async takeResults(schedulerId: string): Promise<ReportedTry[]> {
+    const rows = await this.db.session.all(TAKE_RESULTS, [schedulerId]);
+    return rows.map((row) => ({ tryKey: String(row.try_key), resultJson: String(row.result_json), startedMs: numOrNull(row.started_ms), endedMs: numOrNull(row.ended_ms) }));
+  }
+
+  async requestAbort(tryKey: string, reason: "timeout" | "canceled"): Promise<"dequeued" | "requested" | "none"> {
+    if ((await this.db.session.run(DEQUEUE_TRY, [tryKey])) > 0) return "dequeued";
+    return (await this.db.session.run(REQUEST_ABORT, [reason, tryKey])) > 0 ? "requested" : "none";
+  }
+
+  async abortRequests(workerId: string): Promise<{ tryKey: string; reason: "timeout" | "canceled" }[]> {
+    const rows = await this.db.session.all(ABORT_REQUESTS, [workerId]);
+    return rows.map((row) => ({ tryKey: String(row.try_key), reason: row.abort_reason === "timeout" ? "timeout" : "canceled" }));
+  }
+
+  async reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number): Promise<LostWorkerTries[]> {
+    const rows = await this.db.transaction(async (tx) => {
+      await tx.run(this.sql.markLost, [...this.now(nowMs), timeoutMs]);
+      return tx.all(TAKE_LOST_TRIES, [schedulerId]);
+    });
+    const byWorker = new Map<string, string[]>();
+    for (const row of rows) {
+      const workerId = String(row.worker_id);
+      byWorker.set(workerId, [...(byWorker.get(workerId) ?? []), String(row.try_key)]);
+    }
+    return [...byWorker].map(([workerId, tryKeys]) => ({ workerId, tryKeys: tryKeys.sort() }));
+  }
+
+  async dropOtherSchedulers(schedulerId: string): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run(DROP_OTHER_QUEUED, [schedulerId]);
+      await tx.run(ABORT_OTHER_CLAIMED, [schedulerId]);
+    });
+  }
+
+  async appendLogChunk(tryKey: string, seq: number, text: string): Promise<void> {
+    await this.db.session.run(APPEND_LOG_CHUNK, [tryKey, seq, text]);
+  }
+
+  async readLog(tryKey: string): Promise<string | null> {
+    const rows = await this.db.session.all(READ_LOG_CHUNKS, [tryKey]);
+    return rows.length === 0 ? null : rows.map((row) => String(row.text)).join("");
+  }
+}
+
+function validateWorker(worker: NewWorker): void {
+  const problem =
+    worker.queues.length === 0
+      ? "it serves no queue"
+      : !Number.isSafeInteger(worker.slots) || worker.slots <= 0
+        ? `its slots must be a whole number > 0, got ${String(worker.slots)}`
+        : worker.id.trim() === ""
+          ? "its id is empty"
+          : null;
+  if (problem !== null) throw new WeirError("worker_invalid", `Worker ${JSON.stringify(worker.id)} can't register: ${problem}.`, { input: false });
+}
