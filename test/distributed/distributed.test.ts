@@ -31,6 +31,17 @@ export default pipeline({ id: "hangs" }, (p) => {
 });
 `;
 
+// Six tasks of a queue no worker serves yet, declared first, and one of the default queue.
+const STARVED = `
+import { writeFileSync } from "node:fs";
+import { pipeline } from "weir";
+const mark = (ctx) => writeFileSync(\`\${__MARKS__}/\${ctx.taskId}-\${ctx.tryNumber}-\${process.env.WEIR_TEST_WORKER}\`, "");
+export default pipeline({ id: "starved" }, (p) => {
+  for (let i = 0; i < 6; i++) p.task("gpu" + i, { queue: "gpu" }, async (ctx) => { mark(ctx); return i; });
+  p.task("light", async (ctx) => { mark(ctx); return 1; });
+});
+`;
+
 let cluster: Cluster | null = null;
 afterEach(async () => {
   await cluster?.close();
@@ -89,6 +100,23 @@ for (const store of ["sqlite", "postgres"] as const) {
       expect(logs.stdout).toMatch(/^\S+ out light ran on worker A$/m);
       const text = await c.cli(["workers"]);
       expect(text.stdout).toMatch(/alive\s+\d\/2 slots {2}queues spark/);
+    });
+
+    it("runs tasks of served queues while tries of a queue nobody serves wait, until a worker of it comes", async () => {
+      const c = await startCluster(store);
+      c.writePipeline("starved.ts", STARVED);
+      const scheduler = c.scheduler();
+      c.worker("A", "default");
+      await waitFor("the worker", async () => (await aliveWorkers(c)).length === 1);
+      const runId = await trigger(c, "starved", scheduler);
+      await waitFor("the default task", () => c.markList().includes("light-1-A"), () => scheduler.output() + c.markList().join(","), 20_000);
+      expect((await c.json<RunDoc>(["tasks", runId])).run.state).toBe("running");
+      expect(c.markList()).toEqual(["light-1-A"]);
+      const g = c.worker("G", "gpu");
+      let ended: RunDoc | null = null;
+      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + g.output() + c.markList().join(","), 20_000);
+      expect(ended!.run.state).toBe("success");
+      expect(c.markList()).toEqual(["gpu0-1-G", "gpu1-1-G", "gpu2-1-G", "gpu3-1-G", "gpu4-1-G", "gpu5-1-G", "light-1-A"]);
     });
 
     it("retries the try of a worker killed mid-task (kill -9) on the other worker", async () => {

@@ -94,8 +94,16 @@ export class RemoteWorker {
       this.claimAgain = true;
       return this.claiming;
     }
-    this.claiming = this.claimNow();
-    return this.claiming;
+    // `.finally` runs after the assignment even when claimNow ends without awaiting (the worker is full).
+    const run = this.claimNow().finally(() => {
+      this.claiming = null;
+      if (this.claimAgain) {
+        this.claimAgain = false;
+        void this.claim();
+      }
+    });
+    this.claiming = run;
+    return run;
   }
 
   private async claimNow(): Promise<void> {
@@ -106,12 +114,6 @@ export class RemoteWorker {
       for (const { jobJson } of claimed) await this.start1(JSON.parse(jobJson) as TryJob);
     } catch (error) {
       this.say(`✖ claiming failed: ${String(error)}`);
-    } finally {
-      this.claiming = null;
-      if (this.claimAgain) {
-        this.claimAgain = false;
-        void this.claim();
-      }
     }
   }
 
