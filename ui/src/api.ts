@@ -6,6 +6,8 @@ import type {
   BackfillRequest,
   BackfillResponse,
   ClearRequest,
+  EventList,
+  EventView,
   ClearResponse,
   GanttView,
   GraphView,
@@ -21,6 +23,7 @@ import type {
   RunDetail,
   RunListQuery,
   RunSummary,
+  SensorWaitList,
   TaskInstanceView,
   TaskState,
   TriggerRequest,
@@ -44,10 +47,15 @@ function isApiError(body: unknown): body is ApiError {
   return typeof body === "object" && body !== null && "error" in body && typeof (body as ApiError).error?.message === "string";
 }
 
+class RawBody {
+  constructor(readonly text: string) {}
+}
+
+/** A body given as RawBody is sent as it is: the API, not the page, judges whether it is JSON. */
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const init: RequestInit = { method, headers: { accept: "application/json" } };
   if (body !== undefined) {
-    init.body = JSON.stringify(body);
+    init.body = body instanceof RawBody ? body.text : JSON.stringify(body);
     init.headers = { accept: "application/json", "content-type": "application/json" };
   }
   const response = await fetch(BASE + path, init);
@@ -103,6 +111,11 @@ export const api = {
   backfill: (body: BackfillRequest) => request<BackfillResponse>("POST", "/backfills", body),
   backfills: (pipeline: string) => request<BackfillList>("GET", `/backfills${query({ pipeline })}`),
   cancelBackfill: (id: string) => request<unknown>("POST", `/backfills/${seg(id)}/cancel`),
+  // A query parameter (limit) makes GET /events answer JSON rather than the live stream.
+  events: (name: string | null, limit: number) => request<EventList>("GET", `/events${query({ name, limit })}`),
+  event: (id: string) => request<EventView>("GET", `/events/${seg(id)}`),
+  emit: (name: string, payloadText: string) => request<EventView>("POST", `/events/${seg(name)}`, new RawBody(payloadText)),
+  sensors: (runId: string) => request<SensorWaitList>("GET", `/runs/${seg(runId)}/sensors`),
   pools: () => request<PoolList>("GET", "/pools"),
   setPool: (name: string, slots: number, description?: string) => request<PoolView>("PUT", `/pools/${seg(name)}`, { slots, description }),
 };

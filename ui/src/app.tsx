@@ -1,6 +1,7 @@
 // The shell: top bar with navigation and the live connection's status, then the page of the current route.
 import { useEffect } from "react";
 import { useLiveStatus } from "./live";
+import { EventsPage } from "./pages/events-page";
 import { PipelinePage } from "./pages/pipeline-page";
 import { PipelinesPage } from "./pages/pipelines-page";
 import { PoolsPage } from "./pages/pools-page";
@@ -31,6 +32,9 @@ export function App() {
           <Link to="/pools" className={route.page === "pools" ? "active" : ""}>
             Pools
           </Link>
+          <Link to="/events" className={route.page === "events" ? "active" : ""}>
+            Events
+          </Link>
         </nav>
         <span className={`live-status ${live}`} data-testid="live-status" title="Server-sent events from /api/v1/events">
           <span className="live-dot" />
@@ -42,6 +46,7 @@ export function App() {
         {route.page === "pipeline" ? <PipelinePage key={route.id} id={route.id} /> : null}
         {route.page === "run" ? <RunPage key={route.id} id={route.id} /> : null}
         {route.page === "pools" ? <PoolsPage /> : null}
+        {route.page === "events" ? <EventsPage /> : null}
         {route.page === "not-found" ? (
           <div className="page">
             <h1>Not found</h1>

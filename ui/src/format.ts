@@ -49,3 +49,11 @@ export function formatRelative(iso: string | null, now = Date.now()): string {
   if (abs < 86_400 * 2) return relative.format(Math.round(diffS / 3600), "hour");
   return relative.format(Math.round(diffS / 86_400), "day");
 }
+
+/**
+ * The schedule as written when it is an expression worth showing beside its words ("@daily", "0 2 * * *"),
+ * null for an event or pipeline-completion schedule, which the API gives as JSON and its words say in full.
+ */
+export function scheduleExpression(schedule: string | null): string | null {
+  return schedule === null || schedule.startsWith("{") ? null : schedule;
+}

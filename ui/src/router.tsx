@@ -1,4 +1,4 @@
-// A small history router: three pages and their query strings are all the app needs, so no package.
+// A small history router: a few pages and their query strings are all the app needs, so no package.
 // The API serves index.html for every path outside /api (SPA fallback), so deep links and reloads work.
 import { useSyncExternalStore, type MouseEvent, type ReactNode } from "react";
 
@@ -7,6 +7,7 @@ export type Route =
   | { page: "pipeline"; id: string }
   | { page: "run"; id: string }
   | { page: "pools" }
+  | { page: "events" }
   | { page: "not-found"; path: string };
 
 const CHANGE = "weir:navigate";
@@ -28,6 +29,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 2 && parts[0] === "pipelines") return { page: "pipeline", id: parts[1] ?? "" };
   if (parts.length === 2 && parts[0] === "runs") return { page: "run", id: parts[1] ?? "" };
   if (parts.length === 1 && parts[0] === "pools") return { page: "pools" };
+  if (parts.length === 1 && parts[0] === "events") return { page: "events" };
   return { page: "not-found", path: pathname };
 }
 
@@ -56,6 +58,7 @@ export function setSearch(changes: Record<string, string | null>, options: { rep
 
 export const paths = {
   pipelines: () => "/",
+  events: (name?: string) => `/events${name ? `?name=${encodeURIComponent(name)}` : ""}`,
   pipeline: (id: string, tab?: string) => `/pipelines/${encodeURIComponent(id)}${tab ? `?tab=${tab}` : ""}`,
   run: (id: string, task?: string, mapIndex?: number) =>
     `/runs/${encodeURIComponent(id)}${task ? `?task=${encodeURIComponent(task)}${mapIndex !== undefined && mapIndex >= 0 ? `&map=${mapIndex}` : ""}` : ""}`,

@@ -55,7 +55,7 @@ export function GraphView(props: {
   if (error) return <ErrorBox error={error} title="Could not lay out the graph" />;
   const sizeOf = (node: GraphNode): number => node.tasks.reduce((n, id) => n + (props.groups?.[id]?.size ?? 1), 0);
   const firstOf = (node: GraphNode): string => props.groups?.[node.tasks[0] ?? ""]?.tasks[0] ?? node.tasks[0] ?? "";
-  if (!layout) return <div className="graph-loading">Laying out {props.tasks.length.toLocaleString()} nodes…</div>;
+  if (!layout) return <div className="graph-loading">Laying out {props.tasks.length.toLocaleString()} {props.tasks.length === 1 ? "node" : "nodes"}…</div>;
 
   // "Fit" shrinks a wide graph to the page, but not below a readable size: past that, it scrolls.
   const fitScale = canvasWidth > 0 ? Math.min(1.2, Math.max(0.8, (canvasWidth - 24) / Math.max(1, layout.width))) : 1;

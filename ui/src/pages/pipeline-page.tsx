@@ -10,10 +10,10 @@ import { GridView } from "../components/grid-view";
 import { RunsList } from "../components/runs-list";
 import { TriggerDialog } from "../components/trigger-dialog";
 import { ErrorBox, Loading, Switch, Tabs } from "../components/ui";
-import { formatDateTime, formatRelative } from "../format";
+import { formatDateTime, formatRelative, scheduleExpression } from "../format";
 import { useLoad, useThrottled } from "../hooks";
 import { useLiveEvents } from "../live";
-import { Link, setSearch, useLocation } from "../router";
+import { Link, paths, setSearch, useLocation } from "../router";
 
 type Tab = "graph" | "grid" | "runs";
 
@@ -70,7 +70,7 @@ export function PipelinePage({ id }: { id: string }) {
               {p.paused ? <span className="pill">paused</span> : null}
             </div>
             <div className="toolbar">
-              <button type="button" className="button" onClick={() => setDialog("backfill")} disabled={!p.schedule}>
+              <button type="button" className="button" onClick={() => setDialog("backfill")} disabled={!hasTimeSchedule(p.schedule)} title={hasTimeSchedule(p.schedule) ? undefined : "Backfills need a time schedule"}>
                 Backfill…
               </button>
               <button type="button" className="button primary" onClick={() => setDialog("trigger")}>
@@ -131,7 +131,12 @@ function Facts({ pipeline: p }: { pipeline: PipelineDetail }) {
       <div>
         <dt>Schedule</dt>
         <dd>
-          {p.scheduleText} {p.schedule ? <code className="muted">{p.schedule}</code> : null}
+          {p.scheduleText} {scheduleExpression(p.schedule) ? <code className="muted">{p.schedule}</code> : null}
+          {eventNames(p.schedule).map((name, i, all) => (
+            <Link key={name} to={paths.events(name)} className="small event-link">
+              {all.length === 1 ? "recent events →" : `${name} events →`}
+            </Link>
+          ))}
         </dd>
       </div>
       <div>
@@ -170,4 +175,26 @@ function GridTab({ id }: { id: string }) {
   if (grid.error) return <ErrorBox error={grid.error} />;
   if (!grid.data) return <Loading />;
   return <GridView grid={grid.data} />;
+}
+
+/** Whether the schedule has intervals to backfill: a cron or interval, alone or beside events / `after`. */
+function hasTimeSchedule(schedule: string | null): boolean {
+  if (schedule === null) return false;
+  if (!schedule.startsWith("{")) return true;
+  try {
+    return (JSON.parse(schedule) as { cron?: unknown }).cron !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The event names of an event schedule (the API gives a non-cron schedule as its JSON), for links to their events. */
+function eventNames(schedule: string | null): string[] {
+  if (!schedule?.startsWith("{")) return [];
+  try {
+    const parsed = JSON.parse(schedule) as { events?: unknown };
+    return Array.isArray(parsed.events) ? parsed.events.filter((e): e is string => typeof e === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -5,7 +5,7 @@ import type { PipelineList, PipelineSummary, RunSummary } from "../../../src/api
 import { api } from "../api";
 import { ErrorBox, Empty, Loading, Switch } from "../components/ui";
 import { TriggerDialog } from "../components/trigger-dialog";
-import { formatDateTime, formatLogicalDate, formatRelative } from "../format";
+import { formatDateTime, formatLogicalDate, formatRelative, scheduleExpression } from "../format";
 import { useLoad, useThrottled } from "../hooks";
 import { useLiveEvents } from "../live";
 import { Link, paths } from "../router";
@@ -128,7 +128,7 @@ export function PipelinesPage() {
                 </td>
                 <td>
                   <div>{p.scheduleText}</div>
-                  {p.schedule ? <code className="muted small">{p.schedule}</code> : null}
+                  {scheduleExpression(p.schedule) ? <code className="muted small">{p.schedule}</code> : null}
                 </td>
                 <td title={formatDateTime(p.nextRunAt)}>{p.paused ? <span className="muted">paused</span> : p.nextRunAt ? formatRelative(p.nextRunAt) : "—"}</td>
                 <td>

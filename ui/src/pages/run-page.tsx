@@ -5,6 +5,7 @@ import type { RunDetail, StateCounts } from "../../../src/api/types";
 import { api } from "../api";
 import { Gantt } from "../components/gantt";
 import { InstancePanel } from "../components/instance-panel";
+import { SensorWaits } from "../components/sensor-waits";
 import { CountsBar, CountsLegend, StateBadge } from "../components/state";
 import { TaskList } from "../components/task-list";
 import { ErrorBox, Loading, Tabs } from "../components/ui";
@@ -101,6 +102,7 @@ export function RunPage({ id }: { id: string }) {
       </div>
       {r ? <RunHeader run={r} now={now} finished={finished} canceling={canceling} onCancel={() => void cancel()} /> : <Loading />}
       <ErrorBox error={cancelError} />
+      <SensorWaits runId={id} />
       <Tabs<Tab>
         value={tab}
         onChange={(value) => setSearch({ tab: value === "tasks" ? null : value })}
