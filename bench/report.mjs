@@ -66,6 +66,10 @@ export function summary(workload, f, perRep = false) {
   if (workload === "W4") {
     return `created ${ms(f.createMs)}; all done ${ms(f.doneMs)}${f.capped ? " (CAPPED)" : ""} · first try running ${ms(f.firstRunningMs)}, at most ${f.peakRunning} runs running; ${rss}`;
   }
+  if (workload === "W8") {
+    const perS = (x) => (x === null || x === undefined ? "–" : `${Math.round(x)} ms/s`);
+    return `file → downstream running p50 ${ms(f.latencyP50Ms)}, p99 ${ms(f.latencyP99Ms)}, max ${ms(f.latencyMaxMs)} · CPU while ${f.sensors} wait: scheduler ${perS(f.schedulerCpuMsPerS)}, trigger loop ${perS(f.triggererCpuMsPerS)} (its check workers ${perS(f.checkWorkersCpuMsPerS)})`;
+  }
   if (workload === "W5") return ["fanout", "layered"].map((shape) => `${shape}: ${dagSummary(f[shape])}`).join(perRep ? " | " : "\n");
   return (
     `lag p50 ${ms(f.lagP50Ms)}, p99 ${ms(f.lagP99Ms)}, max ${ms(f.lagMaxMs)}${f.capped ? " (CAPPED)" : ""} · CPU per simulated minute ${ms(f.cpuMsPerMinute)} ` +
@@ -145,7 +149,8 @@ export function printResults({ results, workloads, opts, SIZES, postgres, starte
     if (rows.length > 1 && more.length > 0) process.stdout.write("\n");
     const titleWidth = Math.max(0, ...more.map(([title]) => title.length));
     for (const [title, figs, bar, verdict] of more) process.stdout.write(`${title.padEnd(titleWidth)}  ${verdict.padEnd(4)}  bar: ${bar}\n    ${figs}\n`);
-    const repsNote = selected.includes("W5") && explicitReps === undefined && reps !== 1 ? ` (W5: 1)` : "";
+    const once = ["W5", "W8"].filter((w) => selected.includes(w));
+    const repsNote = once.length > 0 && explicitReps === undefined && reps !== 1 ? ` (${once.join(", ")}: 1)` : "";
     process.stdout.write(
       `\nmedians of ${reps} repetition${reps === 1 ? "" : "s"}${repsNote}${quick ? " (--quick sizes)" : ""}; W0 each = median of ${SIZES.coldRuns} cold runs; ` +
         `${Math.round((performance.now() - started) / 1000)} s in all. Node ${process.version}, ${availableParallelism()} CPUs.\n`,

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { CAP_MS } from "./options.mjs";
 import { commitFigures, POSTGRES_WORKERS } from "./postgres.mjs";
 import { w7Figures } from "./w7-map.mjs";
+import { runW8 } from "./w8-sensors.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -212,6 +213,8 @@ export function makeRunners({ SIZES, quick, diagnose, cpuProfDir, files, schedul
     W5: () => dag(),
     W6: () => service("W6", { dir: scheduleDir, pipelines: SIZES.schedules, minutes: SIZES.minutes }),
     W7: async () => w7Figures(figures("W7", await inProcess("W7", files.map, 1)), quick),
+    // W8 drives `weir scheduler` + `weir triggerer` itself (bench/w8-sensors.mjs); its pipeline goes beside the others.
+    W8: () => runW8({ cli, work: dirname(files.one), home: freshHome(), quick, capMs: 2 * CAP_MS, log }),
   };
 
   return RUNNERS;

@@ -3,6 +3,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { w7Pipeline, w7Workload } from "./w7-map.mjs";
+import { w8Workload } from "./w8-sensors.mjs";
 import { postgresWorkloads } from "./postgres.mjs";
 
 /** The bars of bench/README.md. `metric` is the figure judged; `max`/`min` its limit. */
@@ -37,6 +38,7 @@ export function workloadTable(SIZES, quick, onPostgres) {
     },
   };
   WORKLOADS.W7 = w7Workload(quick);
+  WORKLOADS.W8 = w8Workload(quick);
   if (onPostgres) {
     const measured = postgresWorkloads(SIZES);
     for (const w of Object.keys(WORKLOADS)) if (!(w in measured)) delete WORKLOADS[w];

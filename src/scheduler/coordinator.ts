@@ -303,13 +303,13 @@ export class Coordinator {
   }
 
   private hasDispatchable(): boolean {
-    return this.options.executor.freeSlots() > 0 && hasDispatchable(this.runs.values(), this.capacity);
+    return hasDispatchable(this.runs.values(), this.capacity, this.options.executor.freeSlots());
   }
 
   /** Claims scheduled instances for the free worker slots (dispatch.ts): one decision per run. */
   private dispatch(nowMs: number, planned: Planned[]): void {
+    // No early return when no worker is free: deferred sensors are claimed without one (dispatch.ts).
     const free = this.options.executor.freeSlots();
-    if (free <= 0) return;
     for (const [active, claim] of claimReady(this.runs.values(), this.capacity, free, this.options.home)) {
       this.decide(active, claim.events, nowMs, planned, false, claim.jobs);
     }

@@ -7,6 +7,7 @@ import type { RunState } from "../engine/states.js";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
 import type { RunRecord } from "../store/types.js";
 import type { ReadyEntry, ReadyQueue } from "./ready-queue.js";
+import { isDeferredSensor } from "./sensor-handoff.js";
 import { buildJob, mappingOf, type PendingJob, type RunOutputs } from "./try-jobs.js";
 
 /** A run a coordinator drives: its snapshot, what waits to start, and what its tasks produced. */
@@ -35,7 +36,9 @@ export class Capacity {
 
   count(active: ActiveRun, taskId: string, delta: number): void {
     // A sub-pipeline task waits for its child run without a worker: it takes no slot of its pool or pipeline.
-    if (active.tasks.get(taskId)?.kind === "pipeline") return;
+    // Nor does a deferred sensor, whose try goes to the trigger loop (docs/adr/0007).
+    const task = active.tasks.get(taskId);
+    if (task?.kind === "pipeline" || (task && isDeferredSensor(task))) return;
     active.runningByTask.set(taskId, (active.runningByTask.get(taskId) ?? 0) + delta);
     const pool = active.tasks.get(taskId)?.pool ?? "default";
     this.runningByPool.set(pool, (this.runningByPool.get(pool) ?? 0) + delta);
@@ -67,6 +70,8 @@ export class Capacity {
 /** Puts a scheduled instance in its run's ready queue (in a lane of its own when its task has maxParallel). */
 export function makeReady(active: ActiveRun, taskId: string, mapIndex: number): void {
   const task = active.tasks.get(taskId);
+  // A deferred sensor is handed to the trigger loop even while every worker is busy.
+  if (task && isDeferredSensor(task)) return active.ready.addNoWorker(instanceKey(taskId, mapIndex));
   const limited = mappingOf(task)?.maxParallel ? taskId : null;
   active.ready.add(instanceKey(taskId, mapIndex), task?.pool ?? "default", task?.priority ?? 0, limited);
 }
@@ -75,8 +80,9 @@ function nextOf(active: ActiveRun, capacity: Capacity): ReadyEntry | undefined {
   return active.ready.size > 0 && capacity.pipelineHasRoom(active) ? active.ready.peek(capacity.roomIn(active)) : undefined;
 }
 
-export function hasDispatchable(runs: Iterable<ActiveRun>, capacity: Capacity): boolean {
-  for (const active of runs) if (nextOf(active, capacity)) return true;
+/** Whether a claim would take something: an instance needing no worker, or one for a free worker slot. */
+export function hasDispatchable(runs: Iterable<ActiveRun>, capacity: Capacity, free: number): boolean {
+  for (const active of runs) if (active.ready.noWorkerSize > 0 || (free > 0 && nextOf(active, capacity))) return true;
   return false;
 }
 
@@ -94,7 +100,10 @@ export interface Claim {
 export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: number, home: string): Map<ActiveRun, Claim> {
   const claims = new Map<ActiveRun, Claim>();
   const candidates: { active: ActiveRun; entry: ReadyEntry }[] = [];
-  for (const active of runs) {
+  const all = [...runs];
+  for (const active of all) claimNoWorker(active, claims, home);
+  if (free <= 0) return claims;
+  for (const active of all) {
     const entry = nextOf(active, capacity);
     if (entry) candidates.push({ active, entry });
   }
@@ -127,4 +136,20 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
   }
   for (const [active, claim] of claims) for (const job of claim.jobs) capacity.count(active, job.job.taskId, -1);
   return claims;
+}
+
+/** Claims a run's instances that need no worker (deferred sensors: no worker, pool or pipeline slot). */
+function claimNoWorker(active: ActiveRun, claims: Map<ActiveRun, Claim>, home: string): void {
+  if (active.ready.noWorkerSize === 0) return;
+  for (const key of active.ready.takeNoWorker()) {
+    const instance = active.snapshot.instances.get(key);
+    const task = instance && active.tasks.get(instance.taskId);
+    if (!instance || !task || instance.state !== "scheduled") continue;
+    const tryNumber = instance.tryNumber + 1;
+    const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+    const claim = claims.get(active) ?? { events: [], jobs: [] };
+    claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+    claim.jobs.push(buildJob(home, active.record, task, active.outputs, active.snapshot, instance.mapIndex, tryNumber, active.tasks));
+    claims.set(active, claim);
+  }
 }

@@ -2,7 +2,8 @@
 // highest priority among pools with a free slot (oldest first within a priority), so a full pool holds
 // up only its own tasks and a peek costs O(lanes × priorities), not O(waiting instances). Instances of a
 // task with its own limit (a mapped task's `maxParallel`) wait in a lane of their own, so a task at its
-// limit holds up only its own instances too.
+// limit holds up only its own instances too. Deferred sensors wait in a lane that needs no worker (their
+// try is handed to the trigger loop, never sent to a worker): they are taken whether or not a worker is free.
 
 export interface ReadyEntry {
   key: string;
@@ -29,13 +30,31 @@ export class ReadyQueue {
   /** lane (pool, or pool + limited task) → priority → keys, in the order they became ready. */
   private readonly lanes = new Map<string, Lane>();
   private readonly entries = new Map<string, ReadyEntry & { lane: string }>();
+  /** Keys that need no worker slot, in the order they became ready. */
+  private readonly noWorker = new Set<string>();
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.noWorker.size;
+  }
+
+  /** An instance that needs no worker and no pool slot (a deferred sensor's hand-off). */
+  addNoWorker(key: string): void {
+    if (!this.entries.has(key)) this.noWorker.add(key);
+  }
+
+  get noWorkerSize(): number {
+    return this.noWorker.size;
+  }
+
+  /** Takes every no-worker key, oldest first. */
+  takeNoWorker(): string[] {
+    const keys = [...this.noWorker];
+    this.noWorker.clear();
+    return keys;
   }
 
   add(key: string, pool: string, priority: number, limited: string | null = null): void {
-    if (this.entries.has(key)) return;
+    if (this.entries.has(key) || this.noWorker.has(key)) return;
     const laneKey = limited === null ? pool : `${pool}\u0000${limited}`;
     this.entries.set(key, { key, pool, priority, limited, lane: laneKey });
     let lane = this.lanes.get(laneKey);
@@ -47,6 +66,7 @@ export class ReadyQueue {
   }
 
   delete(key: string): void {
+    this.noWorker.delete(key);
     const entry = this.entries.get(key);
     if (!entry) return;
     this.entries.delete(key);

@@ -41,46 +41,72 @@ export interface ResultTaker {
   handleResult(tryKey: string, result: TryResult, timing?: { startedMs: number }): void;
 }
 
+/** How soon the next pass looks while a check is due or running: an answer may come from one moment to the next. */
+const SOON_MS = 20;
+
 /**
  * Takes the trigger loop's final answers from the store and hands each to the coordinator as a try's result.
  * An answer stays in the store until its instance has moved on, so a crash between taking it and committing
  * its decision loses nothing (a second delivery is a duplicate the engine ignores).
+ *
+ * An answer can only come once a check is due, so a pass looks again soon (SOON_MS) while some check is due
+ * or running, and otherwise when the next check falls due (at most `pollMs` later): a result waits ~20 ms for
+ * the scheduler, not up to `pollMs`, and a scheduler whose sensors all wait far apart costs a query per pollMs.
  */
 export class SensorResults {
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
   private passes = 0;
   private running = false;
+  private nextDelayMs: number;
 
   constructor(
     private readonly store: Store,
     private readonly coordinator: ResultTaker,
     private readonly onError: (error: unknown) => void,
     private readonly pollMs = 100,
-  ) {}
+  ) {
+    this.nextDelayMs = pollMs;
+  }
 
   start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.pass(), this.pollMs);
-    this.timer.unref();
+    if (this.started) return;
+    this.started = true;
+    this.arm(this.pollMs);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+  }
+
+  private arm(ms: number): void {
+    this.timer = setTimeout(() => {
+      void this.pass().finally(() => {
+        if (this.started) this.arm(this.nextDelayMs);
+      });
+    }, ms);
+    this.timer.unref();
   }
 
   async pass(): Promise<void> {
     if (this.running) return;
     this.running = true;
     try {
+      let delivered = 0;
       for (const wait of await this.store.sensors.results(500)) {
         if (!this.coordinator.drives(wait.runId) || wait.resultJson === null) continue;
         const result = JSON.parse(wait.resultJson) as TryResult;
         this.coordinator.handleResult(tryKeyOf(wait.runId, wait.taskId, wait.mapIndex, wait.tryNumber), result, { startedMs: wait.firstCheckMs });
+        delivered++;
       }
       // Now and then: answers whose instance has moved on leave the pass's view.
       if (++this.passes % 50 === 0) await this.store.sensors.markDelivered();
+      const next = delivered > 0 ? 0 : await this.store.sensors.nextCheckMs();
+      this.nextDelayMs = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(SOON_MS, next - Date.now()));
     } catch (error) {
+      this.nextDelayMs = this.pollMs;
       this.onError(error);
     } finally {
       this.running = false;

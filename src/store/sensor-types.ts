@@ -52,6 +52,8 @@ export interface SensorStore {
   claimDue(owner: string, nowMs: number, leaseMs: number, limit: number): Promise<SensorWaitRecord[]>;
   /** When the next wait of a deferred instance is due (null: none waits). */
   nextDueMs(): Promise<number | null>;
+  /** The earliest next check of a waiting sensor, leased or not (null: none waits): when an answer may come next. */
+  nextCheckMs(): Promise<number | null>;
   /** Records a claimed check's outcome; false when the lease was lost meanwhile (nothing written). */
   recordCheck(key: SensorKey, owner: string, outcome: SensorCheckOutcome, nowMs: number): Promise<boolean>;
   /** Results the scheduler has not taken yet: done waits whose instance still waits in `deferred` on that try. */

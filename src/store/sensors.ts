@@ -4,7 +4,7 @@
 import type { ExternalProbe, SqlProbe } from "../define/sensor.js";
 import type { Dialect } from "./dialect.js";
 import type { ExternalState, NewSensorWait, SensorCheckOutcome, SensorKey, SensorStore, SensorWaitRecord } from "./sensor-types.js";
-import { LEASE_OWNERS, RELEASE_LEASES, CLAIM_WAIT, DONE_WAITS, DUE_WAITS, GET_WAIT, MARK_DELIVERED, NEXT_DUE, RECORD_DONE, RECORD_NOT_YET, RUN_AT_DATE, TASK_STATES, UPSERT_WAIT, WAITS_OF_RUN } from "./sql/sensors.js";
+import { LEASE_OWNERS, RELEASE_LEASES, CLAIM_WAIT, DONE_WAITS, DUE_WAITS, GET_WAIT, MARK_DELIVERED, NEXT_CHECK, NEXT_DUE, RECORD_DONE, RECORD_NOT_YET, RUN_AT_DATE, TASK_STATES, UPSERT_WAIT, WAITS_OF_RUN } from "./sql/sensors.js";
 
 interface WaitRow extends Record<string, unknown> {
   run_id: string;
@@ -74,6 +74,11 @@ export class SqlSensors implements SensorStore {
 
   async nextDueMs(): Promise<number | null> {
     const row = await this.db.session.get<{ due: unknown }>(NEXT_DUE);
+    return numOrNull(row?.due);
+  }
+
+  async nextCheckMs(): Promise<number | null> {
+    const row = await this.db.session.get<{ due: unknown }>(NEXT_CHECK);
     return numOrNull(row?.due);
   }
 

@@ -46,6 +46,8 @@ export interface Harness {
   waitRun(runId: string, capMs?: number): Promise<RunRecord>;
   instance(runId: string, taskId: string): Promise<TaskInstanceRecord | undefined>;
   output(runId: string, taskId: string): Promise<unknown>;
+  /** The scheduler's worker pool (its free slots). */
+  workers(): LocalWorkerPool;
   /** A new scheduler service on the same store (after `service.stop()`). */
   restart(): Promise<SchedulerService>;
 }
@@ -89,6 +91,7 @@ export async function setUp(files: Record<string, string>, options: { workers?: 
     seen,
     service: await make(),
     restart: async () => (harness.service = await make()),
+    workers: () => pool as unknown as LocalWorkerPool,
     async trigger(pipelineId, params, logicalDate) {
       const { run } = await triggerRun({ store, live: harness.service, clock: systemClock }, pool as LocalWorkerPool, { pipelineId, ...(params ? { params } : {}), logicalDate });
       harness.service.wake();

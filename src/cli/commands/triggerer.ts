@@ -9,6 +9,9 @@ import { openStore } from "../../store/open-store.js";
 import { resolveConfig } from "../config.js";
 import { say } from "../output.js";
 
+/** Checks claimed per check worker: one running, the rest queued in the pool (see below). */
+const IN_FLIGHT_PER_WORKER = 4;
+
 export interface TriggererCommandOptions {
   concurrency?: number;
 }
@@ -29,7 +32,9 @@ export async function triggererCommand(options: TriggererCommandOptions): Promis
     env: { [SENSOR_CHECK_ENV]: "once" },
     onResult: (key, result) => triggerer?.handleResult(key, result),
   });
-  triggerer = new Triggerer({ store, clock: systemClock, workers, concurrency, onEvent: (message) => say(message) });
+  // More claimed than there are workers: the next checks wait in the pool's queue (never inside a worker),
+  // so a worker starts its next check at once instead of after the loop's next claim and record round trip.
+  triggerer = new Triggerer({ store, clock: systemClock, workers, concurrency: concurrency * IN_FLIGHT_PER_WORKER, onEvent: (message) => say(message) });
   const running = triggerer;
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {

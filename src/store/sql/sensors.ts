@@ -28,8 +28,17 @@ WHERE ${KEY} AND try_number = ? AND state = 'waiting' AND (lease_until_ms IS NUL
 
 export const GET_WAIT = `SELECT ${WAIT_COLUMNS} FROM sensor_waits w WHERE w.run_id = ? AND w.task_id = ? AND w.map_index = ?`;
 
-export const NEXT_DUE = `SELECT MIN(CASE WHEN w.lease_until_ms IS NULL OR w.lease_until_ms < w.next_check_ms THEN w.next_check_ms ELSE w.lease_until_ms END) AS due
-FROM sensor_waits w ${DEFERRED_JOIN} WHERE w.state = 'waiting'`;
+// Read by the loop after every check and by the scheduler's result pass, with a thousand waits: the first
+// unleased wait in the (state, next_check_ms) index order, not a MIN over every waiting row and its instance.
+// A leased wait is due when its lease ends (rows being checked: a few).
+export const NEXT_DUE = `SELECT MIN(due) AS due FROM (
+  SELECT due FROM (SELECT w.next_check_ms AS due FROM sensor_waits w ${DEFERRED_JOIN}
+    WHERE w.state = 'waiting' AND w.lease_until_ms IS NULL ORDER BY w.next_check_ms LIMIT 1) unleased
+  UNION ALL
+  SELECT CASE WHEN w.lease_until_ms < w.next_check_ms THEN w.next_check_ms ELSE w.lease_until_ms END AS due FROM sensor_waits w ${DEFERRED_JOIN}
+    WHERE w.state = 'waiting' AND w.lease_until_ms IS NOT NULL) due_times`;
+
+export const NEXT_CHECK = `SELECT w.next_check_ms AS due FROM sensor_waits w ${DEFERRED_JOIN} WHERE w.state = 'waiting' ORDER BY w.next_check_ms LIMIT 1`;
 
 export const RECORD_NOT_YET = `UPDATE sensor_waits SET next_check_ms = ?, last_check_ms = ?, checks = checks + 1, lease_owner = NULL, lease_until_ms = NULL
 WHERE ${KEY} AND try_number = ? AND lease_owner = ? AND state = 'waiting'`;
