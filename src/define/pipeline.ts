@@ -57,6 +57,8 @@ export interface PipelineOptions<S extends z.ZodType | undefined = undefined, V 
   onFailure?: readonly string[];
   /** Notifiers told when a run succeeds. */
   onSuccess?: readonly string[];
+  /** Alert `notify` once when a run is not done `after` its interval ends; the run goes on (README "Alerts"). */
+  deadline?: { after: Duration; notify: readonly string[] };
 }
 
 /** What `ctx.event` holds: the payload type the `event` schema produces (an array of them for a batched schedule). */

@@ -68,6 +68,7 @@ export interface PipelineSpecOptions {
   timeout?: Duration;
   onFailure?: readonly string[];
   onSuccess?: readonly string[];
+  deadline?: { after: Duration; notify: readonly string[] };
 }
 
 export interface PipelineSpec {

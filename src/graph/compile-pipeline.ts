@@ -7,6 +7,7 @@ import { isTriggerRule } from "../define/trigger-rule-names.js";
 import type { CacheOptions, EventBatch, RetryOptions, Schedule } from "../define/types.js";
 import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
 import { resolveSensor } from "./sensor-settings.js";
+import { resolveRunDeadline } from "./run-deadline.js";
 import { describeCycle, findCycles, topologicalOrder } from "./graph-order.js";
 import {
   DEFAULT_MAX_ACTIVE_RUNS,
@@ -69,6 +70,8 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
   // Only when declared: the fingerprint of a pipeline without one stays what it was.
   const eventSchema = resolveEventSchema(options.event, report);
   if (eventSchema !== null) graphWithoutVersion.eventSchema = eventSchema;
+  const deadline = resolveRunDeadline(options.deadline, report);
+  if (deadline !== null) graphWithoutVersion.deadline = deadline;
   const { start, end } = graphWithoutVersion;
   if (start !== null && end !== null && Date.parse(end) < Date.parse(start)) {
     report({ code: "pipeline_option_invalid", message: `end ${end} is before start ${start}` });

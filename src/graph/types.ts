@@ -104,12 +104,20 @@ export interface PipelineGraph {
   paramsSchema: Record<string, unknown> | null;
   /** JSON Schema of the `event` option (the payload of the events it is scheduled by); absent when none. */
   eventSchema?: Record<string, unknown>;
+  /** Alert (never fail) when a run is not done `afterMs` after its interval ends; absent when none. */
+  deadline?: RunDeadline;
   tasks: TaskNode[];
   /** Task ids in a topological order (stable: declaration order breaks ties). */
   order: string[];
 }
 
 /** A problem with a pipeline, reported by `weir validate` with its file and, where there is one, task. */
+export interface RunDeadline {
+  afterMs: number;
+  /** Notifier names told once per run that misses it. */
+  notify: string[];
+}
+
 export interface GraphProblem {
   code: string;
   message: string;

@@ -41,7 +41,7 @@ export function summarizeNotification(n: Notification): string {
       case "run_success":
         return `${head} succeeded`;
       case "deadline_missed":
-        return `${head} missed its deadline (logical date ${n.logicalDate})`;
+        return `${head} missed its deadline (logical date ${n.logicalDate}${n.deadline ? `; due ${n.deadline.dueAt}, ${n.deadline.after} after its interval; still ${n.deadline.state}` : ""})`;
     }
   })();
   return line.replace(/[\r\n]+/g, " ");

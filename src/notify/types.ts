@@ -23,6 +23,8 @@ export interface Notification {
   link?: string;
   /** ISO 8601: when the event happened (not when it is delivered). */
   at: string;
+  /** `deadline_missed` only: the deadline (`after`, e.g. "2h 00m"; `dueAt`, ISO 8601) and the run's state then. */
+  deadline?: { after: string; dueAt: string; state: string };
 }
 
 export interface WebhookNotifierConfig {

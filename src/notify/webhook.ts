@@ -15,6 +15,8 @@ export interface WebhookPayload {
   logicalDate: string;
   link: string | null;
   at: string;
+  /** Present on `deadline_missed` only (so other events' bodies are unchanged). */
+  deadline?: { after: string; dueAt: string; state: string };
 }
 
 export function toWebhookPayload(n: Notification): WebhookPayload {
@@ -29,6 +31,7 @@ export function toWebhookPayload(n: Notification): WebhookPayload {
     logicalDate: n.logicalDate,
     link: n.link ?? null,
     at: n.at,
+    ...(n.deadline ? { deadline: { ...n.deadline } } : {}),
   };
 }
 

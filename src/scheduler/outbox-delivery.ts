@@ -1,6 +1,7 @@
 // Delivers the outbox: notifications the engine decided and the store committed with their decision.
 // One delivery loop at a time, never in a tick's way; a notifier that fails is retried a few times
 // (notify/deliver.ts) and then recorded as failed — it never fails or holds up a run.
+import { formatDuration } from "../define/duration.js";
 import { deliver, type Notification, type Notifier } from "../notify/index.js";
 import type { OutboxRecord, Store } from "../store/types.js";
 
@@ -54,6 +55,7 @@ export class OutboxDelivery {
       at: new Date(record.createdMs).toISOString(),
       ...(action.taskId === undefined ? {} : { taskId: action.taskId, mapIndex: action.mapIndex ?? -1, tryNumber: action.tryNumber ?? 0 }),
       ...(action.error ? { error: action.error } : {}),
+      ...(action.deadline ? { deadline: { after: formatDuration(action.deadline.afterMs), dueAt: new Date(action.deadline.dueMs).toISOString(), state: action.deadline.state } } : {}),
     };
     const errors: string[] = [];
     let attempts = 0;

@@ -10,6 +10,7 @@ import type { Clock } from "./clock.js";
 import { Coordinator, type CoordinatorOptions, type RunChangeListener } from "./coordinator.js";
 import type { RunPreparer } from "./commands/prepare-run.js";
 import { createDueRuns } from "./create-due-runs.js";
+import { RunDeadlines } from "./deadlines.js";
 import { EventTriggers } from "./event-triggers.js";
 import type { Executor } from "./executor.js";
 import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
@@ -71,6 +72,8 @@ export class SchedulerService {
   private readonly triggers: EventTriggers;
   /** Deferred sensors' answers from the trigger loop (docs/sensors.md). */
   private readonly sensorResults: SensorResults;
+  /** Pipeline deadlines: one alert per run that misses its own (README "Alerts"). */
+  private readonly deadlines: RunDeadlines;
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
@@ -94,6 +97,7 @@ export class SchedulerService {
       },
       onError: (message) => this.emit("error", message),
     });
+    this.deadlines = new RunDeadlines(options.store, (pipelineId, version) => this.graphOf(pipelineId, version), () => this.outbox.kick());
     this.sensorResults = new SensorResults(options.store, this.coordinator, (error) => this.emit("error", `sensor results: ${error instanceof Error ? error.message : String(error)}`));
   }
 
@@ -175,7 +179,8 @@ export class SchedulerService {
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
         this.triggers.kick(this.paused);
         await this.startQueued();
-        this.armWake(due.nextWakeMs);
+        const nextDeadlineMs = await this.deadlines.check(await store.listActiveRuns(), clock.now());
+        this.armWake(nextDeadlineMs === null ? due.nextWakeMs : Math.min(nextDeadlineMs, due.nextWakeMs ?? nextDeadlineMs));
       } while (this.passAgain && !this.stopped);
     } catch (error) {
       this.emit("error", error instanceof Error ? error.message : String(error));

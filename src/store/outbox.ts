@@ -4,7 +4,8 @@ import { randomBytes } from "node:crypto";
 import type { EngineAction } from "../engine/types.js";
 import type { SqlSession, SqlTransaction } from "./dialect.js";
 import { INSERT_OUTBOX, LIST_PENDING_OUTBOX, MARK_OUTBOX_DONE } from "./sql/outbox.js";
-import type { OutboxRecord } from "./types.js";
+import { INSERT_DEADLINE_MISSED } from "./sql/deadlines.js";
+import type { DeadlineMissed, OutboxRecord } from "./types.js";
 
 type NotifyAction = Extract<EngineAction, { kind: "notify" }>;
 
@@ -27,18 +28,27 @@ interface OutboxRow {
 export async function pendingNotifications(session: SqlSession, limit: number): Promise<OutboxRecord[]> {
   const rows = await session.all<OutboxRow & Record<string, unknown>>(LIST_PENDING_OUTBOX, [limit]);
   return rows.map((row) => {
-    const payload = JSON.parse(row.payload_json) as NotifyAction & { atMs: number };
+    const payload = JSON.parse(row.payload_json) as Omit<NotifyAction, "event"> & { event: OutboxRecord["action"]["event"]; atMs: number; deadline?: DeadlineMissed };
     return {
       id: row.id,
       runId: row.run_id,
       pipelineId: row.pipeline_id,
       logicalDateMs: Number(row.logical_date_ms),
       createdMs: Number(row.created_ms),
-      action: { kind: "notify", event: payload.event, notifiers: payload.notifiers, ...(payload.taskId === undefined ? {} : { taskId: payload.taskId, mapIndex: payload.mapIndex ?? -1, tryNumber: payload.tryNumber ?? 0 }), ...(payload.error ? { error: payload.error } : {}) },
+      action: { kind: "notify", event: payload.event, notifiers: payload.notifiers, ...(payload.taskId === undefined ? {} : { taskId: payload.taskId, mapIndex: payload.mapIndex ?? -1, tryNumber: payload.tryNumber ?? 0 }), ...(payload.error ? { error: payload.error } : {}), ...(payload.deadline ? { deadline: payload.deadline } : {}) },
     };
   });
 }
 
 export async function markNotificationDone(session: SqlSession, id: string, nowMs: number, attempts: number, error: string | null): Promise<void> {
   await session.run(MARK_OUTBOX_DONE, [nowMs, attempts, error, id]);
+}
+
+/**
+ * A run's missed deadline: its outbox row has an id made from the run id, so a second write — after a
+ * scheduler restart, or by a second pass — is a no-op and the alert goes out once per run.
+ */
+export async function recordDeadlineMissed(session: SqlSession, runId: string, notifiers: readonly string[], deadline: DeadlineMissed, nowMs: number): Promise<boolean> {
+  const payload = { kind: "notify", event: "deadline_missed", notifiers, deadline, atMs: nowMs };
+  return (await session.run(INSERT_DEADLINE_MISSED, [`deadline_${runId}`, runId, JSON.stringify(payload), nowMs])) > 0;
 }

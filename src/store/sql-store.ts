@@ -61,6 +61,7 @@ import type {
   ReadQueries,
   RunRequestRecord,
   OutboxRecord,
+  DeadlineMissed,
   ApplyResult,
   BackfillFilter,
   BackfillRecord,
@@ -305,6 +306,10 @@ export class SqlStore implements Store {
 
   pendingNotifications(limit: number): Promise<OutboxRecord[]> {
     return outbox.pendingNotifications(this.db.session, limit);
+  }
+
+  recordDeadlineMissed(runId: string, notifiers: readonly string[], deadline: DeadlineMissed, nowMs: number): Promise<boolean> {
+    return outbox.recordDeadlineMissed(this.db.session, runId, notifiers, deadline, nowMs);
   }
 
   markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void> {

@@ -213,7 +213,17 @@ export interface OutboxRecord {
   pipelineId: string;
   logicalDateMs: number;
   createdMs: number;
-  action: Extract<EngineAction, { kind: "notify" }>;
+  /** A notify action of the engine, or a missed deadline the scheduler found (`recordDeadlineMissed`). */
+  action: Omit<Extract<EngineAction, { kind: "notify" }>, "event"> & { event: Extract<EngineAction, { kind: "notify" }>["event"] | "deadline_missed"; deadline?: DeadlineMissed };
+}
+
+/** What a `deadline_missed` notification says about the deadline (README "Alerts"). */
+export interface DeadlineMissed {
+  afterMs: number;
+  /** Interval end + afterMs. */
+  dueMs: number;
+  /** The run's state when the miss was found (queued or running). */
+  state: string;
 }
 
 export interface Store {
@@ -349,6 +359,8 @@ export interface Store {
   pendingNotifications(limit: number): Promise<OutboxRecord[]>;
   /** Records a notification's delivery (or its final failure, with the error); pending ones are redelivered after a crash. */
   markNotificationDone(id: string, nowMs: number, attempts: number, error: string | null): Promise<void>;
+  /** Writes the run's one `deadline_missed` notification to the outbox; false (and nothing written) when it already has one. */
+  recordDeadlineMissed(runId: string, notifiers: readonly string[], deadline: DeadlineMissed, nowMs: number): Promise<boolean>;
 
   /** The newest successful try computed under `cacheKey` that ended at or after `notBeforeMs` (docs/caching.md). */
   findCachedTry(cacheKey: string, notBeforeMs: number): Promise<CachedTry | null>;

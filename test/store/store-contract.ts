@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/types.js";
 import { describeBackfillsPoolsContract } from "./backfills-pools-contract.js";
 import { describeCacheContract } from "./cache-contract.js";
+import { describeDeadlinesContract } from "./deadlines-contract.js";
 import { T0, type StoreContractOptions } from "./contract-support.js";
 import { describeDecisionsContract } from "./decisions-contract.js";
 import { describeEventsContract } from "./events-contract.js";
@@ -41,5 +42,6 @@ export function describeStoreContract(name: string, open: () => Promise<Store>, 
     describeLeaseContract(() => store, options);
     describeCacheContract(() => store);
     describeEventsContract(() => store);
+    describeDeadlinesContract(() => store);
   });
 }

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { LocalWorkerPool } from "../../src/executor/local-pool.js";
+import type { Notifier } from "../../src/notify/index.js";
 import { emitEvent } from "../../src/scheduler/commands/index.js";
 import { ManualClock } from "../../src/scheduler/manual-clock.js";
 import { SchedulerService } from "../../src/scheduler/service.js";
@@ -45,7 +46,7 @@ export interface Harness {
   output(runId: string, taskId: string): Promise<unknown>;
 }
 
-export async function setUp(files: Record<string, string>, kind: StoreKind = "sqlite"): Promise<Harness> {
+export async function setUp(files: Record<string, string>, kind: StoreKind = "sqlite", extra: { notifiers?: ReadonlyMap<string, Notifier> } = {}): Promise<Harness> {
   const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
   mkdirSync(dir, { recursive: true });
   for (const [name, source] of Object.entries(files)) writeFileSync(join(dir, name), source);
@@ -57,7 +58,7 @@ export async function setUp(files: Record<string, string>, kind: StoreKind = "sq
   const make = async (): Promise<SchedulerService> => {
     let service: SchedulerService | null = null;
     const pool = new LocalWorkerPool({ size: 2, onResult: (k, r, t) => service?.coordinator.handleResult(k, r, t), onCapacity: () => service?.coordinator.wake() });
-    service = new SchedulerService({ store, executor: pool, clock, home, root: dir, watch: false, pollMs: 60_000 });
+    service = new SchedulerService({ store, executor: pool, clock, home, root: dir, watch: false, pollMs: 60_000, ...(extra.notifiers ? { notifiers: extra.notifiers } : {}) });
     const started = service;
     let stopped = false;
     const stop = started.stop.bind(started);
