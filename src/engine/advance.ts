@@ -5,7 +5,7 @@ import { WeirError } from "../common/errors.js";
 import { assertNever } from "../common/assert-never.js";
 import { ACTIVE_TRY_STATES, DecisionBuilder, followBranch, type TransitionDetails } from "./decision-builder.js";
 import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
-import { recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
+import { type DraftLedger, recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
 import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot } from "./types.js";
 
@@ -30,8 +30,20 @@ export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[]
     // Each event sees the whole effect of the ones before it, run completion included.
     builder.settle();
   }
-  return builder.finish();
+  const decision = builder.finish();
+  drafts.set(decision, { draft: builder.draft, snapshot, version: versionOf(snapshot), transitions: decision.transitions.length, expansions: decision.expansions?.length ?? 0 });
+  return decision;
 }
+
+/**
+ * The draft each decision was made on, with the snapshot version it was made over: applyDecision writes it
+ * onto the snapshot instead of replaying the transitions when nothing changed in between (the usual case:
+ * the scheduler applies each decision right after making it). Weak: a decision dropped takes its draft along.
+ */
+const drafts = new WeakMap<Decision, { draft: DraftLedger; snapshot: RunSnapshot; version: number; transitions: number; expansions: number }>();
+/** How many decisions were applied to each snapshot: a draft made over an older version is stale. */
+const versions = new WeakMap<RunSnapshot, number>();
+const versionOf = (snapshot: RunSnapshot): number => versions.get(snapshot) ?? 0;
 
 function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number): void {
   const draft = builder.draft;
@@ -226,7 +238,8 @@ function cancelRun(builder: DecisionBuilder, reason: string): void {
 
 /**
  * Applies a decision made by `advance` on this snapshot: the only function that mutates a snapshot.
- * Each transition is guarded by its from-state, as in the store.
+ * Each transition is guarded by its from-state, as in the store. A decision applied right after it was made,
+ * to the snapshot it was made over, costs O(instances it changed): its draft is written over (no replay).
  */
 export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
   if (decision.runId !== snapshot.runId) {
@@ -234,6 +247,14 @@ export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
       input: false,
       where: { run: snapshot.runId },
     });
+  }
+  const made = drafts.get(decision);
+  drafts.delete(decision);
+  versions.set(snapshot, versionOf(snapshot) + 1);
+  // The decision as advance() returned it, over this snapshot as it was then: its draft is the result.
+  if (made !== undefined && made.snapshot === snapshot && made.version + 1 === versionOf(snapshot) && made.transitions === decision.transitions.length && made.expansions === (decision.expansions?.length ?? 0)) {
+    made.draft.commitTo(snapshot);
+    return;
   }
   const ledger = snapshotLedger(snapshot);
   const expansions = decision.expansions ?? [];

@@ -41,7 +41,7 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
     await dialect.transaction(async (tx) => {
       const writes = batchWrites(tx);
       // Where writes are not batched (SQLite), each statement costs: consecutive ones of a shape go as one.
-      for (const decision of decisions) await applyDecision(writes.tx, decision, !writes.batching);
+      for (const decision of decisions) await applyDecision(writes.tx, decision, !writes.batching && decision.transitions.length >= SET_MIN_TRANSITIONS);
       await writes.flush();
     });
     return { applied: decisions.map((_, index) => index), conflicts: [] };
@@ -50,6 +50,9 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
   }
   return applyIsolated(dialect, decisions);
 }
+
+/** Below this many transitions a decision is written row by row: gathering costs more than it saves. */
+const SET_MIN_TRANSITIONS = 16;
 
 async function applyIsolated(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
   const result: ApplyResult = { applied: [], conflicts: [] };

@@ -7,8 +7,8 @@
 // it is written before the next statement that is not part of a stretch.
 import type { InstanceTransition } from "../engine/types.js";
 import type { SqlParam, SqlTransaction } from "./dialect.js";
-import { SET_SIZES, startInstancesSql, transitionInstancesSql } from "./sql/instances.js";
-import { endTriesSql, insertRunningTriesSql } from "./sql/tries.js";
+import { SET_SIZES, START_INSTANCE, startInstancesSql, TRANSITION_INSTANCE, transitionInstancesSql } from "./sql/instances.js";
+import { END_TRY, endTriesSql, INSERT_RUNNING_TRY, insertRunningTriesSql } from "./sql/tries.js";
 
 /** A set of rows sharing the statement's common params; `rowParams` per row, in the order of the statement. */
 interface Group {
@@ -17,6 +17,9 @@ interface Group {
   head: readonly SqlParam[];
   tail: readonly SqlParam[];
   rowParams: SqlParam[][];
+  /** The single-row statement for one row (fewer rows than the smallest set size are cheaper this way). */
+  single: (head: readonly SqlParam[], row: readonly SqlParam[], tail: readonly SqlParam[]) => SqlParam[];
+  singleSql: string;
   /** Whether every row must change one row (guarded UPDATEs); an INSERT fails on its own. */
   guarded: boolean;
   what: string;
@@ -50,21 +53,21 @@ export class SetWrites {
   move(t: InstanceTransition, retryAtMs: number | null, endedMs: number | null): void {
     this.claim(t);
     const key = `${t.from}|${t.to}|${t.tryNumber}|${retryAtMs}|${endedMs}`;
-    group(this.moves, key, () => ({ sql: transitionInstancesSql, head: [t.to, t.tryNumber, retryAtMs, endedMs, this.runId, t.from, t.tryNumber], tail: [], rowParams: [], guarded: true, what: `${t.from} → ${t.to}` })).rowParams.push([t.taskId, t.mapIndex]);
+    group(this.moves, key, () => ({ sql: transitionInstancesSql, head: [t.to, t.tryNumber, retryAtMs, endedMs, this.runId, t.from, t.tryNumber], tail: [], rowParams: [], guarded: true, what: `${t.from} → ${t.to}`, singleSql: TRANSITION_INSTANCE, single: (h, r) => [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, r[0]!, r[1]!, h[5]!, h[6]!] })).rowParams.push([t.taskId, t.mapIndex]);
   }
 
   /** A try queued and started at once: the instance starts, the try is inserted running. */
   start(t: InstanceTransition, worker: string | null): void {
     this.claim(t);
     const key = `${t.from}|${t.tryNumber}`;
-    group(this.starts, key, () => ({ sql: startInstancesSql, head: ["running", t.tryNumber, this.nowMs, this.runId, t.from, t.tryNumber - 1], tail: [], rowParams: [], guarded: true, what: `${t.from} → running` })).rowParams.push([t.taskId, t.mapIndex]);
-    group(this.tryInserts, "", () => ({ sql: insertRunningTriesSql, head: [], tail: [], rowParams: [], guarded: false, what: "insert try" })).rowParams.push([this.runId, t.taskId, t.mapIndex, t.tryNumber, this.nowMs, this.nowMs, worker]);
+    group(this.starts, key, () => ({ sql: startInstancesSql, head: ["running", t.tryNumber, this.nowMs, this.runId, t.from, t.tryNumber - 1], tail: [], rowParams: [], guarded: true, what: `${t.from} → running`, singleSql: START_INSTANCE, single: (h, r) => [h[0]!, h[1]!, null, null, h[2]!, h[3]!, r[0]!, r[1]!, h[4]!, h[5]!] })).rowParams.push([t.taskId, t.mapIndex]);
+    group(this.tryInserts, "", () => ({ sql: insertRunningTriesSql, head: [], tail: [], rowParams: [], guarded: false, what: "insert try", singleSql: INSERT_RUNNING_TRY, single: (_h, r) => [...r] })).rowParams.push([this.runId, t.taskId, t.mapIndex, t.tryNumber, this.nowMs, this.nowMs, worker]);
   }
 
   /** A try ended with `outcome` (END_TRY's set form), then `extras` once it is written. */
   endTry(t: InstanceTransition, outcome: string, output: string | null, error: string | null, extras: (() => Promise<void>) | null): void {
     const key = `${outcome}|${t.tryNumber}`;
-    group(this.tryEnds, key, () => ({ sql: endTriesSql, head: [outcome, this.nowMs], tail: [this.runId, t.tryNumber], rowParams: [], guarded: true, what: `try → ${outcome}` })).rowParams.push([t.taskId, t.mapIndex, output, error, t.startedMs ?? null]);
+    group(this.tryEnds, key, () => ({ sql: endTriesSql, head: [outcome, this.nowMs], tail: [this.runId, t.tryNumber], rowParams: [], guarded: true, what: `try → ${outcome}`, singleSql: END_TRY, single: (h, r, tl) => [h[0]!, h[1]!, r[2]!, r[3]!, r[4]!, tl[0]!, r[0]!, r[1]!, tl[1]!] })).rowParams.push([t.taskId, t.mapIndex, output, error, t.startedMs ?? null]);
     if (extras !== null) this.after.push(extras);
   }
 
@@ -85,7 +88,14 @@ export class SetWrites {
     let at = 0;
     while (at < g.rowParams.length) {
       const left = g.rowParams.length - at;
-      const size = SET_SIZES.find((s) => s <= left) ?? 1;
+      const size = SET_SIZES.find((s) => s <= left);
+      if (size === undefined) {
+        // A few rows: the plain statement per row (a set form's VALUES list costs more than it saves here).
+        const changed = await this.tx.run(g.singleSql, g.single(g.head, g.rowParams[at]!, g.tail));
+        if (g.guarded && changed !== 1) throw guardFailed(`1 of 1 instances was not where the decision expected (wanted ${g.what})`);
+        at += 1;
+        continue;
+      }
       const params: SqlParam[] = [...g.head];
       for (let r = at; r < at + size; r++) for (const p of g.rowParams[r]!) params.push(p);
       for (const p of g.tail) params.push(p);

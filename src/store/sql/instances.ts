@@ -73,9 +73,9 @@ WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number 
  * The instances are a `VALUES` list of (task_id, map_index) rows; a guard holds only when the statement
  * changes as many rows as it lists. Row-value IN over VALUES runs on SQLite (≥ 3.15) and Postgres; map_index
  * is cast so Postgres types the list's column as an integer. Sizes come from a small fixed set
- * (SET_SIZES) so the prepared-statement cache stays bounded.
+ * (SET_SIZES) so the prepared-statement cache stays bounded; fewer rows than the smallest go row by row.
  */
-export const SET_SIZES: readonly number[] = [512, 128, 32, 8, 1];
+export const SET_SIZES: readonly number[] = [512, 128, 32, 8];
 
 const instanceRows = (rows: number): string => Array.from({ length: rows }, () => "(?, CAST(? AS INTEGER))").join(", ");
 
