@@ -408,7 +408,7 @@ function cloneSchedule(schedule: Schedule | undefined): Schedule {
   return schedule;
 }
 
-/** The `event` option: any zod schema (a payload need not be an object), kept as JSON Schema for the API. */
+/** The `event` option: a zod schema of whatever shape (a payload need not be an object), kept as JSON Schema for the API. */
 function resolveEventSchema(schema: unknown, report: Report): Record<string, unknown> | null {
   if (schema === undefined || schema === null) return null;
   if (typeof schema !== "object" || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
