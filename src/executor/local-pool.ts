@@ -25,6 +25,11 @@ export interface LocalWorkerPoolOptions {
   killGraceMs?: number;
   /** Longest a file may take to load before its worker is killed (default 30000). */
   loadTimeoutMs?: number;
+  /**
+   * Whether a worker whose tries keep finishing quickly may hold several at once (default true). The trigger
+   * loop turns it off: a sensor check that hangs must not hold up checks queued behind it in its worker.
+   */
+  batchQuickTries?: boolean;
   /** IPC serialization of the worker channel (default "json": faster for our small messages). */
   serialization?: "json" | "advanced";
   /** Called once per submitted try; `timing` is when it really ran on its worker, when it did. */
@@ -81,7 +86,7 @@ export class LocalWorkerPool {
     this.env = { ...process.env, ...options.env, WEIR_KILL_GRACE_MS: String(this.killGraceMs) };
     this.onCapacity = options.onCapacity;
     const killWorker = (worker: WorkerHandle) => this.killWorker(worker);
-    this.tries = new TryDispatch({ killGraceMs: this.killGraceMs, onResult: options.onResult, onStarted: options.onStarted, killWorker });
+    this.tries = new TryDispatch({ killGraceMs: this.killGraceMs, batchQuickTries: options.batchQuickTries ?? true, onResult: options.onResult, onStarted: options.onStarted, killWorker });
     this.requests = new PoolRequests({ loadTimeoutMs: options.loadTimeoutMs ?? 30_000, killWorker });
     for (const worker of takePrewarmedWorkers(this.size)) {
       this.spawned++;

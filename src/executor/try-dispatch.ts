@@ -11,6 +11,8 @@ export type TryTiming = { startedMs: number; endedMs: number };
 
 export interface TryDispatchOptions {
   killGraceMs: number;
+  /** False: every worker holds one try at a time, however quick its tries are. */
+  batchQuickTries: boolean;
   onResult: (tryKey: string, result: TryResult, timing?: TryTiming) => void;
   onStarted?: ((tryKey: string, workerId: string) => void) | undefined;
   /** Kills a worker whose running try ignored its abort; the pool stops counting it and replaces it. */
@@ -77,7 +79,7 @@ export class TryDispatch {
 
   /** How many tries a worker may hold: several only while its tries keep finishing quickly. */
   depthOf(worker: WorkerHandle): number {
-    return worker.quickStreak >= QUICK_STREAK ? MAX_DEPTH : 1;
+    return this.options.batchQuickTries && worker.quickStreak >= QUICK_STREAK ? MAX_DEPTH : 1;
   }
 
   /** Hands queued tries to `candidates` (idle workers first), each at most its fair share of the backlog. */

@@ -30,6 +30,9 @@ export async function triggererCommand(options: TriggererCommandOptions): Promis
     size: concurrency,
     killGraceMs: config.killGraceMs,
     env: { [SENSOR_CHECK_ENV]: "once" },
+    // One check per worker at a time: a hanging check holds up no other check (the claimed-ahead ones wait
+    // in the pool's queue, where any free worker takes them).
+    batchQuickTries: false,
     onResult: (key, result) => triggerer?.handleResult(key, result),
   });
   // More claimed than there are workers: the next checks wait in the pool's queue (never inside a worker),
