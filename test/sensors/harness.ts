@@ -11,25 +11,14 @@ import { LocalWorkerPool } from "../../src/executor/local-pool.js";
 import { systemClock } from "../../src/scheduler/clock.js";
 import { triggerRun } from "../../src/scheduler/commands/index.js";
 import { SchedulerService } from "../../src/scheduler/service.js";
+import { cleanup, waitFor } from "../support/scheduler-harness.js";
 import { newTestStoreLocation, type StoreKind } from "../support/test-stores.js";
 import type { RunRecord, Store, TaskInstanceRecord } from "../../src/store/types.js";
 import { decodeValue } from "../../src/worker/value-codec.js";
 
 const BIN = join(import.meta.dirname, "../../bin/weir.js");
 
-export const cleanup: (() => Promise<void> | void)[] = [];
-
-export async function runCleanup(): Promise<void> {
-  for (const undo of cleanup.splice(0).reverse()) await undo();
-}
-
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, capMs = 30_000): Promise<void> {
-  const until = Date.now() + capMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { cleanup, runCleanup, waitFor } from "../support/scheduler-harness.js";
 
 export interface Harness {
   store: Store;

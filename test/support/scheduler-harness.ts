@@ -24,7 +24,7 @@ export async function runCleanup(): Promise<void> {
   for (const undo of cleanup.splice(0).reverse()) await undo();
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, capMs = 30_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, capMs = 30_000): Promise<void> {
   const until = Date.now() + capMs;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
