@@ -286,15 +286,8 @@ export interface GanttView {
   truncated: boolean;
 }
 
-export interface GanttBar {
-  taskId: string;
-  mapIndex: number;
-  tryNumber: number;
-  state: TryState;
-  queuedAt: string;
-  startedAt: string | null;
-  endedAt: string | null;
-}
+/** One bar of the Gantt chart: a try's span, without its error and worker. */
+export type GanttBar = Pick<TryView, "taskId" | "mapIndex" | "tryNumber" | "state" | "queuedAt" | "startedAt" | "endedAt">;
 
 /** POST /runs/:id/clear. */
 export interface ClearResponse {
