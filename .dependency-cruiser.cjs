@@ -9,13 +9,14 @@ const layers = {
   observe: ["common"],
   artifacts: ["common"],
   notify: ["common"],
+  config: ["notify", "define", "common"],
   operators: ["observe", "define", "common"],
   store: ["artifacts", "engine", "time", "graph", "define", "common"],
   worker: ["artifacts", "operators", "observe", "engine", "time", "graph", "define", "common"],
   executor: ["worker", "store", "observe", "engine", "graph", "define", "common"],
   scheduler: ["artifacts", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "notify", "common"],
   api: ["scheduler", "store", "engine", "time", "graph", "define", "observe", "common"],
-  cli: ["artifacts", "api", "scheduler", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "operators", "notify", "common"],
+  cli: ["config", "artifacts", "api", "scheduler", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "operators", "notify", "common"],
 };
 
 const forbidden = Object.entries(layers).map(([layer, allowed]) => ({

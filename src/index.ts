@@ -37,3 +37,5 @@ export type { RunState, TaskState } from "./engine/states.js";
 export type { SensorCheck, SensorOptions, SensorProbe, SensorValue } from "./define/sensor.js";
 export { fileSensor, httpSensor, timeDeltaSensor, timeOfDaySensor, externalTaskSensor, sqlSensor } from "./operators/sensors/index.js";
 export type { FileSensorOptions, FileSensorResult, HttpSensorOptions, HttpSensorResult, ExternalTaskSensorOptions, SqlSensorOptions } from "./operators/sensors/index.js";
+export { defineConfig } from "./config/define-config.js";
+export type { WeirConfig, NotifierInput, EmailNotifierInput } from "./config/define-config.js";

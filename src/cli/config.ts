@@ -1,4 +1,6 @@
 // Where Weir keeps its state: WEIR_HOME (default ./.weir) and the store URL (default: SQLite in WEIR_HOME).
+// Read from the environment only: weir.config.ts has already filled the variables it sets and the
+// environment left unset (src/config, run by main.ts before a command), so flag > env > file > default.
 import { resolve } from "node:path";
 import { parseDuration } from "../define/duration.js";
 

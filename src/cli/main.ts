@@ -3,10 +3,23 @@
 import { prewarmWorker } from "../executor/prewarm.js";
 import { LocalWorkerPool } from "../executor/local-pool.js";
 import { resolveConfig } from "./config.js";
+import { prepareConfig, withoutConfigFlag } from "../config/index.js";
+
+// The project config (weir.config.ts, docs/configuration.md) comes first: it fills unset WEIR_*
+// variables, which the prewarmed worker inherits. Help and version don't need it; its failure is
+// reported by main() as one line, exit 2.
+const args = withoutConfigFlag(process.argv.slice(2));
+const configFailure: unknown =
+  args.length > 0 && !["help", "--help", "-h", "--version", "-V"].includes(args[0] as string)
+    ? await prepareConfig(process.argv.slice(2)).then(
+        () => null,
+        (error: unknown) => error ?? new Error("config failed"),
+      )
+    : null;
 
 // Commands that load pipelines need a worker: fork it before the rest of the CLI loads, so the two
 // start-ups overlap (the worker's is the longer one). Commands are imported only when chosen.
-if (["run", "validate", "dev", "scheduler"].includes(process.argv[2] ?? "")) {
+if (configFailure === null && ["run", "validate", "dev", "scheduler"].includes(args[0] ?? "")) {
   try {
     const config = resolveConfig();
     process.env.WEIR_HOME = config.home;
@@ -34,6 +47,7 @@ export function buildProgram(): Program {
     .description("Weir: typed pipelines for data and ML, scheduled and run durably")
     .version("0.1.0")
     .showHelpAfterError(false)
+    .option("--config <path>", "project config file (default: weir.config.ts/.mts/.js/.mjs here, or WEIR_CONFIG; docs/configuration.md)")
     .exitOverride();
 
   program
@@ -260,7 +274,9 @@ export function buildProgram(): Program {
 async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    if (configFailure !== null) throw configFailure;
+    // --config was used before commander: stripped, it may stand anywhere (`weir run x --config y`).
+    await program.parseAsync([...argv.slice(0, 2), ...withoutConfigFlag(argv.slice(2))]);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) {

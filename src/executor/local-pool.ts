@@ -11,6 +11,7 @@ import { loadProblem, PoolRequests, type ParseParamsRequest } from "./pool-reque
 import { takePrewarmedWorkers } from "./prewarm.js";
 import { TryDispatch } from "./try-dispatch.js";
 import { WorkerHandle } from "./worker-handle.js";
+import { HeartbeatWatch, heartbeatSettings } from "./heartbeat.js";
 
 export type { ParseParamsRequest } from "./pool-requests.js";
 
@@ -32,6 +33,13 @@ export interface LocalWorkerPoolOptions {
   batchQuickTries?: boolean;
   /** IPC serialization of the worker channel (default "json": faster for our small messages). */
   serialization?: "json" | "advanced";
+  /** How often workers beat, from a thread of their own (default WEIR_LOCAL_HEARTBEAT_MS or 1000; heartbeat.ts). */
+  heartbeatMs?: number;
+  /**
+   * Beats missed in a row after which a worker is hung (stopped, wedged): it is killed and its running try
+   * fails with `WorkerHungError` (kind `lost`, retryable). 0: never. Default WEIR_LOCAL_MISSED_HEARTBEATS or 30.
+   */
+  missedHeartbeats?: number;
   /** Called once per submitted try; `timing` is when it really ran on its worker, when it did. */
   onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
   /** Called when a try is handed to a worker (a worker acknowledgement would cost an IPC message per try). */
@@ -68,6 +76,8 @@ export class LocalWorkerPool {
   private readonly onCapacity: (() => void) | undefined;
   private readonly tries: TryDispatch;
   private readonly requests: PoolRequests;
+  private readonly heartbeatMs: number;
+  private readonly heartbeat: HeartbeatWatch<WorkerHandle>;
 
   /** Every worker process not yet exited, dead ones (killed, retiring) included until they have. */
   private readonly workers = new Set<WorkerHandle>();
@@ -88,6 +98,10 @@ export class LocalWorkerPool {
     const killWorker = (worker: WorkerHandle) => this.killWorker(worker);
     this.tries = new TryDispatch({ killGraceMs: this.killGraceMs, batchQuickTries: options.batchQuickTries ?? true, onResult: options.onResult, onStarted: options.onStarted, killWorker });
     this.requests = new PoolRequests({ loadTimeoutMs: options.loadTimeoutMs ?? 30_000, killWorker });
+    const beats = heartbeatSettings(this.env);
+    this.heartbeatMs = options.heartbeatMs ?? beats.heartbeatMs;
+    const missedHeartbeats = options.missedHeartbeats ?? beats.missedHeartbeats;
+    this.heartbeat = new HeartbeatWatch({ heartbeatMs: this.heartbeatMs, missedHeartbeats, workers: () => this.workers, onHung: (w, silentMs) => this.killHung(w, silentMs) });
     for (const worker of takePrewarmedWorkers(this.size)) {
       this.spawned++;
       this.workers.add(worker);
@@ -176,6 +190,7 @@ export class LocalWorkerPool {
       return;
     }
     this.closed = true;
+    this.heartbeat.stop();
     const workers = [...this.workers];
     // Ask first: a worker that exits by itself also kills the process groups of running shell commands
     // (which lead their own groups); one that doesn't answer within the grace is killed with its group.
@@ -231,7 +246,7 @@ export class LocalWorkerPool {
   // --- worker lifecycle ---
 
   private spawn(): void {
-    const worker = new WorkerHandle({ script: this.script, env: this.env, serialization: this.serialization, ...this.listener });
+    const worker = new WorkerHandle({ script: this.script, env: this.env, serialization: this.serialization, heartbeatMs: this.heartbeatMs, ...this.listener });
     this.spawned++;
     worker.hold(true);
     this.workers.add(worker);
@@ -244,6 +259,12 @@ export class LocalWorkerPool {
     worker.kill();
     this.pump();
     this.capacityMayHaveGrown();
+  }
+
+  /** Silent past the window: stopped or wedged as a whole process (a busy task still beats). Its try fails when its exit is seen. */
+  private killHung(worker: WorkerHandle, silentMs: number): void {
+    worker.hungFor = `worker process ${worker.pid} sent no heartbeat for ${silentMs} ms (stopped or hung) and was killed`;
+    this.killWorker(worker);
   }
 
   private handleMessage(worker: WorkerHandle, message: FromWorker): void {
@@ -285,9 +306,9 @@ export class LocalWorkerPool {
   private handleExit(worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): void {
     this.workers.delete(worker);
     this.removeIdle(worker);
-    const how = `worker process exited with code ${code ?? "null"}${signal ? ` (signal ${signal})` : ""}`;
+    const how = worker.hungFor ?? `worker process exited with code ${code ?? "null"}${signal ? ` (signal ${signal})` : ""}`;
     // The try at the head was running: the crash is its. Tries held behind it never started.
-    this.tries.workerExited(worker, how);
+    this.tries.workerExited(worker, how, worker.hungFor === null ? undefined : { name: "WorkerHungError", kind: "lost" });
     this.requests.workerExited(worker, how);
     if (this.closed) return;
     if (!worker.everReady) {

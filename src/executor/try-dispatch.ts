@@ -124,14 +124,14 @@ export class TryDispatch {
   }
 
   /** The worker exited: the try at its head was running and fails with `how`; the tries behind it go back to the queue. */
-  workerExited(worker: WorkerHandle, how: string): void {
+  workerExited(worker: WorkerHandle, how: string, as: Pick<TaskFailure, "name" | "kind"> = { name: "WorkerCrashedError", kind: "error" }): void {
     const headKey = worker.tries[0];
     const head = headKey === undefined ? undefined : this.running.get(headKey);
     if (head?.worker === worker) {
       worker.tries.shift();
       this.finishTry(head, {
         outcome: "failure",
-        error: { name: "WorkerCrashedError", message: `${how} while running task ${head.job.taskId}`, kind: "error", retryable: true },
+        error: { ...as, message: `${how} while running task ${head.job.taskId}`, retryable: true },
       });
     }
     this.detach(worker);

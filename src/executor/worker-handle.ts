@@ -2,7 +2,12 @@
 // the group also kills what its tasks started), with its IPC channel referenced only while it has
 // work, so an idle pool never keeps the parent process alive.
 import { fork, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import type { FromWorker, ToWorker } from "../worker/protocol.js";
+import { heartbeatSettings } from "./heartbeat.js";
+
+/** The worker's file descriptor for heartbeats (after stdin, stdout, stderr and IPC). */
+const HEARTBEAT_FD = 4;
 
 export type WorkerState = "starting" | "idle" | "busy" | "dead";
 
@@ -15,6 +20,8 @@ export interface SpawnOptions extends Partial<WorkerListener> {
   script: string;
   env: NodeJS.ProcessEnv;
   serialization: "json" | "advanced";
+  /** How often the worker's beat thread writes to its heartbeat pipe (default: heartbeatSettings()). */
+  heartbeatMs?: number;
 }
 
 type Held = { kind: "message"; message: FromWorker } | { kind: "exit"; code: number | null; signal: NodeJS.Signals | null };
@@ -29,6 +36,10 @@ export class WorkerHandle {
   quickStreak = 0;
   /** It said "ready" once: its death later (a crash, a kill) is not a failed start. */
   everReady = false;
+  /** When its last heartbeat arrived (performance.now()); null until the first (heartbeat.ts). */
+  lastBeatMs: number | null = null;
+  /** Set when the pool kills it for missing heartbeats: the failure its running try gets. */
+  hungFor: string | null = null;
   readonly exited: Promise<void>;
   private readonly child: ChildProcess;
   private listener: WorkerListener | null = null;
@@ -42,11 +53,13 @@ export class WorkerHandle {
       detached: true,
       serialization: options.serialization,
       execArgv: ["--enable-source-maps"],
-      env: options.env,
+      env: { ...options.env, WEIR_HEARTBEAT_FD: String(HEARTBEAT_FD), WEIR_HEARTBEAT_MS: String(options.heartbeatMs ?? heartbeatSettings(options.env).heartbeatMs) },
       // Worker stdout goes to our stderr: a pipeline file printing at import must not corrupt `--json`.
-      stdio: ["ignore", 2, 2, "ipc"],
+      // fd 4: heartbeats, off the IPC channel so they cost the message path nothing.
+      stdio: ["ignore", 2, 2, "ipc", "pipe"],
     });
     this.child.unref();
+    this.listenForBeats();
     this.exited = new Promise((resolve) => {
       // "close", not "exit": it comes after the IPC channel has delivered everything the worker sent.
       this.child.once("close", (code, signal) => {
@@ -83,6 +96,16 @@ export class WorkerHandle {
       if (event.kind === "message") listener.onMessage(this, event.message);
       else listener.onExit(this, event.code, event.signal);
     }
+  }
+
+  private listenForBeats(): void {
+    const beats = this.child.stdio[HEARTBEAT_FD] as Socket | null | undefined;
+    if (!beats) return;
+    beats.on("data", () => {
+      this.lastBeatMs = performance.now();
+    });
+    beats.on("error", () => {});
+    beats.unref();
   }
 
   get pid(): number {

@@ -12,6 +12,12 @@ export const DEFAULT_POOL_NAME = "default";
 /** Size of the default pool when migrate creates it (Airflow's default_pool_task_slot_count). */
 export const DEFAULT_POOL_SLOTS = 128;
 
+/** The default pool's size for a new store: WEIR_DEFAULT_POOL_SLOTS (weir.config.ts `defaultPoolSlots`, checked by the CLI), else 128. */
+export function defaultPoolSlotsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.WEIR_DEFAULT_POOL_SLOTS;
+  return raw === undefined || raw.trim() === "" ? DEFAULT_POOL_SLOTS : Number(raw);
+}
+
 export function validatePoolSlots(name: string, slots: number): void {
   if (!Number.isSafeInteger(slots) || slots < 0) {
     throw new WeirError("pool_invalid", `Pool ${name}: slots must be a whole number ≥ 0, got ${String(slots)}.`);

@@ -114,7 +114,7 @@ export class SqlStore implements Store {
   }
 
   async migrate(options: MigrateOptions = {}): Promise<void> {
-    const defaultPoolSlots = options.defaultPoolSlots ?? pools.DEFAULT_POOL_SLOTS;
+    const defaultPoolSlots = options.defaultPoolSlots ?? pools.defaultPoolSlotsFromEnv();
     pools.validatePoolSlots(pools.DEFAULT_POOL_NAME, defaultPoolSlots);
     if (this.options.autoMigrate === false) await checkSchema(this.db);
     else await migrateSchema(this.db, Date.now(), defaultPoolSlots);
@@ -122,7 +122,7 @@ export class SqlStore implements Store {
 
   /** Applies the missing migrations whatever `autoMigrate` says (`weir db migrate`), and reports what it did. */
   async migrateNow(options: MigrateOptions = {}): Promise<MigrationReport> {
-    const defaultPoolSlots = options.defaultPoolSlots ?? pools.DEFAULT_POOL_SLOTS;
+    const defaultPoolSlots = options.defaultPoolSlots ?? pools.defaultPoolSlotsFromEnv();
     pools.validatePoolSlots(pools.DEFAULT_POOL_NAME, defaultPoolSlots);
     return migrateSchema(this.db, Date.now(), defaultPoolSlots);
   }

@@ -36,11 +36,33 @@ setInterval(() => {
     process.kill(pid, "SIGKILL");
   }
 }, intervalMs);
+// Heartbeats to the pool (src/executor/heartbeat.ts): from this thread, so a task blocking the main
+// thread still beats and only a stopped or wedged process goes silent.
+const { heartbeatFd, heartbeatMs } = workerData;
+if (heartbeatFd !== null) {
+  const { writeSync } = require("node:fs");
+  const beat = () => {
+    try {
+      writeSync(heartbeatFd, ".");
+    } catch (error) {
+      if (error.code !== "EAGAIN") clearInterval(beating);
+    }
+  };
+  const beating = setInterval(beat, heartbeatMs);
+  beat();
+}
 `;
-const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parentPid: process.ppid, pid: process.pid, intervalMs: 250 } });
+const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { parentPid: process.ppid, pid: process.pid, intervalMs: 250, ...heartbeat() } });
 watchdog.unref();
 // A watchdog that fails to start leaves the 'disconnect' handler, which covers all but blocked loops.
 watchdog.on("error", () => {});
+
+/** The pool's heartbeat pipe, if it gave us one (a worker started another way has none). */
+function heartbeat(): { heartbeatFd: number | null; heartbeatMs: number } {
+  const fd = Number(process.env.WEIR_HEARTBEAT_FD);
+  const ms = Number(process.env.WEIR_HEARTBEAT_MS);
+  return { heartbeatFd: Number.isInteger(fd) && fd > 2 ? fd : null, heartbeatMs: Number.isInteger(ms) && ms > 0 ? ms : 1000 };
+}
 
 process.setSourceMapsEnabled(true);
 void bundler();

@@ -1,0 +1,102 @@
+// Hung workers: a worker process that is stopped (SIGSTOP) stops beating and is killed, its try fails as
+// lost and is retried on a fresh worker; a task that blocks its worker's main thread still beats.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logs, makeHome, runIdOf, runDocument, byTask } from "../cli/helpers.js";
+import { isAlive, makeJob, makePool, makeTempDir, versionOf, waitFor } from "./helpers.js";
+
+const tmp = makeTempDir();
+// 100 ms beats, 5 missed: a worker silent for half a second is hung.
+const beats = { heartbeatMs: 100, missedHeartbeats: 5 };
+const { pool, run } = makePool({ size: 2, ...beats });
+let file = "";
+let version = "";
+const pidFile = (name: string) => join(tmp.dir, `${name}.pid`);
+
+beforeAll(async () => {
+  file = tmp.write(
+    "hang.ts",
+    `import { pipeline } from "weir";
+import { writeFileSync } from "node:fs";
+
+export default pipeline({ id: "hang", schedule: null }, (p) => {
+  p.task("waits", { retries: 1, retryDelay: "10ms" }, async (ctx) => {
+    if (ctx.tryNumber > 1) return "fine on try " + ctx.tryNumber;
+    writeFileSync(${JSON.stringify(pidFile("waits"))}, String(process.pid));
+    await new Promise(() => {});
+  });
+  // Blocks its worker's event loop for four times the miss window (2 s) without a pause.
+  p.task("spins", async () => {
+    const until = Date.now() + 2000;
+    let turns = 0;
+    while (Date.now() < until) turns++;
+    return turns > 0;
+  });
+  p.task("quick", async () => "ok");
+});
+`,
+  );
+  version = await versionOf(pool, file, "hang");
+});
+
+afterAll(async () => {
+  await pool.close();
+  tmp.remove();
+});
+
+const job = (taskId: string) => makeJob(tmp.dir, file, version, "hang", taskId);
+
+describe("hung local workers", () => {
+  it("kills a stopped worker, fails its try as lost, and keeps working on a fresh worker", async () => {
+    const before = pool.stats().spawned;
+    const result = run(job("waits"));
+    const pid = await waitFor(() => existsSync(pidFile("waits")) && Number(readFileSync(pidFile("waits"), "utf8")), 20_000, "the task's pid");
+    process.kill(pid, "SIGSTOP");
+    expect(await result).toEqual({
+      outcome: "failure",
+      error: {
+        name: "WorkerHungError",
+        message: expect.stringMatching(new RegExp(`^worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task waits$`)),
+        kind: "lost",
+        retryable: true,
+      },
+    });
+    await waitFor(() => !isAlive(pid), 10_000, "the stopped worker to be gone");
+    expect((await run(job("quick"))).outcome).toBe("success");
+    expect(pool.stats().spawned).toBeGreaterThan(before);
+  });
+
+  it("does not kill a worker whose task blocks its main thread longer than the miss window", async () => {
+    const before = pool.stats().spawned;
+    const result = await run(job("spins"));
+    expect(result.outcome).toBe("success");
+    expect(pool.stats().spawned).toBe(before);
+  });
+});
+
+describe("hung worker in a run (weir run)", () => {
+  it("retries the try of a stopped worker on a fresh one and the run succeeds", async () => {
+    const h = makeHome();
+    const runFile = tmp.write(
+      "run-hang.ts",
+      readFileSync(file, "utf8").replace('id: "hang"', 'id: "run_hang"').replace(JSON.stringify(pidFile("waits")), JSON.stringify(pidFile("run"))),
+    );
+    try {
+      const running = h.weir(["run", runFile, "--pipeline", "run_hang"], { WEIR_LOCAL_HEARTBEAT_MS: "100", WEIR_LOCAL_MISSED_HEARTBEATS: "5" });
+      const pid = await waitFor(() => existsSync(pidFile("run")) && Number(readFileSync(pidFile("run"), "utf8")), 30_000, "the task's pid");
+      process.kill(pid, "SIGSTOP");
+      const result = await running;
+      expect(result.code, result.stderr).toBe(0);
+      const runId = runIdOf(result);
+      const tasks = byTask(await runDocument(h, runId));
+      expect(tasks.get("waits")).toMatchObject({ state: "success", tries: 2 });
+      expect(tasks.get("spins")).toMatchObject({ state: "success", tries: 1 });
+      const first = await logs(h, runId, "waits", 1);
+      expect(first.stderr).toMatch(new RegExp(`^try 1 failed: WorkerHungError: worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task waits$`, "m"));
+      expect(isAlive(pid)).toBe(false);
+    } finally {
+      h.remove();
+    }
+  });
+});
