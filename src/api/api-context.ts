@@ -34,7 +34,15 @@ export interface ApiOptions {
   metrics?: ApiMetrics;
   /** How often `weir server` alone looks for changes to send as live events (default 1 s). */
   pollMs?: number;
+  /**
+   * A try's log as a remote `weir worker` shipped it to the store, read when the log file isn't in `home`
+   * (docs/distributed.md); default: none. The CLI wires the store's chunks in (serve-api.ts).
+   */
+  storedLog?: StoredLogReader;
 }
+
+/** A try's stored log (UTF-8 text), or null when none was stored. */
+export type StoredLogReader = (runId: string, taskId: string, mapIndex: number, tryNumber: number) => Promise<string | null>;
 
 export interface ApiContext {
   store: Store;
@@ -45,6 +53,7 @@ export interface ApiContext {
   hub: EventHub;
   metrics: ApiMetrics;
   workerCount: () => number;
+  storedLog: StoredLogReader;
   nowMs(): number;
   /** A pipeline version's graph (immutable: read once). */
   graphOf(pipelineId: string, version: string): Promise<PipelineGraph | null>;

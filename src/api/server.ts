@@ -76,6 +76,7 @@ export function createApiApp(options: ApiOptions): ApiApp {
     hub,
     metrics: options.metrics ?? new ApiMetrics(),
     workerCount: options.workerCount ?? (() => 0),
+    storedLog: options.storedLog ?? (async () => null),
     nowMs: () => clock.now(),
     commands: { store: options.store, live: scheduler, clock, onChange: (change) => void hub.fromCommand(change) },
     graphOf: async (pipelineId, version) => {

@@ -64,7 +64,8 @@ export interface Dialect {
    * Runs `fn` in one write transaction: committed when `fn` resolves, rolled back when it rejects. A dialect
    * whose connection is shared (SQLite) serializes transactions and statements so that nothing else runs on
    * the connection meanwhile; SQLite begins with `BEGIN IMMEDIATE` so writers queue on busy_timeout instead of
-   * failing to upgrade a read lock.
+   * failing to upgrade a read lock. Postgres runs `fn` again from the start after a deadlock or serialization
+   * failure, so `fn` must keep its effects inside the transaction (build results inside it, not in outer state).
    */
   transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T>;
   /**

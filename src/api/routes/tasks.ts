@@ -1,5 +1,6 @@
 // A run's task instances (paginated: a run may have 100,000), marking one success or failed, its tries,
-// and each try's log: a slice from a byte offset for tailing, or the whole file as a download.
+// and each try's log: a slice from a byte offset for tailing, or the whole file as a download. A try that ran
+// on a remote `weir worker` has no log file here: its log is read from the chunks the worker shipped.
 import { open, stat } from "node:fs/promises";
 import type { Context } from "hono";
 import { WeirError } from "../../common/errors.js";
@@ -93,42 +94,55 @@ function completeUtf8Length(buffer: Buffer): number {
   return end;
 }
 
+/** A try's log as bytes: its file on this machine, else what a remote worker shipped to the store. */
+interface LogBytes {
+  size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+}
+
+async function tryLog(api: ApiContext, run: RunRecord, attempt: TryRecord, path: string): Promise<LogBytes> {
+  const size = await stat(path).then((s) => s.size, () => null);
+  if (size !== null) {
+    return {
+      size,
+      read: async (offset, length) => {
+        const handle = await open(path, "r");
+        try {
+          const buffer = Buffer.alloc(length);
+          const { bytesRead } = await handle.read(buffer, 0, length, offset);
+          return buffer.subarray(0, bytesRead);
+        } finally {
+          await handle.close();
+        }
+      },
+    };
+  }
+  // Shipped chunks are cut at character boundaries: their bytes, end to end, are the worker's file.
+  const bytes = Buffer.from((await api.storedLog(run.id, attempt.taskId, attempt.mapIndex, attempt.tryNumber)) ?? "", "utf8");
+  return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
 async function logChunk(c: Context, api: ApiContext): Promise<Response> {
-  const { attempt, path } = await requireTry(c, api);
+  const { run, attempt, path } = await requireTry(c, api);
   const offset = queryInteger(c, "offset", { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
   const ended = attempt.state !== "queued" && attempt.state !== "running";
-  const size = await stat(path).then((s) => s.size, () => 0);
+  const log = await tryLog(api, run, attempt, path);
   let text = "";
   let nextOffset = offset;
-  if (offset < size) {
-    const handle = await open(path, "r");
-    try {
-      const buffer = Buffer.alloc(Math.min(LOG_CHUNK_BYTES, size - offset));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
-      const length = completeUtf8Length(buffer.subarray(0, bytesRead));
-      text = buffer.subarray(0, length).toString("utf8");
-      nextOffset = offset + length;
-    } finally {
-      await handle.close();
-    }
+  if (offset < log.size) {
+    const buffer = await log.read(offset, Math.min(LOG_CHUNK_BYTES, log.size - offset));
+    const length = completeUtf8Length(buffer);
+    text = buffer.subarray(0, length).toString("utf8");
+    nextOffset = offset + length;
   }
-  const chunk: LogChunk = { text, offset, nextOffset, complete: ended && nextOffset >= size };
+  const chunk: LogChunk = { text, offset, nextOffset, complete: ended && nextOffset >= log.size };
   return c.json(chunk);
 }
 
 async function logDownload(c: Context, api: ApiContext): Promise<Response> {
   const { run, attempt, path } = await requireTry(c, api);
-  const body = await stat(path).then(
-    async () => {
-      const handle = await open(path, "r");
-      try {
-        return await handle.readFile();
-      } finally {
-        await handle.close();
-      }
-    },
-    () => Buffer.alloc(0),
-  );
+  const log = await tryLog(api, run, attempt, path);
+  const body = await log.read(0, log.size);
   const name = `${run.id}_${attempt.taskId}${attempt.mapIndex >= 0 ? `_${attempt.mapIndex}` : ""}_try${attempt.tryNumber}.log`;
   return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"` } });
 }

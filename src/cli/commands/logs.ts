@@ -1,5 +1,6 @@
 // `weir logs <run-id> <task> [--try N] [--follow]`: a try's log (stdout, stderr and ctx.log lines), read
-// from the try's log file, or with --server URL from a running server's API (the same bytes, by offset).
+// from the try's log file, or from the chunks a remote worker shipped to the store when the file isn't on this
+// machine, or with --server URL from a running server's API (the same bytes, by offset).
 import { createReadStream, existsSync, statSync } from "node:fs";
 import type { LogChunk, Page, TaskInstanceView, TryView } from "../../api/types.js";
 import { WeirError } from "../../common/errors.js";
@@ -9,8 +10,7 @@ import type { Store } from "../../store/types.js";
 import { callApi, enc } from "../api-client.js";
 import { say } from "../output.js";
 import { withStore } from "../store-access.js";
-import { copyRemoteLog } from "../remote-log.js";
-import { tryKeyOf } from "../../worker/protocol.js";
+import { copyStoredLog } from "../remote-log.js";
 
 export interface LogsOptions {
   try?: number;
@@ -51,10 +51,9 @@ export async function logsCommand(runId: string, taskId: string, options: LogsOp
     if (tryNumber === null) return;
 
     const path = tryLogPath(home, run.pipelineId, runId, taskId, options.mapIndex, tryNumber);
-    let offset = await copyFrom(path, 0);
-    // A try that ran on a `weir worker` elsewhere left its log in the store (docs/distributed.md).
-    if (offset === 0 && !existsSync(path)) offset = await copyRemoteLog(store, tryKeyOf(runId, taskId, options.mapIndex, tryNumber));
-    if (options.follow) offset = await follow(store, path, offset, { runId, taskId, mapIndex: options.mapIndex, tryNumber });
+    const at = { runId, taskId, mapIndex: options.mapIndex, tryNumber };
+    let offset = await copyLog(store, path, at, 0);
+    if (options.follow) offset = await follow(store, path, offset, at);
     if (offset === 0) say(`(try ${tryNumber} of ${taskId} wrote no log)`);
     const tries = await store.listTries(runId, taskId, options.mapIndex);
     const error = tries.find((t) => t.tryNumber === tryNumber)?.error;
@@ -101,14 +100,30 @@ async function copyFrom(path: string, offset: number): Promise<number> {
   return size;
 }
 
-async function follow(store: Store, path: string, offset: number, at: { runId: string; taskId: string; mapIndex: number; tryNumber: number }): Promise<number> {
+interface TryAt {
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+}
+
+/**
+ * Copies the try's log from `offset`: the file, or where there is no file on this machine, the chunks a
+ * `weir worker` elsewhere shipped to the store (docs/distributed.md).
+ */
+async function copyLog(store: Store, path: string, at: TryAt, offset: number): Promise<number> {
+  return existsSync(path) ? copyFrom(path, offset) : copyStoredLog(store, at, offset);
+}
+
+async function follow(store: Store, path: string, offset: number, at: TryAt): Promise<number> {
   for (;;) {
-    offset = await copyFrom(path, offset);
+    offset = await copyLog(store, path, at, offset);
     const tries = await store.listTries(at.runId, at.taskId, at.mapIndex);
     const current = tries.find((t) => t.tryNumber === at.tryNumber);
     const instance = (await store.listTaskInstances(at.runId)).find((i) => i.taskId === at.taskId && i.mapIndex === at.mapIndex);
     const tryDone = current !== undefined && current.state !== "running" && current.state !== "queued";
-    if (tryDone || (instance && isTerminalTaskState(instance.state))) return copyFrom(path, offset);
+    // A remote worker ships the rest of the log before it reports the try: after the end, one last read has it all.
+    if (tryDone || (instance && isTerminalTaskState(instance.state))) return copyLog(store, path, at, offset);
     await new Promise((r) => setTimeout(r, FOLLOW_POLL_MS));
   }
 }
