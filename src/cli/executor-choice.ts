@@ -7,7 +7,7 @@ import { StoreQueueExecutor } from "../executor/distributed/store-queue-executor
 import { LocalWorkerPool } from "../executor/local-pool.js";
 import type { Executor } from "../scheduler/executor.js";
 import type { RunPreparer } from "../scheduler/commands/prepare-run.js";
-import type { Store } from "../store/types.js";
+import type { LeaseFence, Store } from "../store/types.js";
 import type { TryResult } from "../worker/protocol.js";
 import { distributedOf } from "./distributed-store.js";
 
@@ -25,6 +25,8 @@ export interface ExecutorChoice {
   onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
   onCapacity: () => void;
   onEvent: (line: string) => void;
+  /** The scheduler lease the store executor queues tries under (several schedulers, docs/distributed.md). */
+  fence?: LeaseFence;
 }
 
 export function executorKind(flag: string | undefined): ExecutorKind {
@@ -41,6 +43,7 @@ export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): 
     queue: distributedOf(choice.store),
     graphs: choice.store,
     schedulerId: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+    ...(choice.fence ? { fence: choice.fence } : {}),
     preparer,
     onResult: choice.onResult,
     onCapacity: choice.onCapacity,
@@ -49,6 +52,9 @@ export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): 
   await queue.start();
   return {
     freeSlots: () => queue.freeSlots(),
+    freeSlotsOf: (q) => queue.freeSlotsOf(q),
+    reattach: (tryKey) => queue.reattach(tryKey),
+    committed: (tryKeys) => queue.committed(tryKeys),
     submit: (job) => queue.submit(job),
     abort: (tryKey, reason) => queue.abort(tryKey, reason),
     load: (file) => queue.load(file),

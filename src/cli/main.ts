@@ -75,13 +75,13 @@ export function buildProgram(): Program {
 
   program
     .command("scheduler")
-    .description("the scheduler with its local worker pool (as `weir dev`; serves the UI and API only with --port)")
+    .description("the scheduler with its local worker pool (as `weir dev`; serves the UI and API only with --port); while another scheduler holds the store's lease it waits as a standby (WEIR_SCHEDULER_LEASE)")
     .argument("[path]", "a directory of pipeline files, or one file", ".")
     .option("-c, --concurrency <n>", "worker processes (default: number of cores)", positiveInt)
     .option("--port <port>", "also serve the UI and API on this port (0: a free port)")
     .option("--host <host>", "address to listen on (default 127.0.0.1)")
     .option("--executor <kind>", "local (default): a worker pool here; store: tries go to `weir worker` processes through the store (WEIR_EXECUTOR)")
-    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, options));
+    .action(async (path, options) => (await import("./commands/dev.js")).devCommand(path, { ...options, standby: true }));
 
   program
     .command("worker")

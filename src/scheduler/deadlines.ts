@@ -46,3 +46,19 @@ export class RunDeadlines {
     return nextMs;
   }
 }
+
+/**
+ * The runs to check, without a second read of every active run per pass: those the pass read first (but
+ * those it has seen end since), and those queued when it started runs (created meanwhile), once each.
+ */
+export function activeRunsOf(active: readonly RunRecord[], queued: readonly RunRecord[], endedSince: (run: RunRecord) => boolean): RunRecord[] {
+  const ids = new Set<string>();
+  const runs: RunRecord[] = [];
+  for (const run of active) {
+    if (endedSince(run)) continue;
+    ids.add(run.id);
+    runs.push(run);
+  }
+  for (const run of queued) if (!ids.has(run.id)) runs.push(run);
+  return runs;
+}

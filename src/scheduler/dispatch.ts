@@ -31,15 +31,23 @@ export interface ActiveRun {
 export class Capacity {
   private readonly runningByPool = new Map<string, number>();
   private readonly runningByPipeline = new Map<string, number>();
+  /** Tries claimed by the claim loop under way, by executor queue: not submitted yet, so not counted there. */
+  private readonly claimingByQueue = new Map<string, number>();
 
-  constructor(private readonly poolSlots?: (pool: string) => number) {}
+  /** `queueFree`: the executor's free slots of a queue, where it has them per queue (Executor.freeSlotsOf). */
+  constructor(
+    private readonly poolSlots?: (pool: string) => number,
+    private readonly queueFree?: (queue: string) => number,
+  ) {}
 
   count(active: ActiveRun, taskId: string, delta: number): void {
     // A sub-pipeline task waits for its child run without a worker: it takes no slot of its pool or pipeline.
     // Nor does a deferred sensor, whose try goes to the trigger loop (docs/adr/0007).
+    // It still counts against its task's maxParallel: a mapped sub-pipeline's child runs are what that bounds.
     const task = active.tasks.get(taskId);
-    if (task?.kind === "pipeline" || (task && isDeferredSensor(task))) return;
+    if (task && isDeferredSensor(task)) return;
     active.runningByTask.set(taskId, (active.runningByTask.get(taskId) ?? 0) + delta);
+    if (task?.kind === "pipeline") return;
     const pool = active.tasks.get(taskId)?.pool ?? "default";
     this.runningByPool.set(pool, (this.runningByPool.get(pool) ?? 0) + delta);
     const pipeline = active.record.pipelineId;
@@ -47,8 +55,18 @@ export class Capacity {
   }
 
   /** Whether an instance of this pool (and, for a task with `maxParallel`, of this task) may start now. */
-  roomIn(active: ActiveRun): (pool: string, limited: string | null) => boolean {
-    return (pool, limited) => this.poolHasRoom(pool) && (limited === null || this.taskHasRoom(active, limited));
+  roomIn(active: ActiveRun): (pool: string, limited: string | null, queue?: string) => boolean {
+    return (pool, limited, queue = "default") => this.poolHasRoom(pool) && this.queueHasRoom(queue) && (limited === null || this.taskHasRoom(active, limited));
+  }
+
+  /** A claim of the loop under way takes a slot of its queue (`null`: the loop ended, none is pending). */
+  claiming(queue: string | null): void {
+    if (queue === null) this.claimingByQueue.clear();
+    else if (this.queueFree) this.claimingByQueue.set(queue, (this.claimingByQueue.get(queue) ?? 0) + 1);
+  }
+
+  private queueHasRoom(queue: string): boolean {
+    return this.queueFree === undefined || this.queueFree(queue) > (this.claimingByQueue.get(queue) ?? 0);
   }
 
   pipelineHasRoom(active: ActiveRun): boolean {
@@ -73,7 +91,7 @@ export function makeReady(active: ActiveRun, taskId: string, mapIndex: number): 
   // A deferred sensor is handed to the trigger loop even while every worker is busy.
   if (task && isDeferredSensor(task)) return active.ready.addNoWorker(instanceKey(taskId, mapIndex));
   const limited = mappingOf(task)?.maxParallel ? taskId : null;
-  active.ready.add(instanceKey(taskId, mapIndex), task?.pool ?? "default", task?.priority ?? 0, limited);
+  active.ready.add(instanceKey(taskId, mapIndex), task?.pool ?? "default", task?.priority ?? 0, limited, task?.queue ?? "default");
 }
 
 function nextOf(active: ActiveRun, capacity: Capacity): ReadyEntry | undefined {
@@ -111,7 +129,7 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
     let best = 0;
     for (let i = 1; i < candidates.length; i++) if ((candidates[i] as { entry: ReadyEntry }).entry.priority > (candidates[best] as { entry: ReadyEntry }).entry.priority) best = i;
     const { active, entry } = candidates.splice(best, 1)[0] as { active: ActiveRun; entry: ReadyEntry };
-    if (!capacity.roomIn(active)(entry.pool, entry.limited) || !capacity.pipelineHasRoom(active)) {
+    if (!capacity.roomIn(active)(entry.pool, entry.limited, entry.queue) || !capacity.pipelineHasRoom(active)) {
       // A claim since this candidate was computed filled its pool, pipeline or task: look again.
       const again = nextOf(active, capacity);
       if (again) candidates.push({ active, entry: again });
@@ -129,12 +147,14 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
       claims.set(active, claim);
       // Counted now, so later claims see the slot taken (undone below: the decision counts it once applied).
       capacity.count(active, task.id, 1);
+      capacity.claiming(task.queue);
       free--;
     }
     const following = nextOf(active, capacity);
     if (following) candidates.push({ active, entry: following });
   }
   for (const [active, claim] of claims) for (const job of claim.jobs) capacity.count(active, job.job.taskId, -1);
+  capacity.claiming(null);
   return claims;
 }
 

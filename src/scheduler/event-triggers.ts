@@ -41,7 +41,8 @@ export class EventTriggers {
   private again = false;
   private stopped = false;
   private wakeTimer: (() => void) | null = null;
-  private readonly schedules = new Map<string, ParsedSchedule>();
+  /** Per graph (versions are immutable): a round over a thousand cron pipelines builds no key and parses nothing. */
+  private readonly schedules = new WeakMap<PipelineGraph, ParsedSchedule>();
   private readonly firstRegistered = new Map<string, number>();
   /** Per pipeline: a time at which it had nothing pending (the scans start LOOK_BACK_MS before it). */
   private readonly quietSince = new Map<string, number>();
@@ -82,6 +83,8 @@ export class EventTriggers {
     let wakeAt: number | null = null;
     for (const graph of this.options.pipelines()) {
       if (this.stopped) return;
+      // Cron, interval and manual pipelines (most of them) take nothing here: no parse, no lookup.
+      if (graph.schedule === null || typeof graph.schedule !== "object") continue;
       if (this.paused.has(graph.id)) continue; // events wait; taken on unpause
       const schedule = this.scheduleOf(graph);
       if (schedule.kind === "events") {
@@ -97,11 +100,10 @@ export class EventTriggers {
   }
 
   private scheduleOf(graph: PipelineGraph): ParsedSchedule {
-    const key = `${graph.id}@${graph.version}`;
-    let parsed = this.schedules.get(key);
+    let parsed = this.schedules.get(graph);
     if (!parsed) {
       parsed = parseGraphSchedule(graph);
-      this.schedules.set(key, parsed);
+      this.schedules.set(graph, parsed);
     }
     return parsed;
   }

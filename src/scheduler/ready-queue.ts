@@ -4,6 +4,8 @@
 // task with its own limit (a mapped task's `maxParallel`) wait in a lane of their own, so a task at its
 // limit holds up only its own instances too. Deferred sensors wait in a lane that needs no worker (their
 // try is handed to the trigger loop, never sent to a worker): they are taken whether or not a worker is free.
+// Lanes are per executor queue too (a task's `queue`): where the executor counts free slots per queue (the
+// store executor), a queue without room holds up only its own instances.
 
 export interface ReadyEntry {
   key: string;
@@ -11,6 +13,8 @@ export interface ReadyEntry {
   priority: number;
   /** The task whose own limit applies (maxParallel), or null. */
   limited: string | null;
+  /** The task's executor queue (`queue`): a full queue holds up only its own tasks too. */
+  queue: string;
 }
 
 /** FIFO of keys with lazy deletion: a deleted key stays in the array until the head passes it. */
@@ -23,6 +27,7 @@ interface Bucket {
 interface Lane {
   pool: string;
   limited: string | null;
+  queue: string;
   priorities: Map<number, Bucket>;
 }
 
@@ -53,12 +58,12 @@ export class ReadyQueue {
     return keys;
   }
 
-  add(key: string, pool: string, priority: number, limited: string | null = null): void {
+  add(key: string, pool: string, priority: number, limited: string | null = null, queue = "default"): void {
     if (this.entries.has(key) || this.noWorker.has(key)) return;
-    const laneKey = limited === null ? pool : `${pool}\u0000${limited}`;
-    this.entries.set(key, { key, pool, priority, limited, lane: laneKey });
+    const laneKey = (limited === null ? pool : `${pool}\u0000${limited}`) + (queue === "default" ? "" : `\u0001${queue}`);
+    this.entries.set(key, { key, pool, priority, limited, queue, lane: laneKey });
     let lane = this.lanes.get(laneKey);
-    if (!lane) this.lanes.set(laneKey, (lane = { pool, limited, priorities: new Map() }));
+    if (!lane) this.lanes.set(laneKey, (lane = { pool, limited, queue, priorities: new Map() }));
     let bucket = lane.priorities.get(priority);
     if (!bucket) lane.priorities.set(priority, (bucket = { keys: [], head: 0, live: 0 }));
     bucket.keys.push(key);
@@ -79,10 +84,10 @@ export class ReadyQueue {
   }
 
   /** The entry to run next among lanes that have room, or undefined if none can. */
-  peek(hasRoom: (pool: string, limited: string | null) => boolean): ReadyEntry | undefined {
+  peek(hasRoom: (pool: string, limited: string | null, queue: string) => boolean): ReadyEntry | undefined {
     let best: ReadyEntry | undefined;
     for (const [laneKey, lane] of this.lanes) {
-      if (!hasRoom(lane.pool, lane.limited)) continue;
+      if (!hasRoom(lane.pool, lane.limited, lane.queue)) continue;
       let top = -Infinity;
       for (const priority of lane.priorities.keys()) if (priority > top) top = priority;
       if (best !== undefined && top <= best.priority) continue;

@@ -10,19 +10,17 @@ import type { Clock } from "./clock.js";
 import { Coordinator, type CoordinatorOptions, type RunChangeListener } from "./coordinator.js";
 import type { RunPreparer } from "./commands/prepare-run.js";
 import { createDueRuns } from "./create-due-runs.js";
-import { RunDeadlines } from "./deadlines.js";
+import { activeRunsOf, RunDeadlines } from "./deadlines.js";
 import { EventTriggers } from "./event-triggers.js";
 import type { Executor } from "./executor.js";
-import { isOwnerAlive, newOwnerId, retireOwnerId } from "./owner.js";
+import { isOwnerAlive, isSchedulerOwner, newOwnerId, retireOwnerId } from "./owner.js";
+import { DEFAULT_SCHEDULER_LEASE_MS, fencedDecisions, SchedulerLease } from "./scheduler-lease.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
 import { OutboxDelivery } from "./outbox-delivery.js";
 import { SensorResults } from "./sensor-handoff.js";
 import type { Notifier } from "../notify/index.js";
 
-/** The lease that keeps one scheduler per store (DESIGN.md §7: one scheduler per SQLite file). */
-const LEASE = "scheduler";
-const LEASE_TTL_MS = 30_000;
 /** The engine events a user's run request may carry. */
 const REQUESTABLE: ReadonlySet<string> = new Set(["run_cancel_requested", "instances_cleared", "instance_marked"]);
 
@@ -48,12 +46,30 @@ export interface SchedulerServiceOptions {
   onEvent?: (event: SchedulerEvent) => void;
   /** Timing of each coordinator tick that committed (metrics). */
   onTick?: CoordinatorOptions["onTick"];
+  /** The scheduler owner id to hold the lease as (newOwnerId("scheduler")); default: a new one. */
+  owner?: string;
+  /** The scheduler lease's TTL (WEIR_SCHEDULER_LEASE; default 10 s): how soon a standby takes over a silent holder. */
+  leaseTtlMs?: number;
+  /**
+   * Another scheduler took the lease over (this one was frozen or cut off longer than the TTL): the service
+   * has stopped, having committed nothing since. The caller decides what follows (`weir scheduler`: standby).
+   */
+  onLeaseLost?: () => void;
+  /**
+   * The coordinator stopped on a store error (memory may be ahead of the database): the service has stopped
+   * and released the lease, so that a standby (or this process, starting again) resumes the runs from the store.
+   */
+  onFailed?: (error: Error) => void;
 }
 
 export class SchedulerService {
   readonly coordinator: Coordinator;
   readonly registry: PipelineRegistry;
-  private readonly owner = newOwnerId();
+  private readonly owner: string;
+  /** The scheduler lease: held while this service runs, fencing its coordinator's decisions. */
+  readonly lease: SchedulerLease;
+  private stopLeaseKeeping: (() => void) | null = null;
+  private lostLease = false;
   /** Runs this service drives, by pipeline: what maxActiveRuns counts. */
   private readonly driving = new Map<string, Set<string>>();
   /** Runs this service drives, by backfill: what a backfill's concurrency counts. */
@@ -63,6 +79,8 @@ export class SchedulerService {
   private pollTimer: (() => void) | null = null;
   private passRunning = false;
   private passAgain = false;
+  /** Look for orphaned runs in the next pass (the first, each poll's, one asked for by wake()). */
+  private orphansDue = true;
   private stopped = false;
 
   private readonly poolSlots = new PoolSlots();
@@ -76,8 +94,12 @@ export class SchedulerService {
   private readonly deadlines: RunDeadlines;
 
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.outbox = new OutboxDelivery(options.store, options.notifiers ?? new Map(), (line) => this.emit("error", line));
-    this.coordinator = new Coordinator({ store: options.store, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
+    this.owner = options.owner ?? newOwnerId("scheduler");
+    this.lease = new SchedulerLease(options.store, this.owner, options.leaseTtlMs ?? DEFAULT_SCHEDULER_LEASE_MS);
+    // A scheduler frozen past its lease delivers nothing a successor may be delivering too.
+    const outboxStore = { pendingNotifications: async (limit: number) => ((await this.lease.confirm()) ? options.store.pendingNotifications(limit) : []), markNotificationDone: options.store.markNotificationDone.bind(options.store) };
+    this.outbox = new OutboxDelivery(outboxStore, options.notifiers ?? new Map(), (line) => this.emit("error", line));
+    this.coordinator = new Coordinator({ store: fencedDecisions(options.store, this.lease.fence), executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
     this.registry = new PipelineRegistry({
       root: options.root,
       pool: options.executor,
@@ -105,17 +127,20 @@ export class SchedulerService {
     return this.coordinator.onChange(listener);
   }
 
-  /** Takes the scheduler lease, loads the pipelines, takes over runs left active, and starts scheduling. */
+  /**
+   * Takes the scheduler lease (a dead scheduler's of this host at once), loads the pipelines, takes over runs
+   * left active, and starts scheduling. `scheduler_running` while another live scheduler holds the lease
+   * (`weir scheduler` waits for it as a standby first: scheduler-lease.ts).
+   */
   async start(): Promise<void> {
-    const { store, clock } = this.options;
-    if (!(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
-      // A scheduler of this host that died (kill -9) left its lease: take it over now, not at expiry.
-      const lease = await store.getLease(LEASE);
-      if (lease && !isOwnerAlive(lease.owner)) await store.releaseLease(LEASE, lease.owner);
-      if (!(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
-        throw new WeirError("scheduler_running", `another scheduler is running against this store (${lease?.owner ?? "unknown"}); stop it first`);
-      }
+    if (!(await this.lease.acquire())) {
+      const holder = await this.lease.holder();
+      throw new WeirError("scheduler_running", `another scheduler is running against this store (${holder ?? "unknown"}); stop it first`);
     }
+    this.stopLeaseKeeping = this.lease.keep(
+      () => void this.leaseLost(),
+      (message) => this.emit("error", message),
+    );
     await this.registry.start();
     for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
     this.emit("pipelines", `${this.registry.pipelines().length} pipelines loaded from ${this.options.root}`);
@@ -128,14 +153,16 @@ export class SchedulerService {
 
   /** Stops creating and starting runs; runs in flight stay in the store and are resumed by the next start. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
+    this.stopLeaseKeeping?.();
     this.triggers.stop();
     this.sensorResults.stop();
     this.wakeTimer?.();
     this.pollTimer?.();
     this.coordinator.close();
     await this.registry.stop();
-    await this.options.store.releaseLease(LEASE, this.owner);
+    await this.lease.release();
     retireOwnerId(this.owner);
   }
 
@@ -144,11 +171,11 @@ export class SchedulerService {
    * are adopted: tries that were in flight are recorded lost and run again. A run whose driver is alive
    * (a foreground `weir run`) is left to it.
    */
-  private async adoptOrphans(): Promise<void> {
+  private async adoptOrphans(active: readonly RunRecord[]): Promise<void> {
     const { store } = this.options;
-    for (const run of await store.listActiveRuns()) {
+    for (const run of active) {
       if (run.state !== "running" || this.driving.get(run.pipelineId)?.has(run.id)) continue;
-      if (run.owner !== null && run.owner !== this.owner && isOwnerAlive(run.owner)) continue;
+      if (this.drivenElsewhere(run.owner)) continue;
       const graph = await store.getPipelineVersion(run.pipelineId, run.version);
       if (!graph) continue;
       if (run.owner !== this.owner && !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
@@ -166,6 +193,8 @@ export class SchedulerService {
     }
     this.passRunning = true;
     try {
+      // Frozen past half the lease: ask the store before writing anything (a successor may be at work).
+      if (!(await this.lease.confirm())) return;
       do {
         this.passAgain = false;
         const { store, clock } = this.options;
@@ -174,12 +203,21 @@ export class SchedulerService {
         this.coordinator.wake(); // a pool may have grown
         await this.cancelBackfilledRuns();
         await this.serveRunRequests();
-        await this.adoptOrphans();
+        // Every active run is read only when something may need it (a thousand running runs are ms of
+        // reading per pass): orphans come from other processes (the poll looks) and from a clear here (wake).
+        const adopt = this.orphansDue;
+        this.orphansDue = false;
+        const active = adopt || this.deadlinesKnown() ? await store.listActiveRuns() : [];
+        if (adopt) await this.adoptOrphans(active);
         const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), this.latestScheduled);
         if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
         this.triggers.kick(this.paused);
-        await this.startQueued();
-        const nextDeadlineMs = await this.deadlines.check(await store.listActiveRuns(), clock.now());
+        const { queued, started } = await this.startQueued();
+        // SQLite answers synchronously: without a turn of the event loop here the coordinator's tick (a
+        // setImmediate) would wait for the rest of this pass (and the next, if one was asked for meanwhile)
+        // before committing the runs just started. Only then: a pass that started nothing stays one turn.
+        if (started > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        const nextDeadlineMs = this.deadlinesKnown() ? await this.deadlines.check(activeRunsOf(active, queued, (run) => run.owner === this.owner && !this.driving.get(run.pipelineId)?.has(run.id)), clock.now()) : null;
         this.armWake(nextDeadlineMs === null ? due.nextWakeMs : Math.min(nextDeadlineMs, due.nextWakeMs ?? nextDeadlineMs));
       } while (this.passAgain && !this.stopped);
     } catch (error) {
@@ -194,7 +232,7 @@ export class SchedulerService {
    * backfill (if any) fewer than its concurrency. A run that can't start doesn't hold up the others, so
    * a large backfill never stops other pipelines' scheduled runs from starting.
    */
-  private async startQueued(): Promise<void> {
+  private async startQueued(): Promise<{ queued: RunRecord[]; started: number }> {
     const { store } = this.options;
     const queued = (await store.listRuns({ states: ["queued"], limit: 10_000 })).sort((a, b) => a.createdMs - b.createdMs || a.logicalDateMs - b.logicalDateMs);
     const backfills = new Map<string, { concurrency: number | null; state: string } | null>();
@@ -207,7 +245,7 @@ export class SchedulerService {
       if (this.driving.get(run.pipelineId)?.has(run.id)) continue;
       if (this.paused.has(run.pipelineId) && run.trigger === "scheduled") continue;
       // A foreground `weir run` drives its own run.
-      if (run.owner !== null && run.owner !== this.owner && isOwnerAlive(run.owner)) continue;
+      if (this.drivenElsewhere(run.owner)) continue;
       const graph = await this.graphOf(run.pipelineId, run.version);
       if (!graph) continue;
       if (run.backfillId !== null) {
@@ -227,12 +265,15 @@ export class SchedulerService {
       chosen.push({ run, graph });
     }
     // Owned by this scheduler while it drives them: another process won't take them over while we live.
+    let started = 0;
     const claimed = new Set(await store.claimUnownedRuns(chosen.filter((c) => c.run.owner === null).map((c) => c.run.id), this.owner));
     for (const { run, graph } of chosen) {
       if (run.owner === null ? !claimed.has(run.id) : !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
       this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
       this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
+      started++;
     }
+    return { queued, started };
   }
 
   /**
@@ -277,13 +318,20 @@ export class SchedulerService {
   /** Pipeline versions are immutable: read each once. */
   private readonly graphs = new Map<string, PipelineGraph>();
   private readonly latestScheduled = new Map<string, number | null>();
+  private versionsWithDeadline = 0;
   private async graphOf(pipelineId: string, version: string): Promise<PipelineGraph | null> {
     const key = `${pipelineId}@${version}`;
     const cached = this.graphs.get(key);
     if (cached) return cached;
     const graph = await this.options.store.getPipelineVersion(pipelineId, version);
     if (graph) this.graphs.set(key, graph);
+    if (graph?.deadline) this.versionsWithDeadline++;
     return graph;
+  }
+
+  /** Whether a run may have a deadline: a version read or a pipeline loaded has one (else no check, no read). */
+  private deadlinesKnown(): boolean {
+    return this.versionsWithDeadline > 0 || this.registry.pipelines().some((graph) => graph.deadline !== undefined);
   }
 
   private track(run: RunRecord, finished: Promise<RunState>): void {
@@ -307,7 +355,13 @@ export class SchedulerService {
     };
     finished.then(
       (state) => done(`run ${run.id} of ${run.pipelineId} ${state}`),
-      (error: unknown) => done(`run ${run.id} of ${run.pipelineId} stopped: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) => {
+        // Fenced: another scheduler took the lease over and drives this run now.
+        if (error instanceof WeirError && error.code === "scheduler_fenced") void this.leaseLost();
+        // Any other rejection is the coordinator's failure: a leader that decides nothing must not keep the lease.
+        else if (this.coordinator.failed !== null) void this.coordinatorFailed(this.coordinator.failed);
+        done(`run ${run.id} of ${run.pipelineId} stopped: ${error instanceof Error ? error.message : String(error)}`);
+      },
     );
   }
 
@@ -316,22 +370,40 @@ export class SchedulerService {
     this.wakeTimer = atMs === null || this.stopped ? null : this.options.clock.at(atMs, () => void this.pass());
   }
 
-  /** Other processes write to the store (`weir trigger`, `weir pause`): look now and then, and keep the lease. */
+  /** Other processes write to the store (`weir trigger`, `weir pause`): look now and then. */
   private schedulePoll(): void {
     if (this.stopped) return;
-    const { clock, store } = this.options;
+    const { clock } = this.options;
     this.pollTimer = clock.at(clock.now() + (this.options.pollMs ?? 1000), () => {
       void (async () => {
         if (this.stopped) return;
-        if (!(await store.renewLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS)) && !(await store.acquireLease(LEASE, this.owner, clock.now(), LEASE_TTL_MS))) {
-          this.emit("error", "lost the scheduler lease to another scheduler; stopping");
-          await this.stop();
-          return;
-        }
+        this.orphansDue = true;
         await this.pass();
         this.schedulePoll();
       })();
     });
+  }
+
+  private async coordinatorFailed(error: Error): Promise<void> {
+    if (this.stopped || this.lostLease) return;
+    this.lostLease = true;
+    this.emit("error", `the coordinator stopped after a store error (${error.message}); giving the scheduler lease up`);
+    await this.stop().catch((stopError: unknown) => this.emit("error", `stopping: ${stopError instanceof Error ? stopError.message : String(stopError)}`));
+    this.options.onFailed?.(error);
+  }
+
+  private async leaseLost(): Promise<void> {
+    if (this.stopped || this.lostLease) return;
+    this.lostLease = true;
+    const holder = await this.lease.holder().catch(() => null);
+    this.emit("error", `lost the scheduler lease${holder ? ` to ${holder}` : ""} (another scheduler took over); stopping`);
+    await this.stop();
+    this.options.onLeaseLost?.();
+  }
+
+  /** A run another live process drives: a foreground `weir run`. Other schedulers' runs are ours to take (we hold the lease). */
+  private drivenElsewhere(owner: string | null): boolean {
+    return owner !== null && owner !== this.owner && !isSchedulerOwner(owner) && isOwnerAlive(owner);
   }
 
   private onPipelinesChanged(change: PipelineChange): void {
@@ -352,6 +424,7 @@ export class SchedulerService {
 
   /** Look at the store now (a run was triggered, a pipeline unpaused, a run cleared in this process). */
   wake(): void {
+    this.orphansDue = true;
     void this.pass();
   }
 

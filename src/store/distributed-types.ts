@@ -2,6 +2,8 @@
 // tries queued by a scheduler and claimed by workers of their queue, results reported back under the
 // claiming worker's guard, lost workers detected by their heartbeat, and remote tries' log chunks.
 
+import type { LeaseFence } from "./types.js";
+
 export type WorkerState = "alive" | "lost" | "stopped";
 
 export type WakeChannel = "queue" | "results";
@@ -35,6 +37,13 @@ export interface ClaimedTry {
   jobJson: string;
 }
 
+export interface AdoptedTry {
+  tryKey: string;
+  queue: string;
+  state: "queued" | "claimed" | "done";
+  jobJson: string;
+}
+
 export interface ReportedTry {
   tryKey: string;
   /** The TryResult as JSON. */
@@ -58,14 +67,27 @@ export interface DistributedStore {
   stopWorker(workerId: string): Promise<void>;
   /** Every registered worker, alive first, then by id. */
   listWorkers(): Promise<WorkerRecord[]>;
-  /** Queues tries for workers (one transaction); a try already queued is left as it is. */
-  enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number): Promise<void>;
+  /**
+   * Queues tries for workers (one transaction); a try already queued is left as it is. With a `fence`, nothing
+   * is queued (`scheduler_fenced`) unless its owner still holds its lease: a scheduler that was taken over
+   * can no longer hand out tries.
+   */
+  enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number, fence?: LeaseFence): Promise<void>;
   /** Claims up to `limit` queued tries of `queues`, oldest first, for an alive worker. */
   claimTries(workerId: string, queues: readonly string[], limit: number, nowMs: number): Promise<ClaimedTry[]>;
   /** A worker's result: false (and nothing changed) unless this worker still holds the claim. */
   completeTry(workerId: string, report: ReportedTry): Promise<boolean>;
-  /** Results of this scheduler's tries, removed from the queue as they are returned (each returned once). */
-  takeResults(schedulerId: string): Promise<ReportedTry[]>;
+  /**
+   * Results of this scheduler's tries, each returned once: removed from the queue, or with `keepAs` kept under
+   * that scheduler id until `forgetResults` of their keys, so that a scheduler taking over after a crash
+   * between taking a result and committing it finds the result still there (adoptOtherSchedulers).
+   */
+  takeResults(schedulerId: string, keepAs?: string): Promise<ReportedTry[]>;
+  /**
+   * Removes the kept results of these tries (their decisions are committed by now). With a `fence`, nothing is
+   * removed (`scheduler_fenced`) unless its owner still holds its lease: the results are the successor's.
+   */
+  forgetResults(tryKeys: readonly string[], fence?: LeaseFence): Promise<void>;
   /** Stops a try: a queued one is removed (`dequeued`), a claimed one gets an abort request for its worker. */
   requestAbort(tryKey: string, reason: "timeout" | "canceled"): Promise<"dequeued" | "requested" | "none">;
   /** Abort requests for the tries a worker holds. */
@@ -75,9 +97,16 @@ export interface DistributedStore {
    * scheduler's tries claimed by workers no longer alive (lost, or stopped with a claim left) and returns
    * them: their worker can no longer report them.
    */
-  reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number): Promise<LostWorkerTries[]>;
+  reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number, fence?: LeaseFence): Promise<LostWorkerTries[]>;
   /** Another scheduler's leftovers (this one replaced it): queued and reported rows removed, claimed ones asked to abort. */
   dropOtherSchedulers(schedulerId: string): Promise<void>;
+  /**
+   * Every other scheduler's rows become this scheduler's, as they are (queued, claimed by a worker that goes
+   * on running them, or reported): a scheduler taking the lease over follows the tries its predecessor handed
+   * out instead of running them again. Returns them. With a `fence`, nothing is adopted (`scheduler_fenced`)
+   * unless its owner holds its lease: a scheduler that is refused takes nothing from the one running.
+   */
+  adoptOtherSchedulers(schedulerId: string, fence?: LeaseFence): Promise<AdoptedTry[]>;
   /**
    * Calls `onNotify` soon after tries are queued (`queue`, for workers) or reported (`results`, for
    * schedulers), on Postgres (LISTEN/NOTIFY); resolves to how to stop, or null where there is no such signal

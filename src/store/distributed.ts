@@ -3,9 +3,10 @@
 // a claim only of a row still queued. A worker declared lost therefore changes nothing when it comes back.
 import { WeirError } from "../common/errors.js";
 import type { Dialect, SqlParam } from "./dialect.js";
-import type { ClaimedTry, DistributedStore, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
+import type { AdoptedTry, ClaimedTry, DistributedStore, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
 import {
   ABORT_OTHER_CLAIMED,
+  ADOPT_OTHERS,
   ABORT_REQUESTS,
   APPEND_LOG_CHUNK,
   COMPLETE_TRY,
@@ -13,6 +14,8 @@ import {
   distributedStatements,
   DROP_OTHER_QUEUED,
   ENQUEUE_TRY,
+  FORGET_RESULT,
+  KEEP_RESULTS,
   LIST_WORKERS,
   NOTIFY,
   READ_LOG_CHUNKS,
@@ -23,6 +26,8 @@ import {
   WORKER_IS_ALIVE,
   type DistributedStatements,
 } from "./sql/distributed.js";
+import { holdFence } from "./leases.js";
+import type { LeaseFence } from "./types.js";
 
 const num = (value: unknown): number => (typeof value === "number" ? value : Number(value));
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : num(value));
@@ -74,9 +79,10 @@ export class SqlDistributed implements DistributedStore {
     }));
   }
 
-  async enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number): Promise<void> {
+  async enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number, fence?: LeaseFence): Promise<void> {
     if (tries.length === 0) return;
     await this.db.transaction(async (tx) => {
+      if (fence) await holdFence(tx, fence);
       for (let i = 0; i < tries.length; i += ENQUEUE_CHUNK) {
         const chunk = tries.slice(i, i + ENQUEUE_CHUNK);
         const statements = chunk.map((t) => ({ sql: ENQUEUE_TRY, params: [t.tryKey, t.queue, schedulerId, t.jobJson, nowMs] }));
@@ -113,9 +119,19 @@ export class SqlDistributed implements DistributedStore {
     if (this.db.listen !== undefined) await this.db.session.run(NOTIFY, [CHANNELS[channel]]);
   }
 
-  async takeResults(schedulerId: string): Promise<ReportedTry[]> {
-    const rows = await this.db.session.all(TAKE_RESULTS, [schedulerId]);
+  async takeResults(schedulerId: string, keepAs?: string): Promise<ReportedTry[]> {
+    const rows = keepAs === undefined ? await this.db.session.all(TAKE_RESULTS, [schedulerId]) : await this.db.session.all(KEEP_RESULTS, [keepAs, schedulerId]);
     return rows.map((row) => ({ tryKey: String(row.try_key), resultJson: String(row.result_json), startedMs: numOrNull(row.started_ms), endedMs: numOrNull(row.ended_ms) }));
+  }
+
+  async forgetResults(tryKeys: readonly string[], fence?: LeaseFence): Promise<void> {
+    if (tryKeys.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      if (fence) await holdFence(tx, fence);
+      const statements = tryKeys.map((tryKey) => ({ sql: FORGET_RESULT, params: [tryKey] }));
+      if (tx.runMany) await tx.runMany(statements);
+      else for (const s of statements) await tx.run(s.sql, s.params);
+    });
   }
 
   async requestAbort(tryKey: string, reason: "timeout" | "canceled"): Promise<"dequeued" | "requested" | "none"> {
@@ -128,8 +144,9 @@ export class SqlDistributed implements DistributedStore {
     return rows.map((row) => ({ tryKey: String(row.try_key), reason: row.abort_reason === "timeout" ? "timeout" : "canceled" }));
   }
 
-  async reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number): Promise<LostWorkerTries[]> {
+  async reapLostWorkers(schedulerId: string, timeoutMs: number, nowMs: number, fence?: LeaseFence): Promise<LostWorkerTries[]> {
     const rows = await this.db.transaction(async (tx) => {
+      if (fence) await holdFence(tx, fence);
       await tx.run(this.sql.markLost, [...this.now(nowMs), timeoutMs]);
       return tx.all(TAKE_LOST_TRIES, [schedulerId]);
     });
@@ -146,6 +163,16 @@ export class SqlDistributed implements DistributedStore {
       await tx.run(DROP_OTHER_QUEUED, [schedulerId]);
       await tx.run(ABORT_OTHER_CLAIMED, [schedulerId]);
     });
+  }
+
+  async adoptOtherSchedulers(schedulerId: string, fence?: LeaseFence): Promise<AdoptedTry[]> {
+    const rows = await this.db.transaction(async (tx) => {
+      if (fence) await holdFence(tx, fence);
+      return tx.all(ADOPT_OTHERS, [schedulerId, schedulerId]);
+    });
+    return rows
+      .map((row) => ({ tryKey: String(row.try_key), queue: String(row.queue), state: String(row.state) as AdoptedTry["state"], jobJson: String(row.job_json) }))
+      .sort((a, b) => a.tryKey.localeCompare(b.tryKey));
   }
 
   async appendLogChunk(tryKey: string, seq: number, text: string): Promise<void> {

@@ -81,8 +81,9 @@ describe("weir dev", () => {
     expect(scheduledAfter.length - scheduledBefore).toBeLessThanOrEqual(1); // an hour may have ended meanwhile
     await waitFor("every run finished", async () => (await runs()).every((r) => r.state === "success"));
 
-    // A second scheduler on the same store is refused while this one lives.
-    const second = await h.weir(["scheduler", tmp.rel]);
+    // A second `weir dev` on the same store is refused while this one lives (a second `weir scheduler`
+    // would wait as a standby instead: test/ha).
+    const second = await h.weir(["dev", tmp.rel, "--port", "0"]);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/another scheduler is running/);
 

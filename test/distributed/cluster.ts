@@ -56,8 +56,9 @@ export class Cluster {
   }
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", WEIR_HOME: this.home, WEIR_WORKER_HEARTBEAT_MS: "300", ...extra };
-    delete env.WEIR_EXECUTOR;
+    // The test runner's own WEIR_EXECUTOR doesn't leak in; one the test asks for does.
+    const { WEIR_EXECUTOR: _outer, ...outer } = process.env;
+    const env: NodeJS.ProcessEnv = { ...outer, NO_COLOR: "1", WEIR_HOME: this.home, WEIR_WORKER_HEARTBEAT_MS: "300", ...extra };
     env.WEIR_DATABASE_URL = this.databaseUrl;
     return env;
   }
@@ -71,8 +72,8 @@ export class Cluster {
     return { child, output: () => output };
   }
 
-  scheduler(): Proc {
-    return this.start(["scheduler", relative(ROOT, this.pipelines), "--executor", "store"]);
+  scheduler(extraEnv: Record<string, string> = {}): Proc {
+    return this.start(["scheduler", relative(ROOT, this.pipelines), "--executor", "store"], extraEnv);
   }
 
   /**
@@ -93,9 +94,9 @@ export class Cluster {
     return dir;
   }
 
-  cli(args: readonly string[]): Promise<CliResult> {
+  cli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, ["bin/weir.js", ...args], { cwd: ROOT, env: this.env(), timeout: 60_000 }, (error, stdout, stderr) => {
+      execFile(process.execPath, ["bin/weir.js", ...args], { cwd: ROOT, env: this.env(extraEnv), timeout: 60_000 }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr });
       });
     });

@@ -1,7 +1,8 @@
 // Distributed execution with real processes (docs/distributed.md), on SQLite and on Postgres: a scheduler
 // with `--executor store` and `weir worker` processes with different queues; tasks go to the workers of
 // their queue; a worker killed mid-task (kill -9) is detected by its missed heartbeats and its try is
-// retried on the other worker; a frozen worker declared lost that comes back has its late result ignored.
+// retried on the other worker; a frozen worker declared lost that comes back has its late result ignored; a
+// scheduler killed and started again adopts the tries workers run; a backlog of one queue holds no other back.
 import { afterEach, describe, expect, it } from "vitest";
 import { freshPostgresUrl } from "../support/postgres.js";
 import { Cluster, waitFor, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
@@ -39,6 +40,21 @@ const mark = (ctx) => writeFileSync(\`\${__MARKS__}/\${ctx.taskId}-\${ctx.tryNum
 export default pipeline({ id: "starved" }, (p) => {
   for (let i = 0; i < 6; i++) p.task("gpu" + i, { queue: "gpu" }, async (ctx) => { mark(ctx); return i; });
   p.task("light", async (ctx) => { mark(ctx); return 1; });
+});
+`;
+
+// Ten tries of a small queue (held until released) declared before four of the default queue.
+const BACKLOG = `
+import { existsSync, writeFileSync } from "node:fs";
+import { pipeline } from "weir";
+const mark = (ctx) => writeFileSync(\`\${__MARKS__}/\${ctx.taskId}-\${ctx.tryNumber}-\${process.env.WEIR_TEST_WORKER}\`, "");
+export default pipeline({ id: "backlog" }, (p) => {
+  for (let i = 0; i < 10; i++) p.task("spark" + i, { queue: "spark" }, async (ctx) => {
+    mark(ctx);
+    while (!existsSync(\`\${__MARKS__}/../release\`)) await new Promise((r) => setTimeout(r, 50));
+    return i;
+  });
+  for (let i = 0; i < 4; i++) p.task("light" + i, async (ctx) => { mark(ctx); return i; });
 });
 `;
 
@@ -119,6 +135,25 @@ for (const store of ["sqlite", "postgres"] as const) {
       expect(c.markList()).toEqual(["gpu0-1-G", "gpu1-1-G", "gpu2-1-G", "gpu3-1-G", "gpu4-1-G", "gpu5-1-G", "light-1-A"]);
     });
 
+    it("runs tries of one queue while another queue has a backlog (free slots per queue)", async () => {
+      const c = await startCluster(store);
+      c.writePipeline("backlog.ts", BACKLOG);
+      const scheduler = c.scheduler();
+      c.worker("S", "spark");
+      c.worker("D", "default");
+      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
+      const runId = await trigger(c, "backlog", scheduler);
+      // The spark backlog (8 more than its worker's 2 slots) takes only spark's allowance: the default tries run.
+      const light = ["light0-1-D", "light1-1-D", "light2-1-D", "light3-1-D"];
+      await waitFor("the default queue's tries", () => light.every((m) => c.markList().includes(m)), () => scheduler.output() + c.markList().join(","));
+      expect(c.markList().filter((m) => m.startsWith("spark")).length).toBeLessThanOrEqual(2);
+      c.touch("release");
+      let ended: RunDoc | null = null;
+      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, scheduler.output);
+      expect(ended!.run.state).toBe("success");
+      expect(c.markList().filter((m) => m.startsWith("spark")).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `spark${i}-1-S`).sort());
+    });
+
     it("retries the try of a worker killed mid-task (kill -9) on the other worker", async () => {
       const c = await startCluster(store);
       c.writePipeline("hangs.ts", HANGS);
@@ -190,7 +225,7 @@ for (const store of ["sqlite", "postgres"] as const) {
       expect(c.markList()).toEqual([`wait-1-${victim}`, `wait-2-${other}`]);
     });
 
-    it("finishes the run after the scheduler is killed (kill -9) mid-task and started again", async () => {
+    it("finishes the run after the scheduler is killed (kill -9) mid-task and started again, adopting the running try", async () => {
       const c = await startCluster(store);
       c.writePipeline("hangs.ts", HANGS);
       let scheduler = c.scheduler();
@@ -202,12 +237,14 @@ for (const store of ["sqlite", "postgres"] as const) {
       scheduler.child.kill("SIGKILL");
       await new Promise((r) => scheduler.child.once("close", r));
       scheduler = c.scheduler();
-      // The new scheduler finds try 1 running for a dead driver (lost, retried) and asks its worker to stop it.
+      await waitFor("the new scheduler", () => /scheduler running/.test(scheduler.output()), scheduler.output);
+      // The new scheduler adopts try 1 from the store's queue: its worker goes on and reports to it.
+      c.touch("release");
       let ended: RunDoc | null = null;
       await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + workers.A.output() + workers.B.output());
-      expect(ended!).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 2 }] });
-      await waitFor("try 1 to be stopped on its worker", () => /\/wait\/-1\/1 (failure|ignored)/.test(workers[victim].output()), workers[victim].output);
-      expect(c.markList()).toContain(`wait-1-${victim}`);
+      expect(ended!).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 1 }] });
+      expect(c.markList()).toEqual([`wait-1-${victim}`]);
+      expect(workers[victim].output()).not.toMatch(/ignored/);
     });
 
     it("refuses a try whose pipeline version it doesn't have, saying so in the try's log", async () => {

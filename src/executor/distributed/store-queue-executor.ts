@@ -3,12 +3,20 @@
 // write their results back; this side polls for those results and calls `onResult` exactly once per try, as
 // LocalWorkerPool does. It also watches heartbeats: a worker silent for `heartbeatTimeoutMs` is declared lost
 // and the tries it held are reported lost (the engine retries them per policy). Loads and params, which the
-// scheduler needs locally, go to a local preparer (a small LocalWorkerPool).
+// scheduler needs locally, go to a local preparer (a small LocalWorkerPool). A scheduler that took the lease
+// over from another adopts the tries that one handed out (adopted-tries.ts) instead of running them again,
+// and with a `fence` adopts, queues and removes nothing unless it holds the scheduler lease. A result stays in
+// the store until the coordinator committed its decision (`committed`): a scheduler that dies in between
+// leaves it to its successor instead of the try running again.
+import { WeirError } from "../../common/errors.js";
 import type { TaskFailure } from "../../engine/types.js";
 import type { PipelineGraph } from "../../graph/types.js";
 import type { DistributedStore, QueuedTry } from "../../store/distributed-types.js";
+import type { LeaseFence } from "../../store/types.js";
 import type { EventPayloadCheck, LoadResult, ParamsResult, TryJob, TryResult } from "../../worker/protocol.js";
 import { abortFailure } from "../../worker/task-failures.js";
+import { AdoptedTries } from "./adopted-tries.js";
+import { QueueCapacity } from "./queue-capacity.js";
 
 export interface RunPreparer {
   load(file: string): Promise<LoadResult>;
@@ -21,6 +29,8 @@ export interface StoreQueueExecutorOptions {
   graphs: { getPipelineVersion(pipelineId: string, version: string): Promise<PipelineGraph | null> };
   /** Unique per scheduler process: whose results are whose. */
   schedulerId: string;
+  /** The scheduler lease this executor queues tries under: refused (`scheduler_fenced`) once it is lost. */
+  fence?: LeaseFence;
   preparer: RunPreparer;
   onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
   /** Workers' free capacity may have grown (a worker registered): the scheduler looks for work again. */
@@ -44,23 +54,20 @@ export function heartbeatMsFromEnv(): number {
   return Number.isFinite(n) && n > 0 ? n : DEFAULT_HEARTBEAT_MS;
 }
 
-/** Tries kept queued or running per worker slot (see freeSlots). */
-const PREFETCH = 2;
-
 export class StoreQueueExecutor {
   private readonly outstanding = new Map<string, TryJob>();
   private pending: TryJob[] = [];
   private readonly queuesByVersion = new Map<string, Map<string, string>>();
-  private capacity = 0;
-  /** The queue of each submitted try once known (it is looked up when the try is queued in the store). */
+  /** The queue of each outstanding try once known (looked up from its pipeline version's graph). */
   private readonly queueOfTry = new Map<string, string>();
-  /** Queues some alive worker serves. */
-  private served = new Set<string>();
-  /**
-   * Outstanding tries of queues no alive worker serves: they wait in the store without taking capacity,
-   * so tries of other queues still go out meanwhile.
-   */
-  private waitingForQueue = 0;
+  /** What may be handed out now, per queue (queue-capacity.ts). */
+  private readonly capacity = new QueueCapacity();
+  /** A predecessor's tries, until the coordinator resumes their runs. */
+  private readonly adopted = new AdoptedTries();
+  /** Another scheduler took the lease: nothing more is queued or taken. */
+  private fenced = false;
+  /** Tries whose results' decisions are committed: their kept results are removed at the next poll. */
+  private forget: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private flushScheduled = false;
@@ -70,7 +77,6 @@ export class StoreQueueExecutor {
   private readonly pollMs: number | undefined;
   private readonly housekeepingMs: number;
   private lastHousekeepingMs = Number.NEGATIVE_INFINITY;
-  private housekeepings = 0;
   private readonly heartbeatTimeoutMs: number;
   private readonly now: () => number;
 
@@ -81,9 +87,12 @@ export class StoreQueueExecutor {
     this.now = options.now ?? Date.now;
   }
 
-  /** Clears what an earlier scheduler left in the queue, reads the workers' capacity and starts polling. */
+  /**
+   * Adopts what an earlier scheduler left in the queue, reads the workers' capacity and starts polling. With a
+   * `fence`, `scheduler_fenced` (nothing adopted) unless its owner holds the lease: take the lease first.
+   */
   async start(): Promise<void> {
-    await this.options.queue.dropOtherSchedulers(this.options.schedulerId);
+    this.adopted.adopt(await this.options.queue.adoptOtherSchedulers(this.options.schedulerId, this.options.fence));
     // Postgres: a result wakes us at once; polling stays, for heartbeats, capacity and a lost connection.
     this.unsubscribe = await this.options.queue.subscribe("results", () => void this.poll());
     await this.poll();
@@ -95,13 +104,39 @@ export class StoreQueueExecutor {
    * next one already queued instead of waiting a round trip through the scheduler.
    */
   freeSlots(): number {
-    return Math.max(0, PREFETCH * this.capacity - (this.outstanding.size - this.waitingForQueue));
+    return this.fenced ? 0 : this.capacity.free();
+  }
+
+  /** The same per queue: a backlog of one queue doesn't hold tries of the others back. */
+  freeSlotsOf(queue: string): number {
+    return this.fenced ? 0 : this.capacity.freeOf(queue);
+  }
+
+  /**
+   * A try the run's previous driver handed out, found in the store when this scheduler took over: followed
+   * from now on like one submitted here (its result comes through onResult). False: it was never queued.
+   */
+  reattach(tryKey: string): boolean {
+    if (this.outstanding.has(tryKey)) return true;
+    const adopted = this.adopted.take(tryKey);
+    if (adopted === undefined) return false;
+    this.outstanding.set(tryKey, adopted.job);
+    this.queueOfTry.set(tryKey, adopted.queue);
+    this.capacity.add(adopted.queue);
+    const { outcome } = adopted;
+    // Reported before its run was resumed: delivered now, after the coordinator has tracked the run.
+    if (outcome !== undefined) queueMicrotask(() => this.deliver(tryKey, outcome.result, outcome.timing));
+    return true;
   }
 
   submit(job: TryJob): void {
     if (this.closed) throw new Error("StoreQueueExecutor: submit after close");
     if (this.outstanding.has(job.tryKey)) throw new Error(`StoreQueueExecutor: try ${job.tryKey} was already submitted`);
     this.outstanding.set(job.tryKey, job);
+    // Known at once for a pipeline version seen before: this tick's later claims already count it.
+    const queue = this.queuesByVersion.get(`${job.pipelineId}@${job.version}`)?.get(job.taskId) ?? null;
+    if (queue !== null) this.queueOfTry.set(job.tryKey, queue);
+    this.capacity.add(queue);
     this.pending.push(job);
     // Submits of one synchronous stretch (a scheduler tick) go to the store in one transaction.
     if (this.flushScheduled) return;
@@ -138,9 +173,14 @@ export class StoreQueueExecutor {
     return this.options.preparer.parseParams(request);
   }
 
+  /** The coordinator committed the decisions of these tries' results: the store may let go of them. */
+  committed(tryKeys: readonly string[]): void {
+    for (const tryKey of tryKeys) this.forget.push(tryKey);
+  }
+
   /** Alive workers' slots and tries submitted but not reported. */
   stats(): { capacity: number; outstanding: number } {
-    return { capacity: this.capacity, outstanding: this.outstanding.size };
+    return { capacity: this.capacity.slots, outstanding: this.outstanding.size };
   }
 
   /** Stops polling. Tries on workers keep running; a scheduler started later finds them lost and retries them. */
@@ -153,30 +193,51 @@ export class StoreQueueExecutor {
   }
 
   private deliver(tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }): void {
-    if (!this.outstanding.delete(tryKey)) return; // reported already (aborted before it was claimed)
-    const queue = this.queueOfTry.get(tryKey);
+    if (!this.outstanding.delete(tryKey)) {
+      // An adopted try whose run is not resumed yet keeps it (and the store its row); otherwise reported
+      // already (aborted before it was claimed): nothing will commit it.
+      if (!this.adopted.keep(tryKey, result, timing)) this.forget.push(tryKey);
+      return;
+    }
+    const queue = this.queueOfTry.get(tryKey) ?? null;
     this.queueOfTry.delete(tryKey);
-    if (queue !== undefined && !this.served.has(queue)) this.waitingForQueue--;
+    this.capacity.remove(queue);
     this.options.onResult(tryKey, result, timing);
   }
 
   private async flush(): Promise<void> {
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0 || this.fenced) return;
     const jobs = this.pending;
     this.pending = [];
     try {
       const tries: QueuedTry[] = [];
-      for (const job of jobs) tries.push({ tryKey: job.tryKey, queue: await this.queueOf(job), jobJson: JSON.stringify(job) });
-      await this.options.queue.enqueueTries(this.options.schedulerId, tries, this.now());
-      for (const t of tries) {
-        if (!this.outstanding.has(t.tryKey) || this.queueOfTry.has(t.tryKey)) continue; // aborted meanwhile
-        this.queueOfTry.set(t.tryKey, t.queue);
-        if (!this.served.has(t.queue)) this.waitingForQueue++;
+      for (const job of jobs) {
+        const queue = await this.queueOf(job);
+        tries.push({ tryKey: job.tryKey, queue, jobJson: JSON.stringify(job) });
+        if (this.outstanding.get(job.tryKey) !== job || this.queueOfTry.has(job.tryKey)) continue; // aborted meanwhile, or known
+        this.queueOfTry.set(job.tryKey, queue);
+        this.capacity.resolve(queue);
       }
+      await this.options.queue.enqueueTries(this.options.schedulerId, tries, this.now(), this.options.fence);
     } catch (error) {
+      if (isFenced(error)) this.fenced = true;
       // Kept for the next poll: the store may be back by then. Aborted meanwhile: not queued again.
-      this.pending = [...jobs.filter((job) => this.outstanding.get(job.tryKey) === job), ...this.pending];
+      else this.pending = [...jobs.filter((job) => this.outstanding.get(job.tryKey) === job), ...this.pending];
       this.options.onError?.(error);
+    }
+  }
+
+  /** Removes kept results whose decisions are committed; tried again at the next poll when the store fails. */
+  private async forgetCommitted(): Promise<void> {
+    if (this.forget.length === 0) return;
+    const tryKeys = this.forget;
+    this.forget = [];
+    try {
+      await this.options.queue.forgetResults(tryKeys, this.options.fence);
+    } catch (error) {
+      if (isFenced(error)) this.fenced = true;
+      else this.forget = [...tryKeys, ...this.forget];
+      throw error;
     }
   }
 
@@ -212,31 +273,29 @@ export class StoreQueueExecutor {
 
   private async pollOnce(): Promise<void> {
     const { queue, schedulerId } = this.options;
+    if (this.fenced) return;
     await this.flush();
-    for (const report of await queue.takeResults(schedulerId)) {
+    await this.forgetCommitted();
+    for (const report of await queue.takeResults(schedulerId, `${schedulerId}#kept`)) {
       const timing = report.startedMs !== null && report.endedMs !== null ? { startedMs: report.startedMs, endedMs: report.endedMs } : undefined;
       this.deliver(report.tryKey, JSON.parse(report.resultJson) as TryResult, timing);
     }
     const now = this.now();
     if (now - this.lastHousekeepingMs < this.housekeepingMs) return;
     this.lastHousekeepingMs = now;
-    // One scheduler per store (its lease): rows of another are a dead predecessor's, reported after we
-    // started (the tries it had claimed, ended by their abort): nobody will take them.
-    if (++this.housekeepings % 10 === 0) await queue.dropOtherSchedulers(schedulerId);
-    for (const lost of await queue.reapLostWorkers(schedulerId, this.heartbeatTimeoutMs, this.now())) {
+    for (const lost of await queue.reapLostWorkers(schedulerId, this.heartbeatTimeoutMs, this.now(), this.options.fence)) {
       for (const tryKey of lost.tryKeys) {
-        const job = this.outstanding.get(tryKey);
+        const job = this.outstanding.get(tryKey) ?? this.adopted.peek(tryKey);
         if (job !== undefined) this.deliver(tryKey, { outcome: "failure", error: lostFailure(job, lost.workerId, this.heartbeatTimeoutMs) });
       }
     }
-    const before = this.freeSlots();
     const alive = (await queue.listWorkers()).filter((w) => w.state === "alive");
-    this.capacity = alive.reduce((sum, w) => sum + w.slots, 0);
-    this.served = new Set(alive.flatMap((w) => w.queues));
-    this.waitingForQueue = 0;
-    for (const q of this.queueOfTry.values()) if (!this.served.has(q)) this.waitingForQueue++;
-    if (this.freeSlots() > before && !this.closed) this.options.onCapacity?.();
+    if (this.capacity.setWorkers(alive) && !this.closed) this.options.onCapacity?.();
   }
+}
+
+function isFenced(error: unknown): boolean {
+  return error instanceof WeirError && error.code === "scheduler_fenced";
 }
 
 function lostFailure(job: TryJob, workerId: string, timeoutMs: number): TaskFailure {

@@ -5,6 +5,7 @@ import pg from "pg";
 import { WeirError } from "../../common/errors.js";
 import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
 import { mergeWrites, unitCounts } from "./bulk-writes.js";
+import { retryWhenBusy } from "./busy-retry.js";
 import { executeText, inlineParams, numberPlaceholders, preparedNameOf } from "./statement-text.js";
 
 export interface PostgresOptions {
@@ -14,6 +15,12 @@ export interface PostgresOptions {
   poolSize?: number;
   /** How long to wait for a connection to the server before failing (default 10 000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * How long a transaction may sit idle before the server ends its session (default 5 000 ms). None of Weir's
+   * transactions waits on anything but the database, so one idle this long belongs to a frozen or cut-off
+   * process: its row locks (the scheduler lease's fence above all) must not block the others for good.
+   */
+  idleInTransactionTimeoutMs?: number;
 }
 
 /** Postgres binds at most 65535 parameters per statement. */
@@ -22,6 +29,8 @@ const POSTGRES_MAX_PARAMS = 65535;
 const MIGRATION_LOCK_KEY = 0x77656972;
 /** int8 (BIGINT, COUNT(*)): epoch-ms times and counts stay far below 2^53, so numbers are exact. */
 const INT8_OID = 20;
+/** See PostgresOptions.idleInTransactionTimeoutMs. */
+const DEFAULT_IDLE_IN_TRANSACTION_MS = 5000;
 /** Statements of one batch sent per round trip: bounds the size of one message. */
 const BATCH_STATEMENTS = 2000;
 
@@ -40,10 +49,11 @@ export class PostgresDialect implements Dialect {
     private readonly pool: pg.Pool,
     readonly location: string,
   ) {
+    // A statement outside a transaction is one transaction of its own: after a deadlock it can run again.
     this.session = {
-      all: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await this.query<R>(this.pool, sql, params)).rows,
-      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => first(await this.query<R>(this.pool, sql, params)),
-      run: async (sql, params) => (await this.query(this.pool, sql, params)).rowCount ?? 0,
+      all: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await retryWhenBusy(() => this.query<R>(this.pool, sql, params))).rows,
+      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => first(await retryWhenBusy(() => this.query<R>(this.pool, sql, params))),
+      run: async (sql, params) => (await retryWhenBusy(() => this.query(this.pool, sql, params))).rowCount ?? 0,
     };
   }
 
@@ -56,6 +66,9 @@ export class PostgresDialect implements Dialect {
       connectionString: options.url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_MS,
+      // A server behind a dead link is noticed by the OS instead of a query waiting on it for ever.
+      keepAlive: true,
       types,
     });
     // An idle connection the server dropped (restart, network) is discarded by the pool; without a listener
@@ -74,7 +87,16 @@ export class PostgresDialect implements Dialect {
     return dialect;
   }
 
-  async transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+  /**
+   * A transaction that fails with a deadlock or a serialization failure was rolled back by the server: `fn`
+   * runs again from the start, on a fresh transaction, a few times (busy-retry.ts), before `store_busy`.
+   */
+  transaction<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
+    this.checkOpen();
+    return retryWhenBusy(() => this.transactionOnce(fn));
+  }
+
+  private async transactionOnce<T>(fn: (tx: SqlTransaction) => Promise<T>): Promise<T> {
     this.checkOpen();
     let client: pg.PoolClient;
     try {
@@ -82,6 +104,10 @@ export class PostgresDialect implements Dialect {
     } catch (error) {
       throw this.explain(error);
     }
+    // The server may end the session while the transaction is open (idle_in_transaction_session_timeout, a
+    // restart): the next statement fails with it; unheard, the event would end the process.
+    const dropped = (): void => undefined;
+    client.on("error", dropped);
     let open = true;
     let depth = 0;
     // BEGIN is sent with the transaction's first statement: in front of a batch's text (one round trip fewer
@@ -140,6 +166,7 @@ export class PostgresDialect implements Dialect {
       throw error;
     } finally {
       open = false;
+      client.removeListener("error", dropped);
       client.release(broken);
     }
   }

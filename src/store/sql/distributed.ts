@@ -57,6 +57,12 @@ export const TAKE_RESULTS = `
 DELETE FROM try_queue WHERE scheduler_id = ? AND state = 'done'
 RETURNING try_key, result_json, started_ms, ended_ms`;
 
+export const KEEP_RESULTS = `
+UPDATE try_queue SET scheduler_id = ? WHERE scheduler_id = ? AND state = 'done'
+RETURNING try_key, result_json, started_ms, ended_ms`;
+
+export const FORGET_RESULT = `DELETE FROM try_queue WHERE try_key = ? AND state = 'done'`;
+
 export const DEQUEUE_TRY = `DELETE FROM try_queue WHERE try_key = ? AND state = 'queued'`;
 export const REQUEST_ABORT = `UPDATE try_queue SET abort_reason = ? WHERE try_key = ? AND state = 'claimed' AND abort_reason IS NULL`;
 export const ABORT_REQUESTS = `SELECT try_key, abort_reason FROM try_queue WHERE worker_id = ? AND state = 'claimed' AND abort_reason IS NOT NULL`;
@@ -65,6 +71,11 @@ export const TAKE_LOST_TRIES = `
 DELETE FROM try_queue WHERE scheduler_id = ? AND state = 'claimed'
   AND worker_id IN (SELECT id FROM workers WHERE state <> 'alive')
 RETURNING try_key, worker_id`;
+
+/** Takes over every other scheduler's rows (a scheduler that took the scheduler lease over, docs/distributed.md). */
+export const ADOPT_OTHERS = `
+UPDATE try_queue SET scheduler_id = ? WHERE scheduler_id <> ?
+RETURNING try_key, queue, state, job_json`;
 
 export const DROP_OTHER_QUEUED = `DELETE FROM try_queue WHERE scheduler_id <> ? AND state IN ('queued', 'done')`;
 export const ABORT_OTHER_CLAIMED = `UPDATE try_queue SET abort_reason = 'canceled' WHERE scheduler_id <> ? AND state = 'claimed' AND abort_reason IS NULL`;

@@ -11,6 +11,8 @@ export interface LeaseStatements {
   acquire: string;
   /** Extends an unexpired lease of this owner. Params: ttl, [now], name, owner, [now]. */
   renew: string;
+  /** Extends the lease while this owner still holds the row, expired or not. Params: ttl, [now], name, owner. */
+  extend: string;
 }
 
 export function leaseStatements(now: string): LeaseStatements {
@@ -20,9 +22,19 @@ INSERT INTO leases (name, owner, expires_ms) VALUES (?, ?, ? + ${now})
 ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_ms = excluded.expires_ms
 WHERE leases.owner = excluded.owner OR leases.expires_ms <= ${now}`,
     renew: `UPDATE leases SET expires_ms = ? + ${now} WHERE name = ? AND owner = ? AND expires_ms > ${now}`,
+    extend: `UPDATE leases SET expires_ms = ? + ${now} WHERE name = ? AND owner = ?`,
   };
 }
 
 export const RELEASE_LEASE = `DELETE FROM leases WHERE name = ? AND owner = ?`;
+
+/**
+ * The fence of a write transaction (several schedulers, docs/distributed.md): one row when `owner` still holds
+ * the lease, none once another owner took it over or it was released. A write, not a read: on Postgres it
+ * locks the lease row until the transaction ends, so a takeover waits for a commit in flight or the commit
+ * sees the new owner; and it rides in a batch of held writes (ADR 0005) without a round trip of its own.
+ * Params: name, owner.
+ */
+export const HOLD_LEASE = `UPDATE leases SET owner = owner WHERE name = ? AND owner = ?`;
 
 export const GET_LEASE = `SELECT name, owner, expires_ms FROM leases WHERE name = ?`;
