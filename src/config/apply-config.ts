@@ -70,4 +70,8 @@ export function checkEnvSettings(env: NodeJS.ProcessEnv = process.env): void {
   whole("WEIR_DEFAULT_POOL_SLOTS", 0, "");
   whole("WEIR_LOCAL_HEARTBEAT_MS", 1, " of milliseconds");
   whole("WEIR_LOCAL_MISSED_HEARTBEATS", 0, "");
+  const heartbeatMs = Number(env.WEIR_LOCAL_HEARTBEAT_MS);
+  if (heartbeatMs > 2 ** 31 - 1) throw new WeirError("config_invalid", `WEIR_LOCAL_HEARTBEAT_MS must be at most ${2 ** 31 - 1} (about 24.8 days), got ${JSON.stringify(env.WEIR_LOCAL_HEARTBEAT_MS)}`);
+  const missed = Number(env.WEIR_LOCAL_MISSED_HEARTBEATS);
+  if (missed > 0 && missed < 3) throw new WeirError("config_invalid", `WEIR_LOCAL_MISSED_HEARTBEATS must be 0 (never) or at least 3 (fewer would kill a worker for one late beat), got ${JSON.stringify(env.WEIR_LOCAL_MISSED_HEARTBEATS)}`);
 }

@@ -19,6 +19,13 @@ const isDuration = (value: string | number): boolean => {
 const duration = z.union([z.string(), z.number()]).refine(isDuration, { message: 'not a duration (use e.g. "500ms", "10s", "5m" or milliseconds)' });
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().int(`must be a whole number from ${min} to ${max}`).min(min, `must be a whole number from ${min} to ${max}`).max(max, `must be a whole number from ${min} to ${max}`);
 
+// The limits src/executor/heartbeat.ts applies (config may not import the executor): a timer takes at most
+// 2^31 − 1 ms (a longer interval would fire at once, over and over); fewer than 3 misses would kill a worker
+// for one late beat.
+const MAX_HEARTBEAT_MS = 2 ** 31 - 1;
+const MIN_MISSED_HEARTBEATS = 3;
+const heartbeat = duration.refine((v) => parseDuration(v) >= 1 && parseDuration(v) <= MAX_HEARTBEAT_MS, { message: `must be from 1ms to ${MAX_HEARTBEAT_MS}ms (about 24.8 days)` });
+
 const schema = z.strictObject({
   home: z.string().min(1, "must be a non-empty path").optional(),
   databaseUrl: z.string().min(1, "must be a non-empty URL or path").optional(),
@@ -30,13 +37,13 @@ const schema = z.strictObject({
   defaultPoolSlots: wholeNumber(0).optional(),
   localWorkers: z
     .strictObject({
-      heartbeat: duration.refine((v) => parseDuration(v) >= 1, { message: "must be at least 1ms" }).optional(),
-      missedHeartbeats: wholeNumber(0).optional(),
+      heartbeat: heartbeat.optional(),
+      missedHeartbeats: wholeNumber(0)
+        .refine((n) => n === 0 || n >= MIN_MISSED_HEARTBEATS, { message: `must be 0 (never) or at least ${MIN_MISSED_HEARTBEATS}: fewer would kill a worker for one late beat` })
+        .optional(),
     })
     .optional(),
-  distributedWorkers: z
-    .strictObject({ heartbeat: duration.refine((v) => parseDuration(v) >= 1, { message: "must be at least 1ms" }).optional() })
-    .optional(),
+  distributedWorkers: z.strictObject({ heartbeat: heartbeat.optional() }).optional(),
   notifiers: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())], "must be an object with a type, or a spec string")).optional(),
 });
 

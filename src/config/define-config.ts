@@ -37,7 +37,7 @@ export interface WeirConfig {
   localWorkers?: {
     /** How often each worker beats (WEIR_LOCAL_HEARTBEAT_MS; default "1s"). */
     heartbeat?: Duration;
-    /** Beats missed in a row before a worker counts as hung and is killed; 0 never (WEIR_LOCAL_MISSED_HEARTBEATS; default 30). */
+    /** Beats missed in a row before a worker counts as hung and is killed: 0 never, else at least 3 (WEIR_LOCAL_MISSED_HEARTBEATS; default 30). */
     missedHeartbeats?: number;
   };
   /** `weir worker` processes of the store executor (docs/distributed.md). */

@@ -160,7 +160,10 @@ export interface PipelineBuilder<P, Ev = unknown> {
    * @example
    * import reporting from "./reporting.js";
    * p.pipeline("report", { pipeline: reporting, params: { region: "eu" }, after: [load] });
+   * // Mapped: one child run per element, its params over `params`; the output is every run's result.
+   * p.pipeline("reports", { pipeline: reporting, map: { region: regions }, params: { days: 7 } });
    */
+  pipeline<Q>(id: string, options: MappedSubPipelineOptions<Q>): TaskRef<SubPipelineResult[]>;
   pipeline<Q>(id: string, options: SubPipelineOptions<Q>): TaskRef<SubPipelineResult>;
 
   /**
@@ -177,6 +180,19 @@ export interface PipelineBuilder<P, Ev = unknown> {
 
 /** Options of `p.pipeline`: the pipeline to run and its params (optional when it needs none). */
 export type SubPipelineOptions<Q> = CommonTaskOptions & { pipeline: Pipeline<unknown, Q> } & (Record<never, never> extends Q ? { params?: NoInfer<Q> } : { params: NoInfer<Q> });
+
+/**
+ * Options of a mapped `p.pipeline`: one child run per element of `map`, each element giving params of its run
+ * over the constant `params` — an array of params objects, or `{ name: array }` zipped (or crossed with
+ * `mapMode: "product"`) into `{ name: element }`. The merged params are checked by the other pipeline's schema
+ * when each run is created (docs/caching.md § sub-pipelines).
+ */
+export type MappedSubPipelineOptions<Q> = CommonTaskOptions & {
+  pipeline: Pipeline<unknown, Q>;
+  params?: NoInfer<Partial<Q>>;
+  /** At most this many of its child runs at once (the child pipeline's maxActiveRuns holds as well). */
+  maxParallel?: number;
+} & ({ map: TaskRef<readonly NoInfer<Partial<Q>>[]>; mapMode?: undefined } | { map: { [K in keyof Q]?: TaskRef<readonly NoInfer<Q>[K][]> }; mapMode?: "zip" | "product" });
 
 /** What a sub-pipeline task returns: the child run that succeeded. */
 export interface SubPipelineResult {
@@ -273,16 +289,21 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
 
   const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[] }) => {
     const needs: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(options.needs ?? {})) {
-      const up = refId(ref, id, `needs.${name}`);
-      if (up !== null) needs[name] = up;
+    if (options.needs !== undefined) {
+      for (const [name, ref] of Object.entries(options.needs)) {
+        const up = refId(ref, id, `needs.${name}`);
+        if (up !== null) needs[name] = up;
+      }
     }
     const after: string[] = [];
     if (options.after !== undefined && !Array.isArray(options.after)) {
       problem({ code: "reference_invalid", message: `after of task ${id} must be an array of task references`, task: id });
-    } else {
-      for (const [i, ref] of (options.after ?? []).entries()) {
-        const up = refId(ref, id, `after[${i}]`);
+    } else if (options.after !== undefined) {
+      // Plain loops: a generated pipeline calls this 100k times (no iterator or entry pairs per reference).
+      const refs = options.after;
+      for (let i = 0; i < refs.length; i++) {
+        const ref = refs[i] as unknown;
+        const up = typeof ref === "object" && ref !== null && typeof (ref as { id?: unknown }).id === "string" ? (ref as { id: string }).id : refId(ref, id, `after[${i}]`);
         if (up !== null) after.push(up);
       }
     }
@@ -298,7 +319,9 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
     const { needs, after, map, mapMode, maxParallel, ...rest } = options;
     const upstream = collectUpstream(id, { needs, after });
     if (branch !== undefined && map !== undefined) {
-      problem({ code: "task_option_invalid", message: `${branch === "choose" ? "branch" : "short-circuit"} task ${id} can't be mapped`, task: id });
+      // Not supported: one instance's choice would skip tasks the other instances chose (docs/mapping.md).
+      const kind = branch === "choose" ? "branch" : "short-circuit";
+      problem({ code: "task_option_invalid", message: `${kind} task ${id} can't be mapped (map is not supported on p.${branch === "choose" ? "branch" : "shortCircuit"}): ${kind} on the mapped results instead, with needs`, task: id });
     }
     const mapping = branch === undefined ? collectMapping(id, map, mapMode, maxParallel) : null;
     const first = mapping === null ? null : (Object.values(mapping.over)[0] ?? null);
@@ -335,7 +358,7 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
       return add(id, { ...sensorSpec, ...collectUpstream(id, { after: given.after }) });
     },
     pipeline(id: string, given: unknown): TaskRef<never> {
-      const { pipeline: other, params, after, ...rest } = (given ?? {}) as CommonTaskOptions & { pipeline?: unknown; params?: unknown };
+      const { pipeline: other, params, after, map, mapMode, maxParallel, ...rest } = (given ?? {}) as CommonTaskOptions & { pipeline?: unknown; params?: unknown; map?: unknown; mapMode?: unknown; maxParallel?: unknown };
       let pipelineId = "";
       if (!isPipeline(other)) problem({ code: "sub_pipeline_invalid", message: `task ${id}: pipeline must be a pipeline made by pipeline() (import it from its file)`, task: id });
       else if (other.id === options?.id) problem({ code: "sub_pipeline_invalid", message: `task ${id}: a pipeline can't run itself as a sub-pipeline`, task: id });
@@ -345,7 +368,10 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
       }
       const upstream = collectUpstream(id, { after });
       const subPipeline = { pipelineId, params: (params ?? {}) as Record<string, unknown> };
-      return add(id, { kind: "pipeline", ...upstream, map: null, options: rest, subPipeline });
+      // Mapped: one child run per element, its params merged over `params` by the scheduler (sub-runs.ts).
+      const mapping = collectMapping(id, map, mapMode, maxParallel);
+      const first = mapping === null ? null : (Object.values(mapping.over)[0] ?? null);
+      return add(id, { kind: "pipeline", ...upstream, map: first, mapping, options: rest, subPipeline });
     },
   } as PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>>;
 

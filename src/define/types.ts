@@ -63,7 +63,7 @@ export interface TaskContext<P = EmptyParams, Ev = unknown> {
   readonly params: P;
   /** 1 for the first try, 2 for the first retry, … */
   readonly tryNumber: number;
-  /** Tries this instance may use in all (retries + 1). */
+  /** The number of the last try this instance may use: retries + 1, counted from its last `weir clear`. */
   readonly maxTries: number;
   /** Stable across the tries of one task instance: use it to make side effects idempotent. */
   readonly idempotencyKey: string;

@@ -180,7 +180,7 @@ describe("advance: instances_cleared", () => {
     expect(isEmptyDecision(advance(snapshot, clear("b"), 0))).toBe(true);
   });
 
-  it("keeps the retry count of the instance: a cleared task that used its retries gets one new try", () => {
+  it("resets the retry budget: a cleared task that used its retries gets all of them again, tries numbered on", () => {
     const run = new Run({ a: { retry: { retries: 1, retryDelayMs: 10 } } });
     run.fail("a");
     run.nowMs += 1_000;
@@ -188,9 +188,17 @@ describe("advance: instances_cleared", () => {
     run.fail("a");
     expect(run.instance("a")).toMatchObject({ state: "failed", tryNumber: 2 });
     run.send(clear("a"));
-    const decision = run.fail("a");
-    expect(moves(decision)).toEqual(["a:running->failed"]);
-    expect(decision.transitions[0]?.tryNumber).toBe(3);
+    expect(run.instance("a")).toMatchObject({ retryBase: 2, lostTries: 0 });
+    const first = run.fail("a");
+    expect(moves(first)).toEqual(["a:running->up_for_retry"]);
+    expect(first.transitions[0]?.tryNumber).toBe(3);
+    // The backoff starts over too: the first retry after the clear waits the base delay.
+    expect(first.transitions[0]?.retryAtMs).toBe(run.nowMs + 10);
+    run.nowMs += 1_000;
+    run.send({ kind: "retry_due", taskId: "a", mapIndex: -1 });
+    const second = run.fail("a");
+    expect(moves(second)).toEqual(["a:running->failed"]);
+    expect(second.transitions[0]?.tryNumber).toBe(4);
   });
 
   it("uses a given reason", () => {

@@ -5,7 +5,7 @@
 import { isTerminalTaskState, type RunState, type TaskState } from "./states.js";
 import { downstreamInstanceKeys, upstreamInstanceKeys, type ExpansionView } from "./instance-edges.js";
 import { zeroCounts } from "./trigger-rules.js";
-import type { EngineGraph, Expansion, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot, UpstreamCounts } from "./types.js";
+import type { EngineGraph, Expansion, InstanceSnapshot, InstanceTransition, MapCollapse, MapExpansion, RunSnapshot, UpstreamCounts } from "./types.js";
 import { instanceKey } from "./types.js";
 
 /** A run whose bookkeeping can be changed: the snapshot itself, or a copy-on-write draft over it. */
@@ -21,6 +21,8 @@ export interface RunLedger extends ExpansionView {
   addInstance(key: string, instance: InstanceSnapshot): void;
   removeInstance(key: string): void;
   setExpansion(taskId: string, expansion: Expansion): void;
+  /** A mapped task collapsed back to its placeholder (recordCollapse). */
+  deleteExpansion(taskId: string): void;
   mapLength(taskId: string): number | null | undefined;
   setMapLength(taskId: string, length: number | null | undefined): void;
 }
@@ -66,6 +68,11 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
   instance.tryNumber = transition.tryNumber;
   instance.retryAtMs = to === "up_for_retry" ? (transition.retryAtMs ?? null) : null;
   if (transition.error?.kind === "lost") instance.lostTries += 1;
+  // Out of a terminal state only by a clear: the tries so far no longer use the retry budget.
+  if (isTerminalTaskState(from) && !isTerminalTaskState(to)) {
+    instance.retryBase = instance.tryNumber;
+    instance.lostTries = 0;
+  }
   // A map source's length is known while it is a success: cleared, it is unknown until it succeeds again.
   if (to === "success" && transition.mapLength !== undefined) ledger.setMapLength(instance.taskId, transition.mapLength);
   else if (from === "success" && ledger.mapLength(instance.taskId) !== undefined) ledger.setMapLength(instance.taskId, undefined);
@@ -100,6 +107,7 @@ export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boo
   const placeholder = ledger.instance(taskId);
   if (!placeholder || placeholder.mapIndex !== -1 || placeholder.state !== "pending" || count < 1) return false;
   const graph = ledger.graph;
+  const base = expansion.tryNumber ?? 0;
   for (const key of downstreamInstanceKeys(graph, ledger, taskId, -1)) {
     const down = ledger.writableInstance(key);
     if (down) down.counts.total -= 1;
@@ -114,7 +122,7 @@ export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boo
       const field = up ? countFieldOf(up.state) : null;
       if (field) counts[field] += 1;
     }
-    ledger.addInstance(instanceKey(taskId, i), { taskId, mapIndex: i, state: "pending", tryNumber: 0, retryAtMs: null, lostTries: 0, counts });
+    ledger.addInstance(instanceKey(taskId, i), { taskId, mapIndex: i, state: "pending", tryNumber: base, retryAtMs: null, lostTries: 0, retryBase: base, counts });
   }
   for (let i = 0; i < count; i++) {
     for (const key of downstreamInstanceKeys(graph, ledger, taskId, i)) {
@@ -123,6 +131,42 @@ export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boo
     }
   }
   ledger.unfinished += count - 1;
+  return true;
+}
+
+/**
+ * The inverse of recordExpansion: a mapped task's `count` pending instances are replaced by a pending
+ * placeholder at try `tryNumber`, every count kept exact. False (nothing changed) when the task is not
+ * expanded to `count` instances or one of them is not pending. O(count × degree).
+ */
+export function recordCollapse(ledger: RunLedger, collapse: MapCollapse): boolean {
+  const { taskId, count } = collapse;
+  if (ledger.expansion(taskId)?.count !== count) return false;
+  for (let i = 0; i < count; i++) if (ledger.instance(instanceKey(taskId, i))?.state !== "pending") return false;
+  const graph = ledger.graph;
+  // Pending instances feed no count field of their downstream: only the totals change.
+  for (let i = 0; i < count; i++) {
+    for (const key of downstreamInstanceKeys(graph, ledger, taskId, i)) {
+      const down = ledger.writableInstance(key);
+      if (down) down.counts.total -= 1;
+    }
+  }
+  for (let i = 0; i < count; i++) ledger.removeInstance(instanceKey(taskId, i));
+  ledger.deleteExpansion(taskId);
+  const upstreamKeys = upstreamInstanceKeys(graph, ledger, taskId, -1);
+  const counts = zeroCounts(upstreamKeys.length);
+  for (const key of upstreamKeys) {
+    const up = ledger.instance(key);
+    const field = up ? countFieldOf(up.state) : null;
+    if (field) counts[field] += 1;
+  }
+  const { tryNumber } = collapse;
+  ledger.addInstance(taskId, { taskId, mapIndex: -1, state: "pending", tryNumber, retryAtMs: null, lostTries: 0, retryBase: tryNumber, counts });
+  for (const key of downstreamInstanceKeys(graph, ledger, taskId, -1)) {
+    const down = ledger.writableInstance(key);
+    if (down) down.counts.total += 1;
+  }
+  ledger.unfinished -= count - 1;
   return true;
 }
 
@@ -166,6 +210,7 @@ function makeSnapshotLedger(snapshot: RunSnapshot): RunLedger {
     removeInstance: (key) => void snapshot.instances.delete(key),
     expansion: (taskId) => snapshot.expansions.get(taskId),
     setExpansion: (taskId, expansion) => void snapshot.expansions.set(taskId, expansion),
+    deleteExpansion: (taskId) => void snapshot.expansions.delete(taskId),
     mapLength: (taskId) => snapshot.mapLengths.get(taskId),
     setMapLength: (taskId, length) => {
       if (length === undefined) snapshot.mapLengths.delete(taskId);
@@ -185,7 +230,8 @@ export class DraftLedger implements RunLedger {
   private readonly changed = new Map<string, InstanceSnapshot | null>();
   private readonly added: string[] = [];
   private removedAny = false;
-  private readonly expansions = new Map<string, Expansion>();
+  /** null: collapsed (the snapshot's expansion no longer holds). */
+  private readonly expansions = new Map<string, Expansion | null>();
   private readonly lengths = new Map<string, number | null | undefined>();
 
   constructor(base: RunSnapshot) {
@@ -223,7 +269,13 @@ export class DraftLedger implements RunLedger {
   }
 
   expansion(taskId: string): Expansion | undefined {
-    return this.expansions.get(taskId) ?? this.base.expansions.get(taskId);
+    const own = this.expansions.get(taskId);
+    if (own !== undefined) return own ?? undefined;
+    return this.base.expansions.get(taskId);
+  }
+
+  deleteExpansion(taskId: string): void {
+    this.expansions.set(taskId, null);
   }
 
   setExpansion(taskId: string, expansion: Expansion): void {
@@ -258,7 +310,10 @@ export class DraftLedger implements RunLedger {
       const instance = this.changed.get(key);
       if (instance) instances.set(key, instance);
     }
-    for (const [taskId, expansion] of this.expansions) snapshot.expansions.set(taskId, expansion);
+    for (const [taskId, expansion] of this.expansions) {
+      if (expansion === null) snapshot.expansions.delete(taskId);
+      else snapshot.expansions.set(taskId, expansion);
+    }
     for (const [taskId, length] of this.lengths) {
       if (length === undefined) snapshot.mapLengths.delete(taskId);
       else snapshot.mapLengths.set(taskId, length);

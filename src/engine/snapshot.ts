@@ -15,8 +15,12 @@ export interface InstanceRecord {
   state: TaskState;
   tryNumber: number;
   retryAtMs: number | null;
-  /** Tries that ended lost (kind "lost"); 0 when not given. */
+  /** Tries after retryBase that ended lost (kind "lost"); 0 when not given. */
   lostTries?: number;
+  /** Tries that use no retries (see InstanceSnapshot.retryBase; stored by the store), 0 when not given. */
+  retryBase?: number;
+  /** On instance 0 of a "product" task, the shape it expanded with (stored); else found from its sources. */
+  mapShape?: readonly number[] | null;
 }
 
 /**
@@ -34,7 +38,9 @@ export function createRunSnapshot(
 ): RunSnapshot {
   const byKey = new Map<string, InstanceSnapshot>();
   const counts = new Map<string, number>();
+  const shapes = new Map<string, readonly number[]>();
   for (const record of instances) {
+    if (record.mapIndex === 0 && record.mapShape) shapes.set(record.taskId, record.mapShape);
     byKey.set(instanceKey(record.taskId, record.mapIndex), {
       taskId: record.taskId,
       mapIndex: record.mapIndex,
@@ -42,6 +48,7 @@ export function createRunSnapshot(
       tryNumber: record.tryNumber,
       retryAtMs: record.retryAtMs,
       lostTries: record.lostTries ?? 0,
+      retryBase: record.retryBase ?? 0,
       counts: zeroCounts(0),
     });
     if (record.mapIndex >= 0) counts.set(record.taskId, Math.max(counts.get(record.taskId) ?? 0, record.mapIndex + 1));
@@ -55,7 +62,7 @@ export function createRunSnapshot(
     const task = graph.tasks.get(taskId);
     if (count === undefined || !task?.mapping) continue;
     const view = { expansion: (id: string) => expansions.get(id), mapLength: (id: string) => lengths.get(id) };
-    expansions.set(taskId, { count, shape: task.mapping.mode === "product" ? productShape(task, view) : null });
+    expansions.set(taskId, { count, shape: task.mapping.mode === "product" ? (shapes.get(taskId) ?? productShape(task, view, count)) : null });
   }
   const view = { expansion: (taskId: string) => expansions.get(taskId) };
   let unfinished = 0;

@@ -68,6 +68,11 @@ export interface InstanceSnapshot {
   retryAtMs: number | null;
   /** Tries of this instance lost with their worker or driver (not the task's fault): they don't use retries. */
   lostTries: number;
+  /**
+   * Tries made before the instance was last cleared (`weir clear`): they don't use its retries, so a cleared
+   * instance gets its whole retry budget again (Airflow resets max_tries on clear). 0 if never cleared.
+   */
+  retryBase: number;
   counts: UpstreamCounts;
 }
 
@@ -214,6 +219,24 @@ export interface MapExpansion {
   /** For "product": the length of each source, in order. */
   shape: readonly number[] | null;
   at: number;
+  /**
+   * The try number the new instances start at, when not 0: a task that was collapsed (MapCollapse) keeps
+   * counting tries where its earlier instances stopped, so no try number (log, artifact) is used twice.
+   */
+  tryNumber?: number;
+}
+
+/**
+ * The inverse of a MapExpansion: a cleared mapped task whose source was cleared too goes back to its
+ * placeholder (map index -1, pending, at try `tryNumber`: the highest of its instances'), so it expands
+ * again, to the new length, when the source succeeds again. Its `count` instances, all pending, are removed
+ * (with their tries). `at` as in MapExpansion.
+ */
+export interface MapCollapse {
+  taskId: string;
+  count: number;
+  tryNumber: number;
+  at: number;
 }
 
 export interface RunTransition {
@@ -251,6 +274,8 @@ export interface Decision {
   transitions: InstanceTransition[];
   /** Mapped tasks expanded by this decision (absent when none). */
   expansions?: MapExpansion[];
+  /** Mapped tasks collapsed back to their placeholder by this decision (a clear; absent when none). */
+  collapses?: MapCollapse[];
   actions: EngineAction[];
   timers: Timer[];
 }
@@ -260,5 +285,5 @@ export function instanceKey(taskId: string, mapIndex: number): string {
 }
 
 export function isEmptyDecision(decision: Decision): boolean {
-  return decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0 && decision.actions.length === 0 && decision.timers.length === 0;
+  return decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0 && (decision.collapses?.length ?? 0) === 0 && decision.actions.length === 0 && decision.timers.length === 0;
 }

@@ -13,25 +13,34 @@ export interface BeatingWorker {
 export interface HeartbeatSettings {
   /** How often a worker beats (WEIR_LOCAL_HEARTBEAT_MS, default 1000). */
   heartbeatMs: number;
-  /** Beats missed in a row after which a worker is hung and killed; 0 turns detection off (WEIR_LOCAL_MISSED_HEARTBEATS, default 30). */
+  /** Beats missed in a row after which a worker is hung and killed, at least 3; 0 turns detection off (WEIR_LOCAL_MISSED_HEARTBEATS, default 30). */
   missedHeartbeats: number;
 }
 
 export const DEFAULT_HEARTBEAT_MS = 1000;
 export const DEFAULT_MISSED_HEARTBEATS = 30;
+/** Fewer misses than this would kill a worker for one late beat; 0 (off) is the other allowed value. */
+export const MIN_MISSED_HEARTBEATS = 3;
+/** The longest interval a timer takes (2^31 − 1 ms); a longer one would fire at once, every millisecond. */
+export const MAX_HEARTBEAT_MS = 2 ** 31 - 1;
 
 /** Settings from the environment; a bad value falls back to the default (the CLI refuses it earlier, src/config). */
 export function heartbeatSettings(env: NodeJS.ProcessEnv = process.env): HeartbeatSettings {
   return {
-    heartbeatMs: wholeNumber(env.WEIR_LOCAL_HEARTBEAT_MS, 1) ?? DEFAULT_HEARTBEAT_MS,
-    missedHeartbeats: wholeNumber(env.WEIR_LOCAL_MISSED_HEARTBEATS, 0) ?? DEFAULT_MISSED_HEARTBEATS,
+    heartbeatMs: wholeNumber(env.WEIR_LOCAL_HEARTBEAT_MS, 1, MAX_HEARTBEAT_MS) ?? DEFAULT_HEARTBEAT_MS,
+    missedHeartbeats: missedHeartbeatsOf(env.WEIR_LOCAL_MISSED_HEARTBEATS) ?? DEFAULT_MISSED_HEARTBEATS,
   };
 }
 
-function wholeNumber(raw: string | undefined, min: number): number | undefined {
+function missedHeartbeatsOf(raw: string | undefined): number | undefined {
+  const n = wholeNumber(raw, 0, Number.MAX_SAFE_INTEGER);
+  return n === 0 || (n !== undefined && n >= MIN_MISSED_HEARTBEATS) ? n : undefined;
+}
+
+function wholeNumber(raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined || raw.trim() === "") return undefined;
   const n = Number(raw);
-  return Number.isInteger(n) && n >= min ? n : undefined;
+  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
 }
 
 export interface HeartbeatWatchOptions<W extends BeatingWorker> extends HeartbeatSettings {
@@ -58,16 +67,27 @@ export class HeartbeatWatch<W extends BeatingWorker> {
 
   private check(): void {
     const now = performance.now();
-    // If this process was itself stalled (a long synchronous stretch, a suspended machine), the beats
-    // that arrived meanwhile are still unread: nothing can be concluded, so everyone starts afresh.
-    const stalled = now - this.lastCheckMs > 3 * this.options.heartbeatMs;
+    // A stretch in which this process could not check (a long synchronous stretch, a suspended machine)
+    // is credited to every worker: only the silence this process could have seen counts. Crediting the
+    // stall, not forgiving all silence, means a parent that stalls again and again still finds a worker
+    // that really went silent. Beats that arrived meanwhile are still unread (timers run before I/O):
+    // judged after the poll phase (setImmediate), they are counted first.
+    const elapsed = now - this.lastCheckMs;
+    const stallMs = elapsed > 2 * this.options.heartbeatMs ? elapsed - this.options.heartbeatMs : 0;
     this.lastCheckMs = now;
+    if (stallMs > 0) {
+      for (const worker of this.options.workers()) if (worker.lastBeatMs !== null) worker.lastBeatMs = Math.min(now, worker.lastBeatMs + stallMs);
+    }
+    setImmediate(() => this.judge());
+  }
+
+  private judge(): void {
+    const now = performance.now();
     const windowMs = this.options.missedHeartbeats * this.options.heartbeatMs;
     for (const worker of this.options.workers()) {
       // A worker that never beat (still starting, or a worker script without the beat thread) is not judged.
       if (worker.state === "dead" || worker.lastBeatMs === null) continue;
-      if (stalled) worker.lastBeatMs = now;
-      else if (now - worker.lastBeatMs > windowMs) this.options.onHung(worker, Math.round(now - worker.lastBeatMs));
+      if (now - worker.lastBeatMs > windowMs) this.options.onHung(worker, Math.round(now - worker.lastBeatMs));
     }
   }
 }

@@ -33,13 +33,16 @@ export function newActiveRun(
   return { record, graph, tasks, snapshot, ready: new ReadyQueue(), outputs: runOutputs, runningByTask: new Map(), finished, resolve, reject };
 }
 
-/** The run's instances as the engine needs them, with how many of their tries were lost. */
+/** The run's instances as the engine needs them, with how many tries they lost since their retry budget began. */
 export async function readInstanceRecords(store: Store, runId: string): Promise<InstanceRecord[]> {
   const [instances, tries] = await Promise.all([store.listTaskInstances(runId), store.listTries(runId)]);
+  const retryBases = new Map(instances.map((i) => [instanceKey(i.taskId, i.mapIndex), i.retryBase]));
   const lost = new Map<string, number>();
   for (const t of tries) {
     if (t.error?.kind !== "lost") continue;
     const key = instanceKey(t.taskId, t.mapIndex);
+    // Tries up to the last clear (retry_base) use none of the budget, lost ones included (MAX_LOST_TRIES).
+    if (t.tryNumber <= (retryBases.get(key) ?? 0)) continue;
     lost.set(key, (lost.get(key) ?? 0) + 1);
   }
   return instances.map((i) => ({ ...i, lostTries: lost.get(instanceKey(i.taskId, i.mapIndex)) ?? 0 }));

@@ -94,4 +94,8 @@ export class TryRouting {
   runEnded(runId: string): void {
     this.cache.runEnded(runId);
   }
+
+  close(): void {
+    this.subRuns.close();
+  }
 }

@@ -1,19 +1,22 @@
 // Persists engine decisions: the whole batch in one transaction (group commit), each decision in a savepoint,
 // every write guarded by the state (and try number) it expects. A guard that fails rolls back that decision
 // alone and becomes a conflict value; the rest of the batch commits.
-import type { Decision, InstanceTransition, MapExpansion, RunTransition } from "../engine/types.js";
-import { instanceKey } from "../engine/types.js";
+import type { Decision, InstanceTransition, MapCollapse, MapExpansion, RunTransition } from "../engine/types.js";
+import { instanceKey, isEmptyDecision } from "../engine/types.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
 import { batchWrites, SpeculationFailed } from "./batched-writes.js";
 import type { Dialect, SqlTransaction } from "./dialect.js";
 import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, insertMappedInstancesSql, REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
+import { DELETE_PENDING_MAPPED_INSTANCES, INSERT_PLACEHOLDER_INSTANCE, SET_MAP_SHAPE, SET_MAPPED_TRY_NUMBER } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import { writeNotifications } from "./outbox.js";
 import { SetWrites } from "./apply-sets.js";
 import { recordArtifactRef } from "./cache-artifacts.js";
+import { isArtifactRef } from "../artifacts/reference.js";
 import { MARK_INSTANCE_CACHED, SET_TRY_CACHE_KEY } from "./sql/cache-artifacts.js";
-import type { ApplyResult } from "./types.js";
+import { holdFence } from "./leases.js";
+import type { ApplyResult, LeaseFence } from "./types.js";
 
 /** Instance states in which a try exists and has not ended. */
 const TRY_HOLDING_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
@@ -32,7 +35,7 @@ class GuardFailed {
   constructor(readonly what: string) {}
 }
 
-export async function applyDecisionBatch(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
+export async function applyDecisionBatch(dialect: Dialect, decisions: readonly Decision[], fence?: LeaseFence): Promise<ApplyResult> {
   if (decisions.length === 0) return { applied: [], conflicts: [] };
   // Conflicts are rare (another writer, a stale snapshot): apply the batch straight, and only when a guard
   // fails roll it all back and apply it again decision by decision, each in its own savepoint.
@@ -40,6 +43,7 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
   try {
     await dialect.transaction(async (tx) => {
       const writes = batchWrites(tx);
+      if (fence) await holdFence(writes.tx, fence);
       // Where writes are not batched (SQLite), each statement costs: consecutive ones of a shape go as one.
       for (const decision of decisions) await applyDecision(writes.tx, decision, !writes.batching && decision.transitions.length >= SET_MIN_TRANSITIONS);
       await writes.flush();
@@ -48,18 +52,20 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
   } catch (error) {
     if (!(error instanceof SpeculationFailed) && conflictOf(dialect, error) === null) throw error;
   }
-  return applyIsolated(dialect, decisions);
+  return applyIsolated(dialect, decisions, fence);
 }
 
 /** Below this many transitions a decision is written row by row: gathering costs more than it saves. */
 const SET_MIN_TRANSITIONS = 16;
 
-async function applyIsolated(dialect: Dialect, decisions: readonly Decision[]): Promise<ApplyResult> {
-  const result: ApplyResult = { applied: [], conflicts: [] };
-  await dialect.transaction(async (tx) => {
+async function applyIsolated(dialect: Dialect, decisions: readonly Decision[], fence: LeaseFence | undefined): Promise<ApplyResult> {
+  // Built inside the transaction: a dialect may run it again from the start (Postgres after a deadlock).
+  return dialect.transaction(async (tx) => {
+    if (fence) await holdFence(tx, fence);
+    const result: ApplyResult = { applied: [], conflicts: [] };
     for (let index = 0; index < decisions.length; index++) {
       const decision = decisions[index]!;
-      if (decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0) {
+      if (isEmptyDecision(decision)) {
         result.applied.push(index);
         continue;
       }
@@ -72,8 +78,8 @@ async function applyIsolated(dialect: Dialect, decisions: readonly Decision[]): 
         result.conflicts.push({ index, runId: decision.runId, what });
       }
     }
+    return result;
   });
-  return result;
 }
 
 /** A failed guard, or a constraint the decision broke (a try that already exists, an unknown run): a conflict. */
@@ -94,8 +100,14 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
   const { transitions } = decision;
   const expansions = decision.expansions ?? [];
   let nextExpansion = 0;
+  const collapses = decision.collapses ?? [];
+  let nextCollapse = 0;
   const sets = setBased ? new SetWrites(tx, decision.runId, decision.nowMs) : null;
   for (let i = 0; i < transitions.length; i++) {
+    while (nextCollapse < collapses.length && collapses[nextCollapse]!.at <= i) {
+      if (sets) await sets.flush(guardFailed);
+      await collapseMappedTask(tx, decision.runId, collapses[nextCollapse++]!);
+    }
     // A mapped task's instances exist from its expansion on: written exactly where the engine made it.
     while (nextExpansion < expansions.length && (expansions[nextExpansion] as MapExpansion).at <= i) {
       if (sets) await sets.flush(guardFailed);
@@ -122,6 +134,7 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
     await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
   }
   if (sets) await sets.flush(guardFailed);
+  while (nextCollapse < collapses.length) await collapseMappedTask(tx, decision.runId, collapses[nextCollapse++]!);
   while (nextExpansion < expansions.length) await expandMappedTask(tx, decision.runId, expansions[nextExpansion++] as MapExpansion, "pending");
 }
 
@@ -140,7 +153,8 @@ function gatherTransition(sets: SetWrites, tx: SqlTransaction, runId: string, t:
   if (outcome !== undefined && TRY_HOLDING_STATES.has(t.from)) {
     const output = t.to === "success" ? (t.output ?? null) : null;
     const error = t.error === undefined ? null : JSON.stringify(t.error);
-    const extras = t.to === "success" && (t.cacheKey !== undefined || t.cached === true || output !== null) ? () => recordSuccessExtras(tx, runId, t, output, nowMs) : null;
+    // Most successes have no extras (an inline output has no artifact row): no closure, no await for them.
+    const extras = t.to === "success" && (t.cacheKey !== undefined || t.cached === true || isArtifactRef(output)) ? () => recordSuccessExtras(tx, runId, t, output, nowMs) : null;
     sets.endTry(t, outcome, output, error, extras);
   }
   return true;
@@ -174,6 +188,22 @@ async function expandMappedTask(tx: SqlTransaction, runId: string, expansion: Ma
     if (tx.runMany) await tx.runMany([{ sql: insertMappedInstancesSql(rows), params }]);
     else await tx.run(insertMappedInstancesSql(rows), params);
   }
+  if (expansion.tryNumber) await runCounted(tx, SET_MAPPED_TRY_NUMBER, [expansion.tryNumber, expansion.tryNumber, runId, expansion.taskId]);
+  if (expansion.shape !== null) await runCounted(tx, SET_MAP_SHAPE, [expansion.shape.join(","), runId, expansion.taskId]);
+}
+
+/** Instances out (guarded: exactly `count`, all pending), placeholder in. The reverse of expandMappedTask. */
+async function collapseMappedTask(tx: SqlTransaction, runId: string, collapse: MapCollapse): Promise<void> {
+  const removed = await runCounted(tx, DELETE_PENDING_MAPPED_INSTANCES, [runId, collapse.taskId]);
+  if (removed !== collapse.count) {
+    throw new GuardFailed(`mapped task ${collapse.taskId}: ${removed} of its ${collapse.count} instances were pending (wanted to collapse it to its placeholder)`);
+  }
+  await tx.run(INSERT_PLACEHOLDER_INSTANCE, [runId, collapse.taskId, collapse.tryNumber, collapse.tryNumber]);
+}
+
+/** A write that changes many rows, with its true count (a batching transaction answers `run` with 1). */
+async function runCounted(tx: SqlTransaction, sql: string, params: (string | number)[]): Promise<number> {
+  return tx.runMany ? ((await tx.runMany([{ sql, params }]))[0] ?? 0) : tx.run(sql, params);
 }
 
 const MAPPED_INSERT_ROWS = 500;
@@ -205,7 +235,7 @@ async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: Ins
   // Out of a terminal state only when a user cleared the instance: its span starts over, its tries stay.
   const reopened = isTerminalTaskState(t.from) && !isTerminalTaskState(t.to);
   const changed = reopened
-    ? await tx.run(REOPEN_INSTANCE, [t.to, t.tryNumber, ...where])
+    ? await tx.run(REOPEN_INSTANCE, [t.to, t.tryNumber, t.tryNumber, ...where])
     : t.to === "running"
       ? await tx.run(START_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, nowMs, ...where])
       : await tx.run(TRANSITION_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, ...where]);

@@ -15,7 +15,11 @@ export const DEFAULT_POOL_SLOTS = 128;
 /** The default pool's size for a new store: WEIR_DEFAULT_POOL_SLOTS (weir.config.ts `defaultPoolSlots`, checked by the CLI), else 128. */
 export function defaultPoolSlotsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.WEIR_DEFAULT_POOL_SLOTS;
-  return raw === undefined || raw.trim() === "" ? DEFAULT_POOL_SLOTS : Number(raw);
+  if (raw === undefined || raw.trim() === "") return DEFAULT_POOL_SLOTS;
+  const slots = Number(raw);
+  // Named as the user set it (or as weir.config.ts's defaultPoolSlots became): not as a pool of theirs.
+  if (!Number.isSafeInteger(slots) || slots < 0) throw new WeirError("config_invalid", `WEIR_DEFAULT_POOL_SLOTS must be a whole number ≥ 0, got ${JSON.stringify(raw)}`);
+  return slots;
 }
 
 export function validatePoolSlots(name: string, slots: number): void {

@@ -53,6 +53,10 @@ export interface TaskInstanceRecord {
   state: TaskState;
   /** Number of the latest try, 0 before the first. */
   tryNumber: number;
+  /** Tries numbered up to this use no retries: the try number at the last clear (migration 0009). */
+  retryBase: number;
+  /** On instance 0 of a "product" mapped task: its sources' lengths when it expanded; null otherwise. */
+  mapShape: number[] | null;
   cached: boolean;
   retryAtMs: number | null;
   /** Start of the first try, end of the last: the instance's span. */
@@ -178,6 +182,15 @@ export interface PoolInput {
   description?: string | null;
 }
 
+/**
+ * A write that must not commit unless `owner` still holds the named lease (the scheduler's decisions while
+ * several schedulers run): refused with `scheduler_fenced`, nothing written, once another owner took it over.
+ */
+export interface LeaseFence {
+  lease: string;
+  owner: string;
+}
+
 export interface LeaseRecord {
   name: string;
   owner: string;
@@ -297,8 +310,9 @@ export interface Store {
    * Transition → rows: to `queued` inserts try `tryNumber` (the instance's try number was tryNumber-1);
    * to `running` starts it; a try's end (success, failed, up_for_retry, skipped, canceled from
    * running/queued) ends it with its output or error; other transitions change only the instance.
+   * With a `fence`, nothing commits (`scheduler_fenced` is thrown) unless its owner still holds its lease.
    */
-  applyDecisions(decisions: readonly Decision[]): Promise<ApplyResult>;
+  applyDecisions(decisions: readonly Decision[], fence?: LeaseFence): Promise<ApplyResult>;
 
   /**
    * Creates a backfill in state `running` together with its runs, in ONE transaction, so a crash never
@@ -337,6 +351,12 @@ export interface Store {
    * the expired lease was not taken by anyone: the owner lost continuity and must `acquireLease` again.
    */
   renewLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
+  /**
+   * Extends the lease to nowMs + ttlMs while `owner` still holds its row, expired or not: false once another
+   * owner took it over or it was released (the owner was fenced off). Unlike `renewLease`, a late renewal
+   * that nobody overtook keeps the lease (a scheduler's commits are fenced by ownership, not by time).
+   */
+  extendLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean>;
   /** Gives the lease up if `owner` holds it (expired or not); does nothing otherwise. */
   releaseLease(name: string, owner: string): Promise<void>;
   /** The lease's current row, expired or not (for messages: who holds the scheduler lease, until when). */

@@ -61,6 +61,9 @@ watchdog.on("error", () => {});
 function heartbeat(): { heartbeatFd: number | null; heartbeatMs: number } {
   const fd = Number(process.env.WEIR_HEARTBEAT_FD);
   const ms = Number(process.env.WEIR_HEARTBEAT_MS);
+  // Read once, here: the tasks this worker runs (and the processes they start) don't inherit them.
+  delete process.env.WEIR_HEARTBEAT_FD;
+  delete process.env.WEIR_HEARTBEAT_MS;
   return { heartbeatFd: Number.isInteger(fd) && fd > 2 ? fd : null, heartbeatMs: Number.isInteger(ms) && ms > 0 ? ms : 1000 };
 }
 

@@ -4,11 +4,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { logs, makeHome, runIdOf, runDocument, byTask } from "../cli/helpers.js";
+import { HeartbeatWatch } from "../../src/executor/heartbeat.js";
+import { decodeValue } from "../../src/worker/value-codec.js";
 import { isAlive, makeJob, makePool, makeTempDir, versionOf, waitFor } from "./helpers.js";
 
 const tmp = makeTempDir();
-// 100 ms beats, 5 missed: a worker silent for half a second is hung.
-const beats = { heartbeatMs: 100, missedHeartbeats: 5 };
+// 100 ms beats, 30 missed: a worker silent for 3 s is hung. Generous, so a beat thread held up by a loaded
+// machine is never taken for a hung worker; the spinning task blocks for twice that.
+const beats = { heartbeatMs: 100, missedHeartbeats: 30 };
 const { pool, run } = makePool({ size: 2, ...beats });
 let file = "";
 let version = "";
@@ -26,14 +29,16 @@ export default pipeline({ id: "hang", schedule: null }, (p) => {
     writeFileSync(${JSON.stringify(pidFile("waits"))}, String(process.pid));
     await new Promise(() => {});
   });
-  // Blocks its worker's event loop for four times the miss window (2 s) without a pause.
+  // Blocks its worker's event loop for twice the miss window (6 s) without a pause.
   p.task("spins", async () => {
-    const until = Date.now() + 2000;
+    const until = Date.now() + 6000;
     let turns = 0;
     while (Date.now() < until) turns++;
     return turns > 0;
   });
   p.task("quick", async () => "ok");
+  // The heartbeat pipe's variables are the worker's own, not its tasks'.
+  p.task("env", async () => [process.env.WEIR_HEARTBEAT_FD ?? null, process.env.WEIR_HEARTBEAT_MS ?? null]);
 });
 `,
   );
@@ -75,6 +80,36 @@ describe("hung local workers", () => {
   });
 });
 
+describe("the heartbeat pipe's environment", () => {
+  it("is not passed on to the tasks a worker runs", async () => {
+    const result = await run(job("env"));
+    expect(result).toMatchObject({ outcome: "success" });
+    expect(result.outcome === "success" ? decodeValue(result.output) : undefined).toEqual([null, null]);
+  });
+});
+
+describe("HeartbeatWatch when this process stalls", () => {
+  it("still finds a silent worker when every check comes late (only the stall itself is forgiven)", async () => {
+    // A worker that beat once, long ago, and never again; the checks below each come after a stall.
+    const worker = { state: "busy", lastBeatMs: performance.now() };
+    let hung = false;
+    const watch = new HeartbeatWatch({ heartbeatMs: 20, missedHeartbeats: 3, workers: () => [worker], onHung: () => (hung = true) });
+    try {
+      for (let stalls = 0; stalls < 100 && !hung; stalls++) {
+        const until = Date.now() + 100;
+        while (Date.now() < until) {
+          // Blocks the event loop: the watch's timer is due long before this ends.
+        }
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      watch.stop();
+    }
+    expect(hung).toBe(true);
+  });
+});
+
 describe("hung worker in a run (weir run)", () => {
   it("retries the try of a stopped worker on a fresh one and the run succeeds", async () => {
     const h = makeHome();
@@ -83,7 +118,7 @@ describe("hung worker in a run (weir run)", () => {
       readFileSync(file, "utf8").replace('id: "hang"', 'id: "run_hang"').replace(JSON.stringify(pidFile("waits")), JSON.stringify(pidFile("run"))),
     );
     try {
-      const running = h.weir(["run", runFile, "--pipeline", "run_hang"], { WEIR_LOCAL_HEARTBEAT_MS: "100", WEIR_LOCAL_MISSED_HEARTBEATS: "5" });
+      const running = h.weir(["run", runFile, "--pipeline", "run_hang"], { WEIR_LOCAL_HEARTBEAT_MS: "100", WEIR_LOCAL_MISSED_HEARTBEATS: "30" });
       const pid = await waitFor(() => existsSync(pidFile("run")) && Number(readFileSync(pidFile("run"), "utf8")), 30_000, "the task's pid");
       process.kill(pid, "SIGSTOP");
       const result = await running;

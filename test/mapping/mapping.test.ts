@@ -167,3 +167,14 @@ describe("weir graph and weir validate", () => {
     expect(badInputLine(await h.weir(["graph", "no_such_pipeline"]))).toContain("no_such_pipeline");
   });
 });
+
+describe("a mapped branch", () => {
+  it("is not supported: weir validate names each one as a problem and exits 2", async () => {
+    const h = home();
+    const result = await h.weir(["validate", mappingFixture("mapped_branch.ts")]);
+    expect(result.code).toBe(2);
+    const text = result.stdout + result.stderr;
+    expect(text).toContain("branch task pick can't be mapped (map is not supported on p.branch): branch on the mapped results instead, with needs");
+    expect(text).toContain("short-circuit task gate can't be mapped (map is not supported on p.shortCircuit)");
+  });
+});

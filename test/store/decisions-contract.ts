@@ -99,6 +99,8 @@ export function describeDecisionsContract(store: () => Store): void {
         mapIndex: -1,
         state: "success",
         tryNumber: 2,
+        retryBase: 0,
+        mapShape: null,
         cached: false,
         retryAtMs: null,
         startedMs: T0 + 30,
@@ -279,6 +281,44 @@ export function describeDecisionsContract(store: () => Store): void {
       expect(again.applied).toEqual([]);
       expect(again.conflicts).toHaveLength(1);
       expect(await instance("r1", "a")).toMatchObject({ state: "success", tryNumber: 2 });
+    });
+
+    it("keeps where each instance's retry budget starts (set by a clear, a collapse and an expansion after one) and a product's shape", async () => {
+      await startedRun("r1", ["a", "b"]);
+      const apply = async (nowMs: number, d: Decision) => {
+        const result = await store().applyDecisions([{ ...d, nowMs }]);
+        expect(result.conflicts).toEqual([]);
+      };
+      const bases = async () => (await store().listTaskInstances("r1")).map((i) => [i.taskId, i.mapIndex, i.tryNumber, i.retryBase]);
+      // a fails try 1 and waits for its retry; the run is canceled meanwhile, then a user clears a.
+      await apply(T0 + 10, decision("r1", 0, [move("a", "pending", "scheduled", 0), move("a", "scheduled", "queued", 1), move("a", "queued", "running", 1)]));
+      await apply(T0 + 20, decision("r1", 0, [move("a", "running", "up_for_retry", 1, { error: failure("boom"), retryAtMs: T0 + 1000 })]));
+      await apply(T0 + 30, decision("r1", 0, [move("a", "up_for_retry", "canceled", 1), move("b", "pending", "canceled", 0)], { from: "running", to: "canceled" }));
+      expect(await bases()).toEqual([["a", -1, 1, 0], ["b", -1, 0, 0]]);
+      await apply(T0 + 40, decision("r1", 0, [move("a", "canceled", "pending", 1, { reason: "cleared by a user" })], { from: "canceled", to: "running" }));
+      expect(await bases()).toEqual([["a", -1, 1, 1], ["b", -1, 0, 0]]);
+
+      // b, mapped: expanded to 2, collapsed back at try 3, expanded again from there.
+      await apply(T0 + 50, decision("r1", 0, [move("b", "canceled", "pending", 0)]));
+      await apply(T0 + 60, { ...decision("r1", 0, []), expansions: [{ taskId: "b", count: 2, shape: null, at: 0 }] });
+      await apply(T0 + 70, { ...decision("r1", 0, []), collapses: [{ taskId: "b", count: 2, tryNumber: 3, at: 0 }] });
+      expect(await bases()).toEqual([["a", -1, 1, 1], ["b", -1, 3, 3]]);
+      // A "product" expansion keeps its shape on instance 0: a rebuilt run can't always find it from its sources.
+      await apply(T0 + 80, { ...decision("r1", 0, []), expansions: [{ taskId: "b", count: 3, shape: [3, 1], at: 0, tryNumber: 3 }] });
+      expect(await bases()).toEqual([["a", -1, 1, 1], ["b", 0, 3, 3], ["b", 1, 3, 3], ["b", 2, 3, 3]]);
+      expect((await store().listTaskInstances("r1")).map((i) => i.mapShape)).toEqual([null, [3, 1], null, null]);
+    });
+
+    it("writes a decision that only collapses a mapped task also when a conflict in its batch sends it down the one-by-one path", async () => {
+      await startedRun("r1", ["a", "b"]);
+      const apply = async (d: Decision) => expect((await store().applyDecisions([d])).conflicts).toEqual([]);
+      await apply({ ...decision("r1", T0 + 10, []), expansions: [{ taskId: "b", count: 2, shape: null, at: 0 }] });
+      const stale = decision("r1", T0 + 20, [move("a", "running", "success", 1)]);
+      const collapseOnly: Decision = { ...decision("r1", T0 + 20, []), collapses: [{ taskId: "b", count: 2, tryNumber: 0, at: 0 }] };
+      const result = await store().applyDecisions([stale, collapseOnly]);
+      expect(result.applied).toEqual([1]);
+      expect(result.conflicts.map((c) => c.index)).toEqual([0]);
+      expect((await store().listTaskInstances("r1")).map((i) => [i.taskId, i.mapIndex, i.state])).toEqual([["a", -1, "pending"], ["b", -1, "pending"]]);
     });
 
     it("applies large batches in one call", async () => {

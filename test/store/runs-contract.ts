@@ -78,6 +78,8 @@ export function describeRunsContract(store: () => Store): void {
         mapIndex: -1,
         state: "pending",
         tryNumber: 0,
+        retryBase: 0,
+        mapShape: null,
         cached: false,
         retryAtMs: null,
         startedMs: null,

@@ -46,6 +46,10 @@ export const typedMapping = pipeline({ id: "typed_mapping" }, (p) => {
   p.branch("pick_string", () => "ship");
   // @ts-expect-error: a short-circuit returns a boolean.
   p.shortCircuit("gate_string", () => "yes");
+  // @ts-expect-error: a branch can't be mapped (docs/mapping.md): branch on the mapped results instead.
+  p.branch("mapped_pick", { map: pick }, (): BranchChoice => ship);
+  // @ts-expect-error: nor can a short-circuit.
+  p.shortCircuit("mapped_gate", { map: pick }, () => true);
   const gate: TaskRef<boolean> = p.shortCircuit("gate", (ctx) => ctx.logicalDate.getUTCDay() !== 0);
   void gate;
 });

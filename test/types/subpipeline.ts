@@ -24,6 +24,17 @@ export const typedSubPipelines = pipeline({ id: "typed_parent" }, (p) => {
   p.pipeline("no_params", { pipeline: reporting });
   // @ts-expect-error: an unknown param.
   p.pipeline("unknown_param", { pipeline: reporting, params: { region: "eu", days: 1, extra: true } });
+  // Mapped: one child run per element; each element gives params over the constant ones.
+  const regions = p.task("regions", () => ["eu", "us"]);
+  const perRegion: TaskRef<SubPipelineResult[]> = p.pipeline("per_region", { pipeline: reporting, map: { region: regions }, params: { days: 7 } });
+  const configs = p.task("configs", () => [{ region: "eu", days: 1 }]);
+  p.pipeline("per_config", { pipeline: reporting, map: configs, maxParallel: 2 });
+  p.task("after_mapped", { needs: { perRegion } }, (_ctx, { perRegion }) => perRegion.map((r) => r.runId));
+  const numbers = p.task("numbers", () => [1, 2]);
+  // @ts-expect-error: elements must be objects of the other pipeline's params.
+  p.pipeline("per_number", { pipeline: reporting, map: numbers });
+  // @ts-expect-error: a mapped param keeps its type (days is a number).
+  p.pipeline("per_day", { pipeline: reporting, map: { days: regions }, params: { region: "eu" } });
   // @ts-expect-error: not a pipeline.
   p.pipeline("not_pipeline", { pipeline: { id: "x" } });
 });

@@ -32,8 +32,9 @@ export async function clearCommand(runId: string, options: ClearOptions): Promis
   const input = { tasks: options.task, ...(options.downstream ? { downstream: true } : {}), ...(options.failedOnly ? { failedOnly: true } : {}) };
   if (options.server) {
     const response = await callApi<ClearResponse>(options.server, "POST", `/runs/${enc(runId)}/clear`, input);
-    if (options.json) printJson((await fetchRunDocument(options.server, runId)).doc);
-    report(runId, { ...response, runState: response.run.state }, options.json);
+    const after = await fetchRunDocument(options.server, runId);
+    if (options.json) printJson(after.doc);
+    report(runId, { ...response, runState: response.run.state }, options.json, new Set(after.instances.map((i) => instanceKey(i.taskId, i.mapIndex))));
     return;
   }
   await withStore(`no run with id "${runId}"`, async (store) => {
@@ -53,13 +54,29 @@ export async function clearCommand(runId: string, options: ClearOptions): Promis
         takenOverBy: result.takenOverBy,
       },
       options.json,
+      new Set(now.keys()),
     );
   });
 }
 
-function report(runId: string, result: Cleared, json: boolean | undefined): void {
-  // One line per cleared instance: `cleared load: failed → scheduled (next try 2)`.
-  if (!json) for (const c of result.cleared) out(`cleared ${instanceKey(c.taskId, c.mapIndex)}: ${c.from} → ${c.to}${c.nextTry === null ? "" : ` (next try ${c.nextTry})`}`);
+/** `present`: the run's instance keys after the clear; a cleared mapped instance not among them was collapsed. */
+function report(runId: string, result: Cleared, json: boolean | undefined, present: ReadonlySet<string>): void {
+  // Mapped tasks whose source was cleared with them went back to their placeholder (docs/mapping.md).
+  const collapsed = new Map<string, { count: number; nextTry: number }>();
+  for (const c of result.cleared) {
+    if (c.mapIndex < 0 || present.has(instanceKey(c.taskId, c.mapIndex))) continue;
+    const seen = collapsed.get(c.taskId) ?? { count: 0, nextTry: 0 };
+    collapsed.set(c.taskId, { count: seen.count + 1, nextTry: Math.max(seen.nextTry, c.nextTry ?? 0) });
+  }
+  if (!json) {
+    // One line per cleared instance: `cleared load: failed → scheduled (next try 2)`; one per collapsed task.
+    for (const c of result.cleared) {
+      if (c.mapIndex >= 0 && collapsed.has(c.taskId)) continue;
+      out(`cleared ${instanceKey(c.taskId, c.mapIndex)}: ${c.from} → ${c.to}${c.nextTry === null ? "" : ` (next try ${c.nextTry})`}`);
+    }
+    for (const [taskId, { count, nextTry }] of collapsed) out(`cleared ${taskId}: its ${count} instance${count === 1 ? "" : "s"} replaced by its placeholder → pending (next try ${nextTry})`);
+  }
+  if (collapsed.size > 0) say(`weir: ${[...collapsed.keys()].join(", ")} will expand again, to the new length, when what they map over succeeds`);
   if (result.inFlight.length > 0) say(`weir: left as they are, not ended: ${result.inFlight.map((i) => `${instanceKey(i.taskId, i.mapIndex)} (${i.state})`).join(", ")}`);
   const n = result.cleared.length;
   say(`weir: ${n} task instance${n === 1 ? "" : "s"} of run ${runId} cleared; the run is ${result.runState}`);

@@ -9,7 +9,10 @@ import { isTerminalRunState, type RunState, type TaskState } from "../../engine/
 import { instanceKey, isEmptyDecision, type InstanceTransition } from "../../engine/types.js";
 import type { PipelineGraph } from "../../graph/types.js";
 import { downstreamOf } from "../../graph/graph-order.js";
-import type { RunRecord, TaskInstanceRecord } from "../../store/types.js";
+import type { RunRecord, Store, TaskInstanceRecord } from "../../store/types.js";
+import { isArtifactRef } from "../../artifacts/reference.js";
+import { decodeValue } from "../../worker/value-codec.js";
+import type { EngineGraph } from "../../engine/types.js";
 import { drivenByOtherScheduler, liveSchedulerOwner, refuseIfDrivenElsewhere, requireRun, sendToScheduler, settleWithin, whileOwning, type CommandContext } from "./context.js";
 
 export interface ClearInput {
@@ -93,7 +96,8 @@ export async function clearRun(ctx: CommandContext, runId: string, input: ClearI
     runState = (await requireRun(store, runId)).state;
   } else {
     const write = async (): Promise<RunState> => {
-      const snapshot = createRunSnapshot(run.id, run.state, compileEngineGraph(graph), instances);
+      const engineGraph = compileEngineGraph(graph);
+      const snapshot = createRunSnapshot(run.id, run.state, engineGraph, instances, await mapLengthsOf(store, run.id, engineGraph));
       const decision = advance(snapshot, { kind: "instances_cleared", keys }, ctx.clock.now());
       if (isEmptyDecision(decision)) throw new WeirError("nothing_to_clear", `nothing to clear in run ${run.id}`, { where });
       const result = await store.applyDecisions([decision]);
@@ -109,4 +113,25 @@ export async function clearRun(ctx: CommandContext, runId: string, input: ClearI
   ctx.onChange?.({ kind: "run", runId, ...(transitions ? { transitions } : {}) });
   const scheduler = driven || ctx.live ? "this process" : remote ? run.owner : await liveSchedulerOwner(store, ctx.clock.now());
   return { run: await requireRun(store, runId), graph, cleared: toClear, inFlight, runState, takenOverBy: scheduler };
+}
+
+/**
+ * The lengths of the outputs of the unmapped tasks some task maps over, where they are stored inline (one in
+ * the artifact store is left unknown): what the engine checks a kept expansion against (checkExpansion).
+ */
+async function mapLengthsOf(store: Store, runId: string, graph: EngineGraph): Promise<Map<string, number | null>> {
+  const sources = new Set<string>();
+  for (const task of graph.tasks.values()) for (const source of task.mapping?.sources ?? []) if (!graph.tasks.get(source)?.mapping) sources.add(source);
+  const lengths = new Map<string, number | null>();
+  if (sources.size === 0) return lengths;
+  for (const [taskId, output] of await store.getOutputs(runId, [...sources])) {
+    if (isArtifactRef(output)) continue;
+    try {
+      const value = decodeValue(output);
+      lengths.set(taskId, Array.isArray(value) ? value.length : null);
+    } catch {
+      // Not decodable here: left unknown, as for an artifact.
+    }
+  }
+  return lengths;
 }

@@ -8,8 +8,9 @@ import { migration0005CacheArtifacts } from "./0005_cache_artifacts.js";
 import { migration0006Events } from "./0006_events.js";
 import { migration0007SensorWaits } from "./0007_sensor_waits.js";
 import { migration0008Distributed } from "./0008_distributed.js";
+import { migration0009RetryBase } from "./0009_retry_base.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed, migration0009RetryBase];

@@ -38,8 +38,28 @@ export function insertMappedInstancesSql(rowCount: number): string {
 const insertMappedBySize = new Map<number, string>();
 export const INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW = 4;
 
+/**
+ * A mapped task expanded after a collapse starts its instances at the try its placeholder had reached, with
+ * their whole retry budget (retry_base, the same number). Params: try_number, retry_base, run_id, task_id.
+ */
+export const SET_MAPPED_TRY_NUMBER = `
+UPDATE task_instances SET try_number = ?, retry_base = ? WHERE run_id = ? AND task_id = ? AND map_index >= 0`;
+
+/**
+ * A cleared mapped task collapsed back to its placeholder (engine MapCollapse): its instances, all pending, go
+ * (their tries with them) and a pending placeholder takes their place at the highest try number they had.
+ */
+export const DELETE_PENDING_MAPPED_INSTANCES = `
+DELETE FROM task_instances WHERE run_id = ? AND task_id = ? AND map_index >= 0 AND state = 'pending'`;
+export const INSERT_PLACEHOLDER_INSTANCE = `
+INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, retry_base, cached) VALUES (?, ?, -1, 'pending', ?, ?, 0)`;
+
+/** A "product" expansion's shape ("3,2"), kept on its instance 0. Params: map_shape, run_id, task_id. */
+export const SET_MAP_SHAPE = `
+UPDATE task_instances SET map_shape = ? WHERE run_id = ? AND task_id = ? AND map_index = 0`;
+
 export const LIST_INSTANCES = `
-SELECT run_id, task_id, map_index, state, try_number, cached, retry_at_ms, started_ms, ended_ms
+SELECT run_id, task_id, map_index, state, try_number, retry_base, map_shape, cached, retry_at_ms, started_ms, ended_ms
 FROM task_instances WHERE run_id = ? ORDER BY task_id, map_index`;
 
 /**
@@ -60,11 +80,12 @@ WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number 
  * A user cleared an ended instance (`weir clear`): back to a state that is not terminal, keeping its try
  * number (the next try is a new row in tries; the earlier ones stay as history). Its span starts over:
  * started_ms and ended_ms are cleared so the instance's start and end are those of the tries after the
- * clear (each try keeps its own times). A cleared instance is no longer a cache hit.
- * Params: state, try_number, run_id, task_id, map_index, expected state, expected try.
+ * clear (each try keeps its own times). A cleared instance is no longer a cache hit, and has its whole retry
+ * budget again: tries up to retry_base (the try number it is cleared at) use no retries.
+ * Params: state, try_number, retry_base, run_id, task_id, map_index, expected state, expected try.
  */
 export const REOPEN_INSTANCE = `
-UPDATE task_instances SET state = ?, try_number = ?, retry_at_ms = NULL, started_ms = NULL, ended_ms = NULL, cached = 0
+UPDATE task_instances SET state = ?, try_number = ?, retry_base = ?, retry_at_ms = NULL, started_ms = NULL, ended_ms = NULL, cached = 0
 WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = ? AND try_number = ?`;
 
 /**

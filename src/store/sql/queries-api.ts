@@ -2,7 +2,7 @@
 // run's task instances, counts by state (runs, tries, instances of a run, a grid of runs × tasks), a
 // backfill's runs by state. Plain shared SQL with `?` placeholders, as every file of src/store/sql/.
 
-const INSTANCE_COLUMNS = "run_id, task_id, map_index, state, try_number, cached, retry_at_ms, started_ms, ended_ms";
+const INSTANCE_COLUMNS = "run_id, task_id, map_index, state, try_number, retry_base, map_shape, cached, retry_at_ms, started_ms, ended_ms";
 
 /** A run's instances matching the filter, after a (task, map index) keyset cursor, in primary-key order. */
 export function listInstancesPageSql(query: {
