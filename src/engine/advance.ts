@@ -5,9 +5,11 @@ import { WeirError } from "../common/errors.js";
 import { assertNever } from "../common/assert-never.js";
 import { ACTIVE_TRY_STATES, DecisionBuilder, followBranch, type TransitionDetails } from "./decision-builder.js";
 import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
-import { type DraftLedger, recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
+import { collapsibleTasks } from "./mapping.js";
+import { type DraftLedger, recordCollapse, recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState } from "./states.js";
-import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, MapExpansion, RunSnapshot } from "./types.js";
+import type { Decision, EngineEvent, InstanceRef, InstanceSnapshot, InstanceTransition, MapCollapse, MapExpansion, RunSnapshot } from "./types.js";
+import { instanceKey } from "./types.js";
 
 /**
  * Decides what `event` changes in the run. Never mutates `snapshot`. Stale, duplicate or unknown events
@@ -31,7 +33,7 @@ export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[]
     builder.settle();
   }
   const decision = builder.finish();
-  drafts.set(decision, { draft: builder.draft, snapshot, version: versionOf(snapshot), transitions: decision.transitions.length, expansions: decision.expansions?.length ?? 0 });
+  drafts.set(decision, { draft: builder.draft, snapshot, version: versionOf(snapshot), transitions: decision.transitions.length, expansions: decision.expansions?.length ?? 0, collapses: decision.collapses?.length ?? 0 });
   return decision;
 }
 
@@ -40,7 +42,7 @@ export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[]
  * onto the snapshot instead of replaying the transitions when nothing changed in between (the usual case:
  * the scheduler applies each decision right after making it). Weak: a decision dropped takes its draft along.
  */
-const drafts = new WeakMap<Decision, { draft: DraftLedger; snapshot: RunSnapshot; version: number; transitions: number; expansions: number }>();
+const drafts = new WeakMap<Decision, { draft: DraftLedger; snapshot: RunSnapshot; version: number; transitions: number; expansions: number; collapses: number }>();
 /** How many decisions were applied to each snapshot: a draft made over an older version is stale. */
 const versions = new WeakMap<RunSnapshot, number>();
 const versionOf = (snapshot: RunSnapshot): number => versions.get(snapshot) ?? 0;
@@ -91,7 +93,9 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
       break;
     case "try_succeeded":
       if (isActiveTry(instance, event.tryNumber)) {
-        const details: TransitionDetails = { ...(event.output === undefined ? {} : { output: event.output }), ...startedAt(event) };
+        const details: TransitionDetails = {};
+        if (event.output !== undefined) details.output = event.output;
+        if (event.startedMs !== undefined) details.startedMs = event.startedMs;
         if (event.mapLength !== undefined) details.mapLength = event.mapLength;
         if (event.cacheKey !== undefined) details.cacheKey = event.cacheKey;
         if (event.cached) details.cached = true;
@@ -101,10 +105,12 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
       break;
     case "try_failed":
       if (isActiveTry(instance, event.tryNumber)) {
-        if (canRetry(task.retry, event.tryNumber, event.error, instance.lostTries)) {
+        // Tries before the last clear don't count: a cleared instance has its whole retry budget again.
+        const counted = event.tryNumber - instance.retryBase;
+        if (canRetry(task.retry, counted, event.error, instance.lostTries)) {
           // A lost try goes again at once; a failed one after the policy's delay (counting only its own failures).
           const jitter = jitterSampleFor(builder.decision.runId, instance.taskId, instance.mapIndex, event.tryNumber);
-          const retryAtMs = event.error.kind === "lost" ? nowMs : nowMs + retryDelayMs(task.retry, event.tryNumber - instance.lostTries, jitter);
+          const retryAtMs = event.error.kind === "lost" ? nowMs : nowMs + retryDelayMs(task.retry, counted - instance.lostTries, jitter);
           builder.move(instance, "up_for_retry", { error: event.error, retryAtMs, ...startedAt(event) });
           builder.decision.timers.push(retryTimer(instance, retryAtMs));
         } else {
@@ -123,7 +129,7 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
         if (instance.retryAtMs !== null && nowMs < instance.retryAtMs) {
           builder.decision.timers.push(retryTimer(instance, instance.retryAtMs));
         } else {
-          builder.move(instance, "scheduled");
+          builder.schedule(instance, task, true);
         }
       }
       break;
@@ -177,12 +183,36 @@ function clearInstances(builder: DecisionBuilder, keys: readonly InstanceRef[], 
   }
   if (cleared.length === 0) return;
   if (isTerminalRunState(builder.draft.state)) builder.draft.state = "running";
+  cleared.push(...collapseMapped(builder, cleared));
   // Only after every listed instance is pending, so the order of `keys` doesn't matter: a cleared instance
   // whose upstream was cleared too waits for it; one that settles at once is propagated by settle().
   for (const instance of cleared) {
     const current = builder.instance(instance.taskId, instance.mapIndex);
     if (current) builder.settlePending(current);
   }
+}
+
+/**
+ * A mapped task whose source was cleared and whose instances are all pending (cleared with it) goes back to
+ * its placeholder, so it expands again — to the new length — when the source succeeds again (Airflow
+ * re-expands a cleared mapped task the same way), and so do the tasks mapped over it (their instances are
+ * paired with its). Returns the placeholders, to be settled with the other cleared instances.
+ */
+function collapseMapped(builder: DecisionBuilder, cleared: readonly InstanceSnapshot[]): InstanceSnapshot[] {
+  const draft = builder.draft;
+  const order = collapsibleTasks(draft.graph, draft, new Set(cleared.map((i) => i.taskId)));
+  const placeholders: InstanceSnapshot[] = [];
+  for (const taskId of order) {
+    const count = draft.expansion(taskId)?.count ?? 0;
+    let tryNumber = 0;
+    for (let i = 0; i < count; i++) tryNumber = Math.max(tryNumber, draft.instance(instanceKey(taskId, i))?.tryNumber ?? 0);
+    const collapse: MapCollapse = { taskId, count, tryNumber, at: builder.decision.transitions.length };
+    if (!recordCollapse(draft, collapse)) continue;
+    (builder.decision.collapses ??= []).push(collapse);
+    const placeholder = draft.instance(taskId);
+    if (placeholder) placeholders.push(placeholder);
+  }
+  return placeholders;
 }
 
 /** See the `instance_marked` event. Removed instances, unknown keys and the same state are left alone. */
@@ -252,15 +282,19 @@ export function applyDecision(snapshot: RunSnapshot, decision: Decision): void {
   drafts.delete(decision);
   versions.set(snapshot, versionOf(snapshot) + 1);
   // The decision as advance() returned it, over this snapshot as it was then: its draft is the result.
-  if (made !== undefined && made.snapshot === snapshot && made.version + 1 === versionOf(snapshot) && made.transitions === decision.transitions.length && made.expansions === (decision.expansions?.length ?? 0)) {
+  if (made !== undefined && made.snapshot === snapshot && made.version + 1 === versionOf(snapshot) && made.transitions === decision.transitions.length && made.expansions === (decision.expansions?.length ?? 0) && made.collapses === (decision.collapses?.length ?? 0)) {
     made.draft.commitTo(snapshot);
     return;
   }
   const ledger = snapshotLedger(snapshot);
   const expansions = decision.expansions ?? [];
+  const collapses = decision.collapses ?? [];
   let next = 0;
-  // Expansions are applied exactly between the transitions they came between in advance().
+  let nextCollapse = 0;
+  // Expansions and collapses are applied exactly between the transitions they came between in advance()
+  // (collapses first: a clear makes them before anything it settles can expand).
   for (let i = 0; i <= decision.transitions.length; i++) {
+    while (nextCollapse < collapses.length && (collapses[nextCollapse] as MapCollapse).at <= i) recordCollapse(ledger, collapses[nextCollapse++] as MapCollapse);
     while (next < expansions.length && (expansions[next] as MapExpansion).at <= i) recordExpansion(ledger, expansions[next++] as MapExpansion);
     if (i < decision.transitions.length) recordTransition(ledger, decision.transitions[i] as InstanceTransition);
   }

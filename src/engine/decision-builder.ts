@@ -3,7 +3,7 @@
 // became terminal is propagated downstream. advance.ts feeds it events; this file is how it reacts.
 import { assertNever } from "../common/assert-never.js";
 import { downstreamInstanceKeys, instanceKeysOf } from "./instance-edges.js";
-import { planExpansion } from "./mapping.js";
+import { checkExpansion, planExpansion } from "./mapping.js";
 import { DraftLedger, recordExpansion, recordTransition } from "./run-ledger.js";
 import { isTerminalTaskState, type TaskState, type TriggerRule } from "./states.js";
 import { evaluateTriggerRule } from "./trigger-rules.js";
@@ -14,6 +14,21 @@ import { instanceKey } from "./types.js";
 export const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
 
 export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs" | "mapLength" | "cacheKey" | "cached">>;
+
+/** A move without details (most moves): no object allocated per move, and none of its fields looked at. */
+const NO_DETAILS: TransitionDetails = Object.freeze({});
+
+function addDetails(transition: InstanceTransition, details: TransitionDetails): void {
+  if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
+  if (details.output !== undefined) transition.output = details.output;
+  if (details.error !== undefined) transition.error = details.error;
+  if (details.reason !== undefined) transition.reason = details.reason;
+  if (details.worker !== undefined) transition.worker = details.worker;
+  if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
+  if (details.mapLength !== undefined) transition.mapLength = details.mapLength;
+  if (details.cacheKey !== undefined) transition.cacheKey = details.cacheKey;
+  if (details.cached) transition.cached = true;
+}
 
 /** Collects one decision: every transition is recorded on the draft as it is made. */
 export class DecisionBuilder {
@@ -39,7 +54,7 @@ export class DecisionBuilder {
     return this.draft.instance(instanceKey(taskId, mapIndex));
   }
 
-  move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = {}): void {
+  move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = NO_DETAILS): void {
     const transition: InstanceTransition = {
       taskId: instance.taskId,
       mapIndex: instance.mapIndex,
@@ -47,15 +62,7 @@ export class DecisionBuilder {
       to,
       tryNumber: details.tryNumber ?? instance.tryNumber,
     };
-    if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
-    if (details.output !== undefined) transition.output = details.output;
-    if (details.error !== undefined) transition.error = details.error;
-    if (details.reason !== undefined) transition.reason = details.reason;
-    if (details.worker !== undefined) transition.worker = details.worker;
-    if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
-    if (details.mapLength !== undefined) transition.mapLength = details.mapLength;
-    if (details.cacheKey !== undefined) transition.cacheKey = details.cacheKey;
-    if (details.cached) transition.cached = true;
+    if (details !== NO_DETAILS) addDetails(transition, details);
     recordTransition(this.draft, transition);
     this.decision.transitions.push(transition);
     this.alert(transition);
@@ -80,7 +87,7 @@ export class DecisionBuilder {
       case "wait":
         return;
       case "run":
-        this.move(instance, "scheduled");
+        this.schedule(instance, task);
         return;
       case "skip":
         this.move(instance, "skipped", { reason: `trigger rule ${task.trigger} can no longer be met: ${skipCause(task.trigger, instance.counts)} (${describeCounts(instance.counts)})` });
@@ -91,6 +98,17 @@ export class DecisionBuilder {
       default:
         assertNever(outcome, "trigger outcome");
     }
+  }
+
+  /**
+   * Schedules an instance whose trigger rule (or retry, `retrying`) lets it run. A mapped task's instance whose
+   * expansion was kept through a clear fails instead when its source's length changed, and waits (pending)
+   * while that source has no length yet, unless it is a retry of a try already under way then (checkExpansion).
+   */
+  schedule(instance: InstanceSnapshot, task: EngineTask, retrying = false): void {
+    const check = task.mapping && instance.mapIndex >= 0 ? checkExpansion(task, this.draft, (id) => this.draft.graph.tasks.get(id)?.mapping != null) : null;
+    if (check?.kind === "stale") this.move(instance, "failed", { reason: check.message, error: { name: "MapExpansionError", message: check.message, retryable: false, kind: "error" } });
+    else if (check?.kind !== "wait" || retrying) this.move(instance, "scheduled");
   }
 
   private settlePlaceholder(placeholder: InstanceSnapshot, task: EngineTask, triggerSaysRun: boolean): void {
@@ -107,6 +125,8 @@ export class DecisionBuilder {
         return;
       case "expand": {
         const expansion: MapExpansion = { taskId: task.id, count: plan.count, shape: plan.shape, at: this.decision.transitions.length };
+        // After a collapse the placeholder is at the try its old instances reached: the new ones count on from it.
+        if (placeholder.tryNumber > 0) expansion.tryNumber = placeholder.tryNumber;
         if (!recordExpansion(this.draft, expansion)) return;
         (this.decision.expansions ??= []).push(expansion);
         for (let i = 0; i < plan.count; i++) {

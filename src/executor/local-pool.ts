@@ -223,6 +223,8 @@ export class LocalWorkerPool {
     if (this.closed) return;
     // Loads and params go first: someone is waiting on them interactively.
     while (this.idle.length > 0 && this.requests.queued > 0) this.requests.startNext(this.idle.pop() as WorkerHandle);
+    // Nothing waits (a pump after each result message, usually): nothing to hand out, nothing to fork for.
+    if (this.tries.queued === 0 && this.requests.queued === 0) return;
     // Idle workers first (most recently used last), then workers with room for more quick tries.
     const candidates = [...this.idle.slice().reverse(), ...[...this.workers].filter((w) => w.state === "busy" && w.request === null)];
     this.tries.dispatch(candidates);

@@ -47,7 +47,7 @@ export class Coordinator {
   private readonly routing: TryRouting;
 
   constructor(private readonly options: CoordinatorOptions) {
-    this.capacity = new Capacity(options.poolSlots);
+    this.capacity = new Capacity(options.poolSlots, options.executor.freeSlotsOf?.bind(options.executor));
     this.timers = new RunTimers(options.clock, (runId, event) => this.enqueue(runId, event), () => this.scheduleTick());
     const { store, executor, home, pipelines } = options;
     const now = (): number => options.clock.now();
@@ -107,6 +107,8 @@ export class Coordinator {
         // A sub-pipeline's try waits for its child run, which may well have outlived the driver: wait again.
         this.routing.reattach(record, ref);
       } else if (instance.state === "queued" || instance.state === "running") {
+        // A try the executor still follows (a store queue's row a worker holds) ends as usual: not run twice.
+        if (this.options.executor.reattach?.(tryKeyOf(record.id, instance.taskId, instance.mapIndex, instance.tryNumber))) continue;
         const error = lostTryFailure("the process driving the run stopped while the try was in flight");
         this.enqueue(record.id, { kind: "try_failed", ...ref, error });
       } else if (instance.state === "up_for_retry") {
@@ -156,15 +158,20 @@ export class Coordinator {
     crashPoint("on_result");
     const parsed = parseTryKey(tryKey);
     if (!parsed) return;
-    const { runId, ...rest } = parsed;
-    const ref = timing === undefined ? rest : { ...rest, startedMs: timing.startedMs };
+    // Objects built field by field, not by rest/spread: this runs once per try, and those showed in the profile.
+    const { runId, taskId, mapIndex, tryNumber } = parsed;
+    const ref: { taskId: string; mapIndex: number; tryNumber: number; startedMs?: number } = { taskId, mapIndex, tryNumber };
+    if (timing !== undefined) ref.startedMs = timing.startedMs;
     const facts = this.routing.onResult(tryKey, result);
     if (facts === null) return;
     switch (result.outcome) {
       case "success": {
-        const event: EngineEvent = { kind: "try_succeeded", ...ref, output: result.output, ...facts };
+        const event: Extract<EngineEvent, { kind: "try_succeeded" }> = { kind: "try_succeeded", taskId, mapIndex, tryNumber, output: result.output };
+        if (timing !== undefined) event.startedMs = timing.startedMs;
+        if (facts.cacheKey !== undefined) event.cacheKey = facts.cacheKey;
+        if (facts.cached !== undefined) event.cached = facts.cached;
         // A task something maps over tells the engine its output's length (decoded here, never in the engine).
-        const mapLength = this.runs.get(runId)?.outputs.recordSuccess(ref.taskId, ref.mapIndex, result.output);
+        const mapLength = this.runs.get(runId)?.outputs.recordSuccess(taskId, mapIndex, result.output);
         if (mapLength !== undefined) event.mapLength = mapLength;
         if (result.follow !== undefined) event.follow = result.follow;
         this.enqueue(runId, event);
@@ -179,9 +186,15 @@ export class Coordinator {
     }
   };
 
+  /** The store error that stopped this coordinator for good (its runs were rejected with it), or null. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
   /** Stops timers; active runs stay as they are in the store (resumable). */
   close(): void {
     this.timers.close();
+    this.routing.close();
   }
 
   activeRunIds(): string[] {
@@ -231,6 +244,8 @@ export class Coordinator {
       for (const [runId, events] of byRun) {
         const active = this.runs.get(runId);
         if (active) this.decide(active, events, nowMs, planned, true, []);
+        // A run no longer driven here (it ended): nothing will commit these results, nothing needs them.
+        else this.acknowledgeResults([{ runId, events }]);
       }
       this.dispatch(nowMs, planned);
       if (planned.length === 0) return;
@@ -243,6 +258,7 @@ export class Coordinator {
 
       // Committed: now the outside world may see it (DESIGN.md §7: actions after commit, an outbox).
       const conflicted = new Set(result.conflicts.map((c) => c.index));
+      this.acknowledgeResults(planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {
@@ -281,6 +297,18 @@ export class Coordinator {
     }
   }
 
+  /** Results whose decisions committed: the executor may let go of them (a store queue keeps them until now). */
+  private acknowledgeResults(items: readonly { runId: string; events: readonly EngineEvent[] }[]): void {
+    if (this.options.executor.committed === undefined) return;
+    const tryKeys: string[] = [];
+    for (const { runId, events } of items) {
+      for (const e of events) {
+        if (e.kind === "try_succeeded" || e.kind === "try_failed" || e.kind === "try_skipped") tryKeys.push(tryKeyOf(runId, e.taskId, e.mapIndex, e.tryNumber));
+      }
+    }
+    if (tryKeys.length > 0) this.options.executor.committed(tryKeys);
+  }
+
   private fail(error: unknown): void {
     // A store failure leaves memory ahead of the database: stop; the runs are resumable from the store.
     this.failure = error instanceof Error ? error : new Error(String(error));
@@ -293,6 +321,8 @@ export class Coordinator {
     const decision = advanceAll(active.snapshot, events, nowMs);
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
+    // Only a clear or a mark takes an instance out of success (and only a clear collapses): outputs follow.
+    if (events.some((e) => e.kind === "instances_cleared" || e.kind === "instance_marked")) active.outputs.forgetReplaced(decision);
     for (const t of decision.transitions) {
       if (t.to === "scheduled") this.makeReady(active, t.taskId, t.mapIndex);
       else active.ready.delete(instanceKey(t.taskId, t.mapIndex));

@@ -1,9 +1,11 @@
 // Turns a claimed task instance into the job a worker runs: run facts, typed inputs from upstream
 // outputs (kept in memory when small, read from the store when not), the element of a mapped instance,
 // and the try's log path.
-import type { Expansion, RunSnapshot } from "../engine/types.js";
+import type { Decision, Expansion, RunSnapshot } from "../engine/types.js";
 import { instanceKey } from "../engine/types.js";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
+import { dirname, sep } from "node:path";
+import { isValidId } from "../common/ids.js";
 import { tryLogPath } from "../observe/try-log-path.js";
 import type { RunRecord, Store } from "../store/types.js";
 import { tryKeyOf, type TryJob } from "../worker/protocol.js";
@@ -19,7 +21,7 @@ const RUN_OUTPUTS_MAX_CHARS = 64 * 1024 * 1024;
 export interface PendingJob {
   job: TryJob;
   /** Input name → upstream task id of outputs not in memory: read before submitting. */
-  missing: Map<string, string>;
+  missing: ReadonlyMap<string, string>;
   /** Inputs and items that need outputs of mapped instances from the store: filled before submitting. */
   later: ((store: Store) => Promise<void>)[];
 }
@@ -73,6 +75,23 @@ export class RunOutputs {
     return array === null ? null : array.length;
   }
 
+  /**
+   * A decision applied live (a clear or a mark from `weir dev`'s UI or API) took instances out of success,
+   * or collapsed a mapped task: their outputs are no longer theirs. Forgotten, so a downstream that runs
+   * before they succeed again (a trigger rule such as all_done) reads what the store has, not the old value.
+   */
+  forgetReplaced(decision: Decision): void {
+    for (const collapse of decision.collapses ?? []) for (let i = 0; i < collapse.count; i++) this.forget(collapse.taskId, i);
+    for (const t of decision.transitions) if (t.from === "success" && t.to !== "success") this.forget(t.taskId, t.mapIndex);
+  }
+
+  forget(taskId: string, mapIndex: number): void {
+    const key = instanceKey(taskId, mapIndex);
+    this.cachedChars -= this.encoded.get(key)?.length ?? 0;
+    this.encoded.delete(key);
+    if (mapIndex === -1) this.arrays.delete(taskId);
+  }
+
   /** The map sources' lengths, for a snapshot rebuilt from the store. */
   lengths(): Map<string, number | null> {
     const lengths = new Map<string, number | null>();
@@ -107,15 +126,17 @@ export class RunOutputs {
 
 export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: RunOutputs, snapshot: RunSnapshot, mapIndex: number, tryNumber: number, tasks: ReadonlyMap<string, TaskNode>): PendingJob {
   const inputs: Record<string, string> = {};
-  const missing = new Map<string, string>();
+  // Most jobs read nothing from the store: they share one empty map (never written) instead of a new one each.
+  let missing: Map<string, string> | null = null;
   const later: PendingJob["later"] = [];
-  for (const [name, upstream] of Object.entries(task.needs)) {
+  for (const name in task.needs) {
+    const upstream = task.needs[name] as string;
     if (isMapped(tasks.get(upstream))) {
       collectMapped(run.id, upstream, snapshot.expansions.get(upstream), outputs, inputs, name, later);
       continue;
     }
     const output = outputs.get(upstream, -1);
-    if (output === undefined) missing.set(name, upstream);
+    if (output === undefined) (missing ??= new Map()).set(name, upstream);
     else inputs[name] = output;
   }
   const job: TryJob = {
@@ -126,22 +147,45 @@ export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: 
     taskId: task.id,
     mapIndex,
     tryNumber,
-    maxTries: task.retry.retries + 1,
+    // Counted from the instance's last clear (Airflow's max_tries): tries before it use no retries.
+    maxTries: task.retry.retries + 1 + (snapshot.instances.get(instanceKey(task.id, mapIndex))?.retryBase ?? 0),
     runId: run.id,
     logicalDateMs: run.logicalDateMs,
     intervalStartMs: run.intervalStartMs,
     intervalEndMs: run.intervalEndMs,
     params: run.params,
     inputs,
-    logPath: tryLogPath(home, run.pipelineId, run.id, task.id, mapIndex, tryNumber),
+    logPath: logPathOf(home, run, task.id, mapIndex, tryNumber),
     timeoutMs: task.timeoutMs,
     idempotencyKey: `${run.id}/${task.id}/${mapIndex}`,
     artifactsDir: artifactsDirOf(home),
   };
-  const pending: PendingJob = { job, missing, later };
+  const pending: PendingJob = { job, missing: missing ?? NOTHING_MISSING, later };
   if (mapIndex >= 0 && isMapped(task)) setItem(pending, task, snapshot, outputs, tasks);
   return pending;
 }
+
+/**
+ * tryLogPath's result, with the run's directory joined (and its ids checked) once per run rather than once
+ * per job; a task id is checked as tryLogPath checks it (no separator, not "." or "..").
+ */
+const runLogDirs = new WeakMap<RunRecord, { home: string; dir: string; validTasks: Set<string> }>();
+function logPathOf(home: string, run: RunRecord, taskId: string, mapIndex: number, tryNumber: number): string {
+  let cached = runLogDirs.get(run);
+  if (cached === undefined || cached.home !== home) {
+    cached = { home, dir: dirname(dirname(dirname(tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber)))), validTasks: new Set() };
+    runLogDirs.set(run, cached);
+  }
+  // The id's regex costs more than the rest of the path (it showed in the dispatch profile): once per task.
+  if (!cached.validTasks.has(taskId)) {
+    if (!isValidId(taskId)) return tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber);
+    cached.validTasks.add(taskId);
+  }
+  if (!Number.isInteger(mapIndex) || mapIndex < -1 || !Number.isInteger(tryNumber) || tryNumber < 1) return tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber);
+  return `${cached.dir}${sep}${taskId}${sep}${mapIndex}${sep}${tryNumber}.log`;
+}
+
+const NOTHING_MISSING: ReadonlyMap<string, string> = new Map();
 
 /** `artifactsDir(home)`, joined once per home rather than once per job (path.join shows in the dispatch profile). */
 let artifactsHome: string | undefined;

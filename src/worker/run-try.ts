@@ -25,7 +25,8 @@ type AbortReason = "timeout" | "canceled";
 
 interface RunningTry {
   job: TryJob;
-  controller: AbortController;
+  /** Made on first use: most tasks never look at their signal, and an AbortController per try showed in the worker's profile. */
+  controller: LazyAbortController;
   log: TryLog;
   abortReason: AbortReason | null;
   /** Settles the try early (an uncaught exception of its own); null once it has settled. */
@@ -58,7 +59,7 @@ export class TryRunner {
   async run(job: TryJob): Promise<TryReport> {
     installOutputRouting();
     const startedMs = Date.now();
-    const running: RunningTry = { job, controller: new AbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null, finished: false };
+    const running: RunningTry = { job, controller: new LazyAbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null, finished: false };
     this.current = running;
     let result = await new Promise<TryResult>((settle) => {
       running.interrupt = (error) => settle(failureResult(error, true));
@@ -103,7 +104,7 @@ export class TryRunner {
     if (owner.finished || interrupt === null) return { interrupted: false, tryKey: owner.job.tryKey };
     interrupt(error);
     // Whatever the task still has going (a request, a loop checking its signal) is told to stop.
-    if (!owner.controller.signal.aborted) owner.controller.abort(error);
+    if (!owner.controller.aborted) owner.controller.abort(error);
     return { interrupted: true };
   }
 
@@ -197,9 +198,35 @@ function buildContext(job: TryJob, params: unknown, running: RunningTry, event: 
     maxTries: job.maxTries,
     idempotencyKey: job.idempotencyKey,
     log: logger,
-    signal: running.controller.signal,
+    get signal() {
+      return running.controller.signal;
+    },
     event,
   };
+}
+
+/** An AbortController made only when its signal is asked for; an abort before that is replayed onto it. */
+class LazyAbortController {
+  private controller: AbortController | null = null;
+  private abortedWith: { reason: unknown } | null = null;
+
+  get signal(): AbortSignal {
+    if (this.controller === null) {
+      this.controller = new AbortController();
+      if (this.abortedWith !== null) this.controller.abort(this.abortedWith.reason);
+    }
+    return this.controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.abortedWith !== null;
+  }
+
+  abort(reason: unknown): void {
+    if (this.abortedWith !== null) return;
+    this.abortedWith = { reason };
+    this.controller?.abort(reason);
+  }
 }
 
 function stringifyFields(fields: Record<string, unknown>): string {
