@@ -1,6 +1,7 @@
 // The pool's load and params requests: queued ahead of tries (someone is waiting on them), one at a
 // time on a worker that holds no tries, bounded by the load timeout, and always answered — with the
 // worker's result, or with a problem saying why there is none. Never rejected.
+import { decodeGraph } from "../graph/wire-graph.js";
 import type { EventPayloadCheck, FromWorker, LoadResult, ParamsResult, ToWorker } from "../worker/protocol.js";
 import type { WorkerHandle } from "./worker-handle.js";
 
@@ -76,7 +77,7 @@ export class PoolRequests {
     if (pending?.worker !== worker) return false;
     if (pending.timer) clearTimeout(pending.timer);
     this.pending.delete(message.requestId);
-    if (message.kind === "loaded" && pending.request.kind === "load") pending.request.resolve(message.result);
+    if (message.kind === "loaded" && pending.request.kind === "load") pending.request.resolve({ ...message.result, pipelines: message.result.pipelines.map(decodeGraph) });
     else if (message.kind === "params_parsed" && pending.request.kind === "params") pending.request.resolve(message.result);
     worker.request = null;
     return true;

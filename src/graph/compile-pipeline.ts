@@ -4,7 +4,7 @@ import { isValidId } from "../common/ids.js";
 import { parseDuration, type Duration } from "../define/duration.js";
 import type { PipelineSpec, TaskSpec } from "../define/spec.js";
 import { isTriggerRule } from "../define/trigger-rule-names.js";
-import type { CacheOptions, EventBatch, RetryOptions, Schedule } from "../define/types.js";
+import type { CacheOptions, RetryOptions } from "../define/types.js";
 import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
 import { resolveSensor } from "./sensor-settings.js";
 import { resolveRunDeadline } from "./run-deadline.js";
@@ -19,7 +19,21 @@ import {
   type TaskMapping,
   type TaskNode,
 } from "./types.js";
-import { isValidTimeZone, parseZonedDateTime } from "./zoned-time.js";
+import { isValidTimeZone } from "./zoned-time.js";
+import {
+  booleanOption,
+  cloneSchedule,
+  optionalDuration,
+  optionalString,
+  positiveInteger,
+  resolveBoundary,
+  resolveEventSchema,
+  resolveParams,
+  resolveTags,
+  type Report,
+} from "./pipeline-options.js";
+
+export { toJsonSchema } from "./pipeline-options.js";
 
 export interface CompileResult {
   /** The graph, or null when there is any problem. */
@@ -27,7 +41,6 @@ export interface CompileResult {
   problems: GraphProblem[];
 }
 
-type Report = (problem: GraphProblem) => void;
 
 /**
  * Resolves defaults, converts durations, checks references, cycles, options and params, and computes
@@ -44,7 +57,7 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
     report({ code: "timezone_invalid", message: `timezone ${JSON.stringify(timezone)} is not an IANA time zone (e.g. "UTC", "Europe/Berlin")` });
   }
   const defaults = resolveDefaults(options.defaults, report);
-  const tasks = compileTasks(spec.tasks, defaults, report);
+  const { tasks, upstream } = compileTasks(spec.tasks, defaults, report);
 
   const graphWithoutVersion: Omit<PipelineGraph, "version"> = {
     id: String(options.id),
@@ -77,7 +90,6 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
     report({ code: "pipeline_option_invalid", message: `end ${end} is before start ${start}` });
   }
 
-  const upstream = new Map(tasks.map((t) => [t.id, t.upstream]));
   for (const task of tasks) {
     for (const up of task.upstream) {
       if (up === task.id) {
@@ -87,12 +99,15 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
       }
     }
   }
-  for (const cycle of findCycles(upstream)) {
-    report({ code: "pipeline_cycle", message: `tasks form a cycle: ${describeCycle(cycle)}`, task: cycle[0] as string });
+  // A graph that orders has no cycle: the (slower) search for cycles runs only when it doesn't.
+  const order = topologicalOrder(upstream);
+  if (order === null) {
+    for (const cycle of findCycles(upstream)) {
+      report({ code: "pipeline_cycle", message: `tasks form a cycle: ${describeCycle(cycle)}`, task: cycle[0] as string });
+    }
   }
 
   if (problems.length > 0) return { graph: null, problems };
-  const order = topologicalOrder(upstream);
   if (order === null) {
     // findCycles and the self-dependency check above should have said why; never hand out a bad graph.
     return { graph: null, problems: [{ code: "pipeline_cycle", message: "the tasks cannot be ordered: they form a cycle" }] };
@@ -124,6 +139,10 @@ function resolveDefaults(defaults: RetryOptions | undefined, report: Report): Re
     return base;
   }
   return resolveRetryOptions(defaults, base, "defaults", report, undefined);
+}
+
+function hasRetryOptions(options: RetryOptions): boolean {
+  return options.retries !== undefined || options.backoff !== undefined || options.retryDelay !== undefined || options.maxRetryDelay !== undefined || options.timeout !== undefined;
 }
 
 function resolveRetryOptions(
@@ -171,31 +190,73 @@ function resolveRetryOptions(
   };
 }
 
-function compileTasks(specs: readonly TaskSpec[], defaults: ResolvedDefaults, report: Report): TaskNode[] {
-  const seen = new Set<string>();
-  const nodes: TaskNode[] = [];
-  for (const spec of specs) {
-    // A duplicate id is already a definition problem; the first definition stands.
-    if (seen.has(spec.id)) continue;
-    seen.add(spec.id);
-    nodes.push(compileTask(spec, defaults, report));
+/**
+ * Equal retry policies, caches and empty alert lists of one graph are one object: a graph of 100k tasks
+ * written in a loop then holds a handful of them instead of 100k each (the graph is never mutated).
+ */
+class SharedParts {
+  private readonly policies = new Map<string, RetryPolicy>();
+  readonly cacheOff: TaskNode["cache"] = { enabled: false, ttlMs: null, customKey: false };
+  readonly noAlerts: TaskNode["alerts"] = { onFailure: [], onRetry: [], onSuccess: [] };
+  readonly noNeeds: Record<string, string> = {};
+  private defaults: RetryPolicy | null = null;
+
+  /** The policy of a task without retry options of its own: the pipeline's defaults. */
+  defaultPolicy(defaults: ResolvedDefaults): RetryPolicy {
+    this.defaults ??= this.policy(defaults);
+    return this.defaults;
   }
-  return nodes;
+
+  policy(retry: ResolvedDefaults): RetryPolicy {
+    const key = `${retry.retries}|${retry.retryDelayMs}|${retry.backoff}|${retry.maxRetryDelayMs}`;
+    let policy = this.policies.get(key);
+    if (policy === undefined) {
+      policy = { retries: retry.retries, retryDelayMs: retry.retryDelayMs, backoff: retry.backoff, maxRetryDelayMs: retry.maxRetryDelayMs };
+      this.policies.set(key, policy);
+    }
+    return policy;
+  }
 }
 
-function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report): TaskNode {
+/** The tasks, and their upstream ids by task id (the map the order and cycle checks work on). */
+function compileTasks(specs: readonly TaskSpec[], defaults: ResolvedDefaults, report: Report): { tasks: TaskNode[]; upstream: Map<string, string[]> } {
+  const upstream = new Map<string, string[]>();
+  const tasks: TaskNode[] = [];
+  const shared = new SharedParts();
+  for (const spec of specs) {
+    // A duplicate id is already a definition problem; the first definition stands.
+    if (upstream.has(spec.id)) continue;
+    const node = compileTask(spec, defaults, report, shared);
+    upstream.set(node.id, node.upstream);
+    tasks.push(node);
+  }
+  return { tasks, upstream };
+}
+
+const NO_IDS: readonly string[] = [];
+
+function hasKeys(object: object | undefined): boolean {
+  for (const _key in object) return true;
+  return false;
+}
+
+/**
+ * needs ∪ after ∪ map sources, deduplicated, in that order. When that is `after` itself (no needs, no map,
+ * no repeats: a generated graph's usual task) it is the same array: graphs are never mutated.
+ */
+function upstreamOf(needs: Record<string, string>, after: string[], mapSources: readonly string[]): string[] {
+  if (mapSources.length === 0 && !hasKeys(needs) && (after.length <= 1 || new Set(after).size === after.length)) return after;
+  return [...new Set([...Object.values(needs), ...after, ...mapSources])];
+}
+
+function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report, shared: SharedParts): TaskNode {
   const id = spec.id;
   const options = (spec.options ?? {}) as TaskSpec["options"];
   const where = "";
   const say = (message: string) => report({ code: "task_option_invalid", message, task: id });
 
-  const retry = resolveRetryOptions(options, defaults, where, report, id);
-  const policy: RetryPolicy = {
-    retries: retry.retries,
-    retryDelayMs: retry.retryDelayMs,
-    backoff: retry.backoff,
-    maxRetryDelayMs: retry.maxRetryDelayMs,
-  };
+  const retry = hasRetryOptions(options) ? resolveRetryOptions(options, defaults, where, report, id) : defaults;
+  const policy = retry === defaults ? shared.defaultPolicy(defaults) : shared.policy(retry);
 
   let trigger: TaskNode["trigger"] = "all_success";
   if (options.trigger !== undefined) {
@@ -219,11 +280,11 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
     else say("description must be a string");
   }
 
-  const needs = { ...spec.needs };
+  const needs = hasKeys(spec.needs) ? { ...spec.needs } : shared.noNeeds;
   const after = [...spec.after];
   const mapping = resolveMapping(spec, say);
-  const mapSources = mapping === null ? (spec.map === null ? [] : [spec.map]) : Object.values(mapping.over);
-  const upstream = [...new Set([...Object.values(needs), ...after, ...mapSources])];
+  const mapSources = mapping === null ? (spec.map === null ? NO_IDS : [spec.map]) : Object.values(mapping.over);
+  const upstream = upstreamOf(needs, after, mapSources);
   const node: TaskNode = {
     id,
     kind: spec.kind,
@@ -237,15 +298,18 @@ function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report)
     queue: label(options.queue, "queue"),
     pool: label(options.pool, "pool"),
     priority,
-    cache: resolveCache(options.cache, where, report, id),
+    cache: options.cache === undefined || options.cache === false ? shared.cacheOff : resolveCache(options.cache, where, report, id),
     description,
     command: spec.kind === "shell" ? (spec.command ?? null) : null,
     codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : spec.kind === "pipeline" ? hashFunction(`pipeline:${JSON.stringify(spec.subPipeline ?? null)}`) : hashFunction(spec.fn),
-    alerts: {
-      onFailure: notifierNames(options.onFailure, "onFailure", say),
-      onRetry: notifierNames(options.onRetry, "onRetry", say),
-      onSuccess: notifierNames(options.onSuccess, "onSuccess", say),
-    },
+    alerts:
+      options.onFailure === undefined && options.onRetry === undefined && options.onSuccess === undefined
+        ? shared.noAlerts
+        : {
+            onFailure: notifierNames(options.onFailure, "onFailure", say),
+            onRetry: notifierNames(options.onRetry, "onRetry", say),
+            onSuccess: notifierNames(options.onSuccess, "onSuccess", say),
+          },
   };
   // Only mapped and branch tasks carry these: other graphs (and their versions) stay as they were.
   if (mapping !== null) node.mapping = mapping;
@@ -310,122 +374,4 @@ function resolveCache(value: boolean | CacheOptions<never, never> | undefined, w
     }
   }
   return { enabled: true, ttlMs, customKey: typeof value.key === "function" };
-}
-
-function resolveParams(schema: unknown, report: Report): Record<string, unknown> | null {
-  if (schema === undefined || schema === null) return null;
-  const zod = (schema as { _zod?: { def?: { type?: unknown } } })._zod;
-  const isObjectSchema =
-    typeof schema === "object" && typeof (schema as { safeParse?: unknown }).safeParse === "function" && zod?.def?.type === "object";
-  if (!isObjectSchema) {
-    report({ code: "params_invalid", message: "params must be a zod object schema (zod 4), e.g. z.object({ threshold: z.number() })" });
-    return null;
-  }
-  try {
-    // The schema's own method: the user's copy of zod, and no zod import (and its ~50 ms) in weir itself.
-    return toJsonSchema(schema);
-  } catch (error) {
-    report({ code: "params_invalid", message: `params schema cannot be described as JSON Schema: ${(error as Error).message}` });
-    return null;
-  }
-}
-
-function resolveBoundary(value: unknown, name: "start" | "end", timezone: string, report: Report): string | null {
-  if (value === undefined || value === null) return null;
-  let ms: number | null = null;
-  if (value instanceof Date) ms = value.getTime();
-  else if (typeof value === "string") ms = parseZonedDateTime(value, timezone);
-  if (ms === null || !Number.isFinite(ms)) {
-    report({
-      code: "pipeline_option_invalid",
-      message: `${name}: ${JSON.stringify(value instanceof Date ? "Invalid Date" : value)} is not a date (use "YYYY-MM-DD", an ISO timestamp or a Date)`,
-    });
-    return null;
-  }
-  return new Date(ms).toISOString();
-}
-
-function resolveTags(tags: unknown, report: Report): string[] {
-  if (tags === undefined) return [];
-  if (!Array.isArray(tags) || tags.some((t) => typeof t !== "string")) {
-    report({ code: "pipeline_option_invalid", message: "tags must be an array of strings" });
-    return [];
-  }
-  return [...new Set(tags as string[])];
-}
-
-function positiveInteger(value: unknown, name: string, report: Report): number | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "number" && Number.isInteger(value) && value > 0) return value;
-  report({ code: "pipeline_option_invalid", message: `${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}` });
-  return null;
-}
-
-function booleanOption(value: unknown, fallback: boolean, name: string, report: Report): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value === "boolean") return value;
-  report({ code: "pipeline_option_invalid", message: `${name} must be true or false` });
-  return fallback;
-}
-
-function optionalString(value: unknown, name: string, report: Report): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value === "string") return value;
-  report({ code: "pipeline_option_invalid", message: `${name} must be a string` });
-  return null;
-}
-
-function optionalDuration(value: Duration | undefined, name: string, report: Report, positive: boolean): number | null {
-  if (value === undefined || value === null) return null;
-  try {
-    const ms = parseDuration(value, name);
-    if (positive && ms <= 0) {
-      report({ code: "pipeline_option_invalid", message: `${name} must be longer than 0` });
-      return null;
-    }
-    return ms;
-  } catch (error) {
-    report({ code: "duration_invalid", message: (error as Error).message });
-    return null;
-  }
-}
-
-/** A plain copy, so the graph is JSON data and a later change to the user's object cannot reach it. */
-function cloneSchedule(schedule: Schedule | undefined): Schedule {
-  if (schedule === undefined || schedule === null) return null;
-  if (typeof schedule !== "object") return schedule;
-  if ("events" in schedule) {
-    const copy: { events: readonly string[]; batch?: EventBatch; cron?: string } = { events: Array.isArray(schedule.events) ? [...schedule.events] : schedule.events };
-    if (schedule.batch !== undefined) copy.batch = typeof schedule.batch === "object" && schedule.batch !== null ? { ...schedule.batch } : schedule.batch;
-    if (schedule.cron !== undefined) copy.cron = schedule.cron;
-    return copy;
-  }
-  if ("after" in schedule) {
-    const copy: { after: readonly string[]; cron?: string } = { after: Array.isArray(schedule.after) ? [...schedule.after] : schedule.after };
-    if (schedule.cron !== undefined) copy.cron = schedule.cron;
-    return copy;
-  }
-  return schedule;
-}
-
-/** The `event` option: a zod schema of whatever shape (a payload need not be an object), kept as JSON Schema for the API. */
-function resolveEventSchema(schema: unknown, report: Report): Record<string, unknown> | null {
-  if (schema === undefined || schema === null) return null;
-  if (typeof schema !== "object" || typeof (schema as { safeParse?: unknown }).safeParse !== "function") {
-    report({ code: "event_schema_invalid", message: "event must be a zod schema (zod 4), e.g. z.object({ rows: z.number() })" });
-    return null;
-  }
-  try {
-    return toJsonSchema(schema);
-  } catch (error) {
-    report({ code: "event_schema_invalid", message: `event schema cannot be described as JSON Schema: ${(error as Error).message}` });
-    return null;
-  }
-}
-
-/** JSON Schema of a zod 4 schema's input, through the schema's own `toJSONSchema`. */
-export function toJsonSchema(schema: unknown): Record<string, unknown> {
-  const convert = (schema as { toJSONSchema?: (params: { io: "input"; unrepresentable: "any" }) => unknown }).toJSONSchema;
-  if (typeof convert !== "function") throw new Error("the schema has no toJSONSchema method (zod 4 is required)");
-  return convert.call(schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>;
 }

@@ -122,27 +122,71 @@ function shortestCycleThrough(
  * graph has a cycle. Upstream ids that are not tasks are ignored (the compiler reports them).
  */
 export function topologicalOrder(upstream: UpstreamMap): string[] | null {
+  // On positions and typed arrays: a 100k-task graph is ordered in milliseconds, not a second of Maps.
   const ids = [...upstream.keys()];
-  const position = new Map(ids.map((id, i) => [id, i]));
-  const down = downstreamMap(upstream);
-  const waiting = new Map<string, number>();
-  for (const [id, ups] of upstream) waiting.set(id, new Set(ups.filter((u) => u !== id && upstream.has(u))).size);
-  // `ready` is a min-heap on declaration position: the earliest declared ready task goes first, and a
-  // wide fan-out costs O(n log n), not O(n²).
-  const ready = new PositionHeap(position);
-  for (const id of ids) if (waiting.get(id) === 0) ready.push(id);
+  const n = ids.length;
+  const position = new Map<string, number>();
+  for (let i = 0; i < n; i++) position.set(ids[i] as string, i);
+  const waiting = new Int32Array(n);
+  const seenBy = new Int32Array(n).fill(-1);
+  // Edges upstream position → downstream position, each pair once, as two parallel lists.
+  let most = 0;
+  for (const ups of upstream.values()) most += ups.length;
+  const from = new Int32Array(most);
+  const to = new Int32Array(most);
+  let edges = 0;
+  let selfLoop = false;
+  let i = 0;
+  for (const ups of upstream.values()) {
+    for (const up of ups) {
+      const u = position.get(up);
+      if (u === undefined) continue;
+      if (u === i) {
+        selfLoop = true;
+        continue;
+      }
+      if (seenBy[u] === i) continue;
+      seenBy[u] = i;
+      waiting[i] = (waiting[i] as number) + 1;
+      from[edges] = u;
+      to[edges] = i;
+      edges++;
+    }
+    i++;
+  }
+  if (selfLoop) return null;
+  // Downstream lists in compressed form, each in declaration order (edges were added in that order).
+  const start = new Int32Array(n + 1);
+  for (let e = 0; e < edges; e++) {
+    const u = from[e] as number;
+    start[u + 1] = (start[u + 1] as number) + 1;
+  }
+  for (let k = 0; k < n; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
+  const fill = start.slice(0, n);
+  const down = new Int32Array(edges);
+  for (let e = 0; e < edges; e++) {
+    const u = from[e] as number;
+    const at = fill[u] as number;
+    down[at] = to[e] as number;
+    fill[u] = at + 1;
+  }
+
+  // `ready` is a min-heap of positions: the earliest declared ready task goes first, and a wide fan-out
+  // costs O(n log n), not O(n²).
+  const ready = new PositionHeap(n);
+  for (let k = 0; k < n; k++) if (waiting[k] === 0) ready.push(k);
   const order: string[] = [];
   while (ready.size > 0) {
-    const id = ready.pop();
-    order.push(id);
-    for (const to of new Set(down.get(id))) {
-      const left = (waiting.get(to) as number) - 1;
-      waiting.set(to, left);
-      if (left === 0) ready.push(to);
+    const at = ready.pop();
+    order.push(ids[at] as string);
+    for (let e = start[at] as number; e < (start[at + 1] as number); e++) {
+      const next = down[e] as number;
+      const left = (waiting[next] as number) - 1;
+      waiting[next] = left;
+      if (left === 0) ready.push(next);
     }
   }
-  const selfLoop = [...upstream].some(([id, ups]) => ups.includes(id));
-  return order.length === ids.length && !selfLoop ? order : null;
+  return order.length === n ? order : null;
 }
 
 /**
@@ -166,49 +210,43 @@ export function downstreamOf(graph: PipelineGraph, taskId: string, transitive: b
   return graph.order.filter((id) => found.has(id));
 }
 
-/** A binary min-heap of task ids ordered by their declaration position. */
+/** A binary min-heap of task positions. */
 class PositionHeap {
-  private readonly items: string[] = [];
-  constructor(private readonly position: ReadonlyMap<string, number>) {}
-
-  get size(): number {
-    return this.items.length;
+  private readonly items: Int32Array;
+  size = 0;
+  constructor(capacity: number) {
+    this.items = new Int32Array(capacity);
   }
 
-  push(id: string): void {
+  push(value: number): void {
     const items = this.items;
-    items.push(id);
-    let i = items.length - 1;
+    let i = this.size++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (this.at(parent) <= this.at(i)) break;
-      [items[parent], items[i]] = [items[i] as string, items[parent] as string];
+      const above = items[parent] as number;
+      if (above <= value) break;
+      items[i] = above;
       i = parent;
     }
+    items[i] = value;
   }
 
-  pop(): string {
+  pop(): number {
     const items = this.items;
-    const top = items[0] as string;
-    const last = items.pop() as string;
-    if (items.length > 0) {
-      items[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let least = i;
-        if (l < items.length && this.at(l) < this.at(least)) least = l;
-        if (r < items.length && this.at(r) < this.at(least)) least = r;
-        if (least === i) break;
-        [items[least], items[i]] = [items[i] as string, items[least] as string];
-        i = least;
-      }
+    const top = items[0] as number;
+    const last = items[--this.size] as number;
+    const size = this.size;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      const least = r < size && (items[r] as number) < (items[l] as number) ? r : l;
+      if ((items[least] as number) >= last) break;
+      items[i] = items[least] as number;
+      i = least;
     }
+    if (size > 0) items[i] = last;
     return top;
-  }
-
-  private at(i: number): number {
-    return this.position.get(this.items[i] as string) as number;
   }
 }

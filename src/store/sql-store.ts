@@ -24,6 +24,7 @@ import { SqlReadQueries } from "./read-queries.js";
 import * as runRequests from "./run-requests.js";
 import {
   parseGraph,
+  serializeGraph,
   toCount,
   toInstanceRecord,
   toPipelineRecord,
@@ -67,6 +68,7 @@ import type {
   BackfillRecord,
   BackfillState,
   CreatedRun,
+  LeaseFence,
   LeaseRecord,
   MigrateOptions,
   NewBackfill,
@@ -132,7 +134,7 @@ export class SqlStore implements Store {
   }
 
   async savePipelineVersion(graph: PipelineGraph, nowMs: number): Promise<void> {
-    const graphJson = JSON.stringify(graph);
+    const graphJson = serializeGraph(graph);
     await this.db.transaction(async (tx) => {
       await tx.run(UPSERT_PIPELINE, [graph.id, graph.version, graph.file, nowMs]);
       await tx.run(INSERT_PIPELINE_VERSION, [graph.id, graph.version, graphJson, graph.file, nowMs]);
@@ -256,8 +258,8 @@ export class SqlStore implements Store {
     return rows.map(toTryRecord);
   }
 
-  applyDecisions(decisions: readonly Decision[]): Promise<ApplyResult> {
-    return applyDecisionBatch(this.db, decisions);
+  applyDecisions(decisions: readonly Decision[], fence?: LeaseFence): Promise<ApplyResult> {
+    return applyDecisionBatch(this.db, decisions, fence);
   }
 
   createBackfill(
@@ -326,6 +328,10 @@ export class SqlStore implements Store {
 
   renewLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
     return leases.renewLease(this.db, name, owner, nowMs, ttlMs);
+  }
+
+  extendLease(name: string, owner: string, nowMs: number, ttlMs: number): Promise<boolean> {
+    return leases.extendLease(this.db, name, owner, nowMs, ttlMs);
   }
 
   releaseLease(name: string, owner: string): Promise<void> {

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { isPipeline, type Pipeline } from "../define/pipeline.js";
 import type { PipelineSpec } from "../define/spec.js";
 import { compilePipeline } from "../graph/compile-pipeline.js";
+import { legacyGraphVersion } from "../graph/fingerprint.js";
 import type { PipelineGraph } from "../graph/types.js";
 import { validateSchedule } from "../time/schedule.js";
 import { bundler } from "./bundler.js";
@@ -70,7 +71,7 @@ export class PipelineModules {
     if (hit) return { ok: true, pipeline: hit };
     const path = resolve(file);
     const result = await this.load(path);
-    const found = this.versions.get(versionKey(pipelineId, version));
+    const found = this.versions.get(versionKey(pipelineId, version)) ?? this.legacyVersion(path, pipelineId, version);
     if (found) return { ok: true, pipeline: found };
     const now = result.pipelines.find((p) => p.id === pipelineId);
     if (now) {
@@ -80,6 +81,20 @@ export class PipelineModules {
       };
     }
     return { ok: false, message: `pipeline ${pipelineId} version ${version} can't be loaded: ${missingMessage(path, pipelineId, result)}` };
+  }
+
+  /**
+   * The loaded pipeline if `version` is its version as an earlier weir computed it (legacyGraphVersion): a
+   * run started before an upgrade keeps running the same code. Computed only on such a miss.
+   */
+  private legacyVersion(path: string, pipelineId: string, version: string): LoadedPipeline | undefined {
+    const file = this.files.get(path);
+    const pipeline = file?.pipelines.get(pipelineId);
+    if (file === undefined || pipeline === undefined) return undefined;
+    const { version: _version, ...graph } = pipeline.graph;
+    if (moduleVersion(legacyGraphVersion(graph), file.hash) !== version) return undefined;
+    this.versions.set(versionKey(pipelineId, version), pipeline);
+    return pipeline;
   }
 
   private async loadNow(path: string): Promise<LoadResult> {

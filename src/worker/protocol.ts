@@ -2,6 +2,7 @@
 // crosses is plain data: user code, its errors and its values never leave the worker as objects.
 import type { TaskFailure } from "../engine/types.js";
 import type { GraphProblem, PipelineGraph } from "../graph/types.js";
+import type { WireGraph } from "../graph/wire-graph.js";
 
 /** One try for a worker to run. `inputs`/`item` are values encoded with value-codec. */
 export interface TryJob {
@@ -56,6 +57,11 @@ export interface LoadResult {
   problems: LoadProblem[];
 }
 
+/** A LoadResult as a worker sends it: graphs in their compact form (graph/wire-graph.ts: 100k tasks are ~50 MB as JSON). */
+export interface WireLoadResult extends Omit<LoadResult, "pipelines"> {
+  pipelines: (PipelineGraph | WireGraph)[];
+}
+
 export interface ParamProblem {
   /** The param's name, or "" for a problem with the params as a whole. */
   param: string;
@@ -83,7 +89,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { kind: "ready"; pid: number }
-  | { kind: "loaded"; requestId: number; result: LoadResult }
+  | { kind: "loaded"; requestId: number; result: WireLoadResult }
   | { kind: "params_parsed"; requestId: number; result: ParamsResult }
   /** Results of finished tries, batched when several finish in one turn of the worker's event loop. */
   | { kind: "try_results"; reports: TryReport[] }

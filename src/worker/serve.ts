@@ -1,5 +1,6 @@
 // The worker's message loop: imports pipeline files, parses params and runs tries one at a time, talking
 // to its parent over IPC only (protocol.ts). Started by main.ts once esbuild is on its way.
+import { encodeGraph } from "../graph/wire-graph.js";
 import { killRunningShells } from "../operators/shell.js";
 import { PipelineModules } from "./load-pipeline-file.js";
 import { validateEventPayload } from "./event-payload.js";
@@ -84,7 +85,7 @@ process.on("message", (message: ToWorker) => {
       break;
     case "load":
       // A retiring worker takes no new work: the pool gives the request to another worker.
-      if (!retiring) answer(modules.load(message.file), (result) => ({ kind: "loaded", requestId: message.requestId, result }));
+      if (!retiring) answer(modules.load(message.file), (result) => ({ kind: "loaded", requestId: message.requestId, result: { ...result, pipelines: result.pipelines.map(encodeGraph) } }));
       break;
     case "parse_params":
       if (!retiring) answer(parseFor(message), (result) => ({ kind: "params_parsed", requestId: message.requestId, result }));
