@@ -9,11 +9,12 @@ import type { RunRecord } from "../store/types.js";
 import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { CoordinatorOptions, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
-import { lostTryFailure } from "./lost-try.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
 import { loadRunOutputs, newActiveRun, readInstanceRecords } from "./run-tracking.js";
+import { resumeInstances, type ResumeTargets } from "./run-resume.js";
 import { RunTimers } from "./run-timers.js";
 import { needsStore, parseTryKey, readMissingInputs, type PendingJob, type RunOutputs } from "./try-jobs.js";
+import { acknowledgeResults, resultEvent } from "./try-results.js";
 import { TryRouting } from "./try-routing.js";
 
 export type { CoordinatorOptions, RunChange, RunChangeListener, TickTiming } from "./coordinator-types.js";
@@ -45,6 +46,15 @@ export class Coordinator {
   private readonly capacity: Capacity;
   /** Cached results and sub-pipeline runs: what a committed try may be instead of a worker's job. */
   private readonly routing: TryRouting;
+
+  /** Where a resumed run's instances go (run-resume.ts). */
+  private readonly resumeTargets: ResumeTargets = {
+    reattachSubRun: (record, ref) => this.routing.reattach(record, ref),
+    reattachTry: (tryKey) => this.options.executor.reattach?.(tryKey) ?? false,
+    enqueue: (runId, event) => this.enqueue(runId, event),
+    retryAt: (runId, atMs, event) => this.timers.at(runId, atMs, event),
+    makeReady: (active, taskId, mapIndex) => this.makeReady(active, taskId, mapIndex),
+  };
 
   constructor(private readonly options: CoordinatorOptions) {
     this.capacity = new Capacity(options.poolSlots, options.executor.freeSlotsOf?.bind(options.executor));
@@ -101,22 +111,7 @@ export class Coordinator {
     const active = this.track(record, graph, record.state, instances, outputs);
     this.enqueue(record.id, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
     this.timers.runTimeout(active);
-    for (const instance of instances) {
-      const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber: instance.tryNumber };
-      if (instance.state === "running" && active.tasks.get(instance.taskId)?.kind === "pipeline") {
-        // A sub-pipeline's try waits for its child run, which may well have outlived the driver: wait again.
-        this.routing.reattach(record, ref);
-      } else if (instance.state === "queued" || instance.state === "running") {
-        // A try the executor still follows (a store queue's row a worker holds) ends as usual: not run twice.
-        if (this.options.executor.reattach?.(tryKeyOf(record.id, instance.taskId, instance.mapIndex, instance.tryNumber))) continue;
-        const error = lostTryFailure("the process driving the run stopped while the try was in flight");
-        this.enqueue(record.id, { kind: "try_failed", ...ref, error });
-      } else if (instance.state === "up_for_retry") {
-        this.timers.at(record.id, instance.retryAtMs ?? 0, { kind: "retry_due", taskId: instance.taskId, mapIndex: instance.mapIndex });
-      } else if (instance.state === "scheduled") {
-        this.makeReady(active, instance.taskId, instance.mapIndex);
-      }
-    }
+    resumeInstances(record, active, instances, this.resumeTargets);
     this.scheduleTick();
     return active.finished;
   }
@@ -158,32 +153,10 @@ export class Coordinator {
     crashPoint("on_result");
     const parsed = parseTryKey(tryKey);
     if (!parsed) return;
-    // Objects built field by field, not by rest/spread: this runs once per try, and those showed in the profile.
-    const { runId, taskId, mapIndex, tryNumber } = parsed;
-    const ref: { taskId: string; mapIndex: number; tryNumber: number; startedMs?: number } = { taskId, mapIndex, tryNumber };
-    if (timing !== undefined) ref.startedMs = timing.startedMs;
     const facts = this.routing.onResult(tryKey, result);
     if (facts === null) return;
-    switch (result.outcome) {
-      case "success": {
-        const event: Extract<EngineEvent, { kind: "try_succeeded" }> = { kind: "try_succeeded", taskId, mapIndex, tryNumber, output: result.output };
-        if (timing !== undefined) event.startedMs = timing.startedMs;
-        if (facts.cacheKey !== undefined) event.cacheKey = facts.cacheKey;
-        if (facts.cached !== undefined) event.cached = facts.cached;
-        // A task something maps over tells the engine its output's length (decoded here, never in the engine).
-        const mapLength = this.runs.get(runId)?.outputs.recordSuccess(taskId, mapIndex, result.output);
-        if (mapLength !== undefined) event.mapLength = mapLength;
-        if (result.follow !== undefined) event.follow = result.follow;
-        this.enqueue(runId, event);
-        break;
-      }
-      case "failure":
-        this.enqueue(runId, { kind: "try_failed", ...ref, error: result.error });
-        break;
-      case "skipped":
-        this.enqueue(runId, { kind: "try_skipped", ...ref, reason: result.reason });
-        break;
-    }
+    const event = resultEvent(parsed, result, facts, timing, this.runs.get(parsed.runId)?.outputs);
+    if (event !== null) this.enqueue(parsed.runId, event);
   };
 
   /** The store error that stopped this coordinator for good (its runs were rejected with it), or null. */
@@ -245,7 +218,7 @@ export class Coordinator {
         const active = this.runs.get(runId);
         if (active) this.decide(active, events, nowMs, planned, true, []);
         // A run no longer driven here (it ended): nothing will commit these results, nothing needs them.
-        else this.acknowledgeResults([{ runId, events }]);
+        else acknowledgeResults(this.options.executor, [{ runId, events }]);
       }
       this.dispatch(nowMs, planned);
       if (planned.length === 0) return;
@@ -258,7 +231,7 @@ export class Coordinator {
 
       // Committed: now the outside world may see it (DESIGN.md §7: actions after commit, an outbox).
       const conflicted = new Set(result.conflicts.map((c) => c.index));
-      this.acknowledgeResults(planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
+      acknowledgeResults(this.options.executor, planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {
@@ -295,18 +268,6 @@ export class Coordinator {
         this.enqueue(item.decision.runId, event);
       }
     }
-  }
-
-  /** Results whose decisions committed: the executor may let go of them (a store queue keeps them until now). */
-  private acknowledgeResults(items: readonly { runId: string; events: readonly EngineEvent[] }[]): void {
-    if (this.options.executor.committed === undefined) return;
-    const tryKeys: string[] = [];
-    for (const { runId, events } of items) {
-      for (const e of events) {
-        if (e.kind === "try_succeeded" || e.kind === "try_failed" || e.kind === "try_skipped") tryKeys.push(tryKeyOf(runId, e.taskId, e.mapIndex, e.tryNumber));
-      }
-    }
-    if (tryKeys.length > 0) this.options.executor.committed(tryKeys);
   }
 
   private fail(error: unknown): void {

@@ -5,62 +5,24 @@
 import { WeirError } from "../common/errors.js";
 import type { RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
-import type { RunRecord, Store } from "../store/types.js";
-import type { Clock } from "./clock.js";
-import { Coordinator, type CoordinatorOptions, type RunChangeListener } from "./coordinator.js";
-import type { RunPreparer } from "./commands/prepare-run.js";
+import type { RunRecord } from "../store/types.js";
+import { cancelBackfilledRuns, finishBackfill } from "./backfill-runs.js";
+import { Coordinator, type RunChangeListener } from "./coordinator.js";
 import { createDueRuns } from "./create-due-runs.js";
 import { activeRunsOf, RunDeadlines } from "./deadlines.js";
 import { EventTriggers } from "./event-triggers.js";
-import type { Executor } from "./executor.js";
 import { isOwnerAlive, isSchedulerOwner, newOwnerId, retireOwnerId } from "./owner.js";
 import { DEFAULT_SCHEDULER_LEASE_MS, fencedDecisions, SchedulerLease } from "./scheduler-lease.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
 import { OutboxDelivery } from "./outbox-delivery.js";
+import { startQueuedRuns } from "./queued-runs.js";
+import { serveRunRequests } from "./run-requests.js";
 import { SensorResults } from "./sensor-handoff.js";
-import type { Notifier } from "../notify/index.js";
+import type { SchedulerEvent, SchedulerServiceOptions } from "./service-types.js";
+import { VersionGraphs } from "./version-graphs.js";
 
-/** The engine events a user's run request may carry. */
-const REQUESTABLE: ReadonlySet<string> = new Set(["run_cancel_requested", "instances_cleared", "instance_marked"]);
-
-export interface SchedulerEvent {
-  kind: "pipelines" | "run_created" | "run_started" | "run_finished" | "error";
-  message: string;
-}
-
-export interface SchedulerServiceOptions {
-  /** Notifiers by name (WEIR_NOTIFIER_<NAME>), for alerts (default: none configured). */
-  notifiers?: ReadonlyMap<string, Notifier>;
-  store: Store;
-  /** Runs tries, loads pipeline files and checks event payloads in worker processes. */
-  executor: Executor & RunPreparer;
-  clock: Clock;
-  home: string;
-  /** A directory of pipeline files, or one file. */
-  root: string;
-  /** How often to look for runs and pauses written by other processes (default 1 s). */
-  pollMs?: number;
-  /** Watch the files for changes (default true). */
-  watch?: boolean;
-  onEvent?: (event: SchedulerEvent) => void;
-  /** Timing of each coordinator tick that committed (metrics). */
-  onTick?: CoordinatorOptions["onTick"];
-  /** The scheduler owner id to hold the lease as (newOwnerId("scheduler")); default: a new one. */
-  owner?: string;
-  /** The scheduler lease's TTL (WEIR_SCHEDULER_LEASE; default 10 s): how soon a standby takes over a silent holder. */
-  leaseTtlMs?: number;
-  /**
-   * Another scheduler took the lease over (this one was frozen or cut off longer than the TTL): the service
-   * has stopped, having committed nothing since. The caller decides what follows (`weir scheduler`: standby).
-   */
-  onLeaseLost?: () => void;
-  /**
-   * The coordinator stopped on a store error (memory may be ahead of the database): the service has stopped
-   * and released the lease, so that a standby (or this process, starting again) resumes the runs from the store.
-   */
-  onFailed?: (error: Error) => void;
-}
+export type { SchedulerEvent, SchedulerServiceOptions } from "./service-types.js";
 
 export class SchedulerService {
   readonly coordinator: Coordinator;
@@ -84,6 +46,8 @@ export class SchedulerService {
   private stopped = false;
 
   private readonly poolSlots = new PoolSlots();
+  /** Pipeline versions are immutable: each graph is read once. */
+  private readonly graphs: VersionGraphs;
 
   readonly outbox: OutboxDelivery;
   /** Runs started by events and by other pipelines' successes (docs/events.md). */
@@ -95,6 +59,7 @@ export class SchedulerService {
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.owner = options.owner ?? newOwnerId("scheduler");
+    this.graphs = new VersionGraphs(options.store);
     this.lease = new SchedulerLease(options.store, this.owner, options.leaseTtlMs ?? DEFAULT_SCHEDULER_LEASE_MS);
     // A scheduler frozen past its lease delivers nothing a successor may be delivering too.
     const outboxStore = { pendingNotifications: async (limit: number) => ((await this.lease.confirm()) ? options.store.pendingNotifications(limit) : []), markNotificationDone: options.store.markNotificationDone.bind(options.store) };
@@ -201,8 +166,8 @@ export class SchedulerService {
         this.paused = new Set(await store.pausedPipelineIds());
         await this.poolSlots.refresh(store);
         this.coordinator.wake(); // a pool may have grown
-        await this.cancelBackfilledRuns();
-        await this.serveRunRequests();
+        await cancelBackfilledRuns(store, this.drivingBackfill, (runId, reason) => this.coordinator.cancelRun(runId, reason));
+        await serveRunRequests(store, this.coordinator, this.owner, () => clock.now());
         // Every active run is read only when something may need it (a thousand running runs are ms of
         // reading per pass): orphans come from other processes (the poll looks) and from a clear here (wake).
         const adopt = this.orphansDue;
@@ -227,111 +192,38 @@ export class SchedulerService {
     }
   }
 
-  /**
-   * Queued runs start oldest first, while their pipeline has fewer than maxActiveRuns running and their
-   * backfill (if any) fewer than its concurrency. A run that can't start doesn't hold up the others, so
-   * a large backfill never stops other pipelines' scheduled runs from starting.
-   */
-  private async startQueued(): Promise<{ queued: RunRecord[]; started: number }> {
-    const { store } = this.options;
-    const queued = (await store.listRuns({ states: ["queued"], limit: 10_000 })).sort((a, b) => a.createdMs - b.createdMs || a.logicalDateMs - b.logicalDateMs);
-    const backfills = new Map<string, { concurrency: number | null; state: string } | null>();
-    // Chosen first and claimed in one transaction: a minute's thousand runs start together, not one write each.
-    const chosen: { run: RunRecord; graph: PipelineGraph }[] = [];
-    const morePerPipeline = new Map<string, number>();
-    const morePerBackfill = new Map<string, number>();
-    for (const run of queued) {
-      // Started in an earlier pass but not yet committed running: don't start it twice.
-      if (this.driving.get(run.pipelineId)?.has(run.id)) continue;
-      if (this.paused.has(run.pipelineId) && run.trigger === "scheduled") continue;
-      // A foreground `weir run` drives its own run.
-      if (this.drivenElsewhere(run.owner)) continue;
-      const graph = await this.graphOf(run.pipelineId, run.version);
-      if (!graph) continue;
-      if (run.backfillId !== null) {
-        if (!backfills.has(run.backfillId)) backfills.set(run.backfillId, await store.getBackfill(run.backfillId));
-        const backfill = backfills.get(run.backfillId);
-        if (backfill?.state === "canceled") {
-          this.track(run, this.coordinator.cancelQueuedRun(run, graph, "its backfill was canceled"));
-          continue;
-        }
-        const limit = backfill?.concurrency ?? null;
-        if (limit !== null && (this.drivingBackfill.get(run.backfillId)?.size ?? 0) + (morePerBackfill.get(run.backfillId) ?? 0) >= limit) continue;
-        morePerBackfill.set(run.backfillId, (morePerBackfill.get(run.backfillId) ?? 0) + 1);
-      }
-      const active = (this.driving.get(run.pipelineId)?.size ?? 0) + (morePerPipeline.get(run.pipelineId) ?? 0);
-      if (active >= graph.maxActiveRuns) continue;
-      morePerPipeline.set(run.pipelineId, (morePerPipeline.get(run.pipelineId) ?? 0) + 1);
-      chosen.push({ run, graph });
-    }
-    // Owned by this scheduler while it drives them: another process won't take them over while we live.
-    let started = 0;
-    const claimed = new Set(await store.claimUnownedRuns(chosen.filter((c) => c.run.owner === null).map((c) => c.run.id), this.owner));
-    for (const { run, graph } of chosen) {
-      if (run.owner === null ? !claimed.has(run.id) : !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
-      this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
-      this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
-      started++;
-    }
-    return { queued, started };
+  /** Queued runs start within maxActiveRuns and backfill concurrency (queued-runs.ts). */
+  private startQueued(): Promise<{ queued: RunRecord[]; started: number }> {
+    return startQueuedRuns({
+      store: this.options.store,
+      owner: this.owner,
+      paused: this.paused,
+      driving: this.driving,
+      drivingBackfill: this.drivingBackfill,
+      drivenElsewhere: (owner) => this.drivenElsewhere(owner),
+      graphOf: (pipelineId, version) => this.graphOf(pipelineId, version),
+      cancel: (run, graph) => this.track(run, this.coordinator.cancelQueuedRun(run, graph, "its backfill was canceled")),
+      start: (run, graph) => {
+        this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
+        this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
+      },
+    });
   }
 
-  /**
-   * Commands `weir server` wrote for runs this scheduler drives (cancel, clear, mark): each is handed to the
-   * coordinator, like a try result, and recorded done; one for a run it no longer drives is refused.
-   */
-  private async serveRunRequests(): Promise<void> {
-    const { store, clock } = this.options;
-    for (const request of await store.pendingRunRequests(100)) {
-      const allowed = REQUESTABLE.has(request.event.kind);
-      if (allowed && this.coordinator.request(request.runId, request.event)) {
-        await store.finishRunRequest(request.id, "done", null, clock.now());
-      } else {
-        const why = allowed ? `run ${request.runId} is not driven by the scheduler (${this.owner}) any more` : `the scheduler does not take ${request.event.kind} requests`;
-        await store.finishRunRequest(request.id, "refused", why, clock.now());
-      }
-    }
-  }
-
-  /** Canceled backfills: their running runs are canceled too. */
-  private async cancelBackfilledRuns(): Promise<void> {
-    for (const [backfillId, runIds] of this.drivingBackfill) {
-      if (runIds.size === 0) continue;
-      const backfill = await this.options.store.getBackfill(backfillId);
-      if (backfill?.state !== "canceled") continue;
-      for (const runId of runIds) this.coordinator.cancelRun(runId, "its backfill was canceled");
-    }
-  }
-
-  /** A backfill ends when none of its runs is queued or running: failed if any failed. */
+  /** A backfill ends when none of its runs is queued or running (backfill-runs.ts). */
   private async finishBackfill(backfillId: string): Promise<void> {
-    const { store, clock } = this.options;
-    const backfill = await store.getBackfill(backfillId);
-    if (backfill?.state !== "running") return;
-    const open = await store.listRuns({ backfillId, states: ["queued", "running"], limit: 1 });
-    if (open.length > 0) return;
-    const failed = await store.listRuns({ backfillId, states: ["failed", "canceled"], limit: 1 });
-    const to = failed.length > 0 ? "failed" : "success";
-    if (await store.setBackfillState(backfillId, to, "running", clock.now())) this.emit("run_finished", `backfill ${backfillId} ${to}`);
+    const to = await finishBackfill(this.options.store, backfillId, () => this.options.clock.now());
+    if (to !== null) this.emit("run_finished", `backfill ${backfillId} ${to}`);
   }
 
-  /** Pipeline versions are immutable: read each once. */
-  private readonly graphs = new Map<string, PipelineGraph>();
   private readonly latestScheduled = new Map<string, number | null>();
-  private versionsWithDeadline = 0;
-  private async graphOf(pipelineId: string, version: string): Promise<PipelineGraph | null> {
-    const key = `${pipelineId}@${version}`;
-    const cached = this.graphs.get(key);
-    if (cached) return cached;
-    const graph = await this.options.store.getPipelineVersion(pipelineId, version);
-    if (graph) this.graphs.set(key, graph);
-    if (graph?.deadline) this.versionsWithDeadline++;
-    return graph;
+  private graphOf(pipelineId: string, version: string): Promise<PipelineGraph | null> {
+    return this.graphs.of(pipelineId, version);
   }
 
   /** Whether a run may have a deadline: a version read or a pipeline loaded has one (else no check, no read). */
   private deadlinesKnown(): boolean {
-    return this.versionsWithDeadline > 0 || this.registry.pipelines().some((graph) => graph.deadline !== undefined);
+    return this.graphs.anyDeadline || this.registry.pipelines().some((graph) => graph.deadline !== undefined);
   }
 
   private track(run: RunRecord, finished: Promise<RunState>): void {

@@ -2,7 +2,7 @@
 // tries queued by a scheduler and claimed by workers of their queue, results reported back under the
 // claiming worker's guard, lost workers detected by their heartbeat, and remote tries' log chunks.
 
-import type { LeaseFence } from "./types.js";
+import type { LeaseFence } from "./lease-types.js";
 
 export type WorkerState = "alive" | "lost" | "stopped";
 
