@@ -1,8 +1,9 @@
 // Test-only builders shared by the engine's test files (not matched by vitest's *.test.ts pattern).
+import fc from "fast-check";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
 import { compileEngineGraph } from "./compile-graph.js";
 import { createRunSnapshot } from "./snapshot.js";
-import type { TriggerRule } from "./states.js";
+import { TRIGGER_RULES, type TriggerRule } from "./states.js";
 import type { TriggerOutcome } from "./trigger-rules.js";
 import type { EngineGraph, RetryPolicy, RunSnapshot } from "./types.js";
 
@@ -124,4 +125,34 @@ export function oracle(rule: TriggerRule, all: Upstream[]): TriggerOutcome {
       if (some("skipped")) return "skip";
       return allDone ? "run" : "wait";
   }
+}
+
+/**
+ * Random DAGs of up to `maxTasks` tasks for property tests: task i may depend on earlier ones, and may be
+ * mapped over one or two of them (zip or product), under any trigger rule, with 0 or 1 retry.
+ */
+export function mappedDagArb(maxTasks: number): fc.Arbitrary<Record<string, TaskSketch>> {
+  const taskArb = fc.record({
+    upstreamMask: fc.nat({ max: 2 ** maxTasks - 1 }),
+    mapMask: fc.nat({ max: 2 ** maxTasks - 1 }),
+    mapped: fc.boolean(),
+    product: fc.boolean(),
+    trigger: fc.constantFrom(...TRIGGER_RULES),
+    retries: fc.integer({ min: 0, max: 1 }),
+  });
+  return fc.array(taskArb, { minLength: 1, maxLength: maxTasks }).map((specs) => {
+    const tasks: Record<string, TaskSketch> = {};
+    specs.forEach((spec, i) => {
+      const upstream: string[] = [];
+      const sources: string[] = [];
+      for (let j = 0; j < i; j++) {
+        if (spec.upstreamMask & (1 << j)) upstream.push(`t${j}`);
+        if (spec.mapped && spec.mapMask & (1 << j) && sources.length < 2) sources.push(`t${j}`);
+      }
+      const sketch: TaskSketch = { upstream, trigger: spec.trigger, retry: { retries: spec.retries, retryDelayMs: 10 } };
+      if (sources.length > 0) sketch.map = { sources, mode: sources.length > 1 && spec.product ? "product" : sources.length > 1 ? "zip" : "item" };
+      tasks[`t${i}`] = sketch;
+    });
+    return tasks;
+  });
 }

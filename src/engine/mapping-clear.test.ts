@@ -4,9 +4,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { advance, applyDecision } from "./advance.js";
-import { engineGraph, freshSnapshot, type TaskSketch } from "./engine-fixtures.test-util.js";
+import { engineGraph, freshSnapshot, mappedDagArb, type TaskSketch } from "./engine-fixtures.test-util.js";
 import { StoreModel } from "./store-model.test-util.js";
-import { isTerminalRunState, isTerminalTaskState, TRIGGER_RULES } from "./states.js";
+import { isTerminalRunState, isTerminalTaskState } from "./states.js";
 import { instanceKey, type Decision, type EngineEvent, type InstanceRef, type RunSnapshot } from "./types.js";
 
 /** What the store keeps of each snapshot under test (rebuilt() is what a restarted scheduler would see). */
@@ -200,30 +200,7 @@ describe("clearing part of a chain of maps (s → m mapped over s → m3 mapped 
   });
 });
 
-// Random DAGs of up to 7 tasks, some mapped over one or two earlier ones (as in mapping.test.ts).
-const taskArb = fc.record({
-  upstreamMask: fc.nat({ max: 2 ** 7 - 1 }),
-  mapMask: fc.nat({ max: 2 ** 7 - 1 }),
-  mapped: fc.boolean(),
-  product: fc.boolean(),
-  trigger: fc.constantFrom(...TRIGGER_RULES),
-  retries: fc.integer({ min: 0, max: 1 }),
-});
-const dagArb = fc.array(taskArb, { minLength: 1, maxLength: 7 }).map((specs) => {
-  const tasks: Record<string, TaskSketch> = {};
-  specs.forEach((spec, i) => {
-    const upstream: string[] = [];
-    const sources: string[] = [];
-    for (let j = 0; j < i; j++) {
-      if (spec.upstreamMask & (1 << j)) upstream.push(`t${j}`);
-      if (spec.mapped && spec.mapMask & (1 << j) && sources.length < 2) sources.push(`t${j}`);
-    }
-    const sketch: TaskSketch = { upstream, trigger: spec.trigger, retry: { retries: spec.retries, retryDelayMs: 10 } };
-    if (sources.length > 0) sketch.map = { sources, mode: sources.length > 1 && spec.product ? "product" : sources.length > 1 ? "zip" : "item" };
-    tasks[`t${i}`] = sketch;
-  });
-  return tasks;
-});
+const dagArb = mappedDagArb(7);
 
 /**
  * Drives the run with random outcomes (a lost try now and then) until it ends or `steps` events were sent;

@@ -3,9 +3,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { advance, advanceAll, applyDecision } from "./advance.js";
-import { engineGraph, freshSnapshot, type TaskSketch } from "./engine-fixtures.test-util.js";
+import { engineGraph, freshSnapshot, mappedDagArb, type TaskSketch } from "./engine-fixtures.test-util.js";
 import { createRunSnapshot } from "./snapshot.js";
-import { isTerminalRunState, isTerminalTaskState, TRIGGER_RULES } from "./states.js";
+import { isTerminalRunState, isTerminalTaskState } from "./states.js";
 import type { Decision, EngineEvent, RunSnapshot } from "./types.js";
 
 /** Advances, applies, and checks the snapshot against a recount from scratch (the store's view after a restart). */
@@ -190,30 +190,7 @@ describe("branches", () => {
   });
 });
 
-// Random DAGs of up to 8 tasks: task i may depend on earlier ones, and may be mapped over one or two of them.
-const taskArb = fc.record({
-  upstreamMask: fc.nat({ max: 2 ** 8 - 1 }),
-  mapMask: fc.nat({ max: 2 ** 8 - 1 }),
-  mapped: fc.boolean(),
-  product: fc.boolean(),
-  trigger: fc.constantFrom(...TRIGGER_RULES),
-  retries: fc.integer({ min: 0, max: 1 }),
-});
-const dagArb = fc.array(taskArb, { minLength: 1, maxLength: 8 }).map((specs) => {
-  const tasks: Record<string, TaskSketch> = {};
-  specs.forEach((spec, i) => {
-    const upstream: string[] = [];
-    const sources: string[] = [];
-    for (let j = 0; j < i; j++) {
-      if (spec.upstreamMask & (1 << j)) upstream.push(`t${j}`);
-      if (spec.mapped && spec.mapMask & (1 << j) && sources.length < 2) sources.push(`t${j}`);
-    }
-    const sketch: TaskSketch = { upstream, trigger: spec.trigger, retry: { retries: spec.retries, retryDelayMs: 10 } };
-    if (sources.length > 0) sketch.map = { sources, mode: sources.length > 1 && spec.product ? "product" : sources.length > 1 ? "zip" : "item" };
-    tasks[`t${i}`] = sketch;
-  });
-  return tasks;
-});
+const dagArb = mappedDagArb(8);
 
 describe("mapped tasks: properties", () => {
   it("every DAG with mapped tasks, whatever the array lengths, runs to its end, the bookkeeping always equal to a recount", () => {

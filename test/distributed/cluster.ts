@@ -6,6 +6,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { afterEach } from "vitest";
+import { freshPostgresUrl } from "../support/postgres.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 
@@ -137,4 +139,20 @@ export interface WorkersDoc {
 export interface RunDoc {
   run: { id: string; state: string };
   tasks: { id: string; state: string; tries: number }[];
+}
+
+/**
+ * One cluster per test, closed after it. The returned function starts it on a fresh store of the kind asked
+ * for, or on a given Postgres URL.
+ */
+export function useClusters(): (store: "sqlite" | "postgres" | { url: string }) => Promise<Cluster> {
+  let cluster: Cluster | null = null;
+  afterEach(async () => {
+    await cluster?.close();
+    cluster = null;
+  });
+  return async (store) => {
+    const url = typeof store === "object" ? store.url : store === "postgres" ? await freshPostgresUrl() : undefined;
+    return (cluster = new Cluster(url));
+  };
 }

@@ -3,9 +3,8 @@
 // their queue; a worker killed mid-task (kill -9) is detected by its missed heartbeats and its try is
 // retried on the other worker; a frozen worker declared lost that comes back has its late result ignored; a
 // scheduler killed and started again adopts the tries workers run; a backlog of one queue holds no other back.
-import { afterEach, describe, expect, it } from "vitest";
-import { freshPostgresUrl } from "../support/postgres.js";
-import { Cluster, waitFor, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
+import { describe, expect, it } from "vitest";
+import { useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
 
 const ROUTED = `
 import { writeFileSync } from "node:fs";
@@ -58,16 +57,7 @@ export default pipeline({ id: "backlog" }, (p) => {
 });
 `;
 
-let cluster: Cluster | null = null;
-afterEach(async () => {
-  await cluster?.close();
-  cluster = null;
-});
-
-async function startCluster(store: "sqlite" | "postgres"): Promise<Cluster> {
-  cluster = new Cluster(store === "postgres" ? await freshPostgresUrl() : undefined);
-  return cluster;
-}
+const startCluster = useClusters();
 
 async function aliveWorkers(c: Cluster): Promise<WorkersDoc["workers"]> {
   const result = await c.cli(["workers", "--json"]);

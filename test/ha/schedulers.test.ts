@@ -5,9 +5,9 @@
 // dead scheduler had taken but not committed), and every run completes, with no scheduled interval created
 // twice. A frozen scheduler that comes back (SIGCONT) has
 // lost the lease: it commits nothing and waits as a standby again.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { freshPostgresUrl, withClient } from "../support/postgres.js";
-import { Cluster, waitFor, type Proc, type RunDoc, type WorkersDoc } from "../distributed/cluster.js";
+import { useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "../distributed/cluster.js";
 
 // Tasks mark each time they run a try (`<run>~<task>~<try>~<worker>~<unique>`: a try run twice on one worker
 // leaves two marks) and hold until the test releases them.
@@ -37,16 +37,7 @@ export default pipeline({ id: "minutely", schedule: "* * * * *", start: ${JSON.s
 /** A short lease keeps the SIGSTOP test brief; the kill -9 one is taken over at once (a dead process of this host). */
 const LEASE = { WEIR_SCHEDULER_LEASE: "3s" };
 
-let cluster: Cluster | null = null;
-afterEach(async () => {
-  await cluster?.close();
-  cluster = null;
-});
-
-async function startCluster(store: "sqlite" | "postgres"): Promise<Cluster> {
-  cluster = new Cluster(store === "postgres" ? await freshPostgresUrl() : undefined);
-  return cluster;
-}
+const startCluster = useClusters();
 
 const ownerOf = (p: Proc): string => /scheduler running on \S+ as (\S+)/.exec(p.output())?.[1] ?? "";
 
@@ -225,7 +216,7 @@ export default pipeline({ id: "held" }, (p) => {
 describe("a scheduler whose coordinator stopped on a store error, on postgres", () => {
   it("gives the lease up and stands by instead of holding it while deciding nothing; the run then completes, its try run once", async () => {
     const url = await freshPostgresUrl();
-    const c = (cluster = new Cluster(url));
+    const c = await startCluster({ url });
     c.writePipeline("held.ts", HELD);
     const scheduler = c.scheduler(LEASE);
     await waitFor("the scheduler", () => ownerOf(scheduler) !== "", scheduler.output);
