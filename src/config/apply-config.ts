@@ -5,6 +5,7 @@
 // that task code has no business seeing in its environment) and are read through `configuredNotifiers`.
 import { resolve, dirname, isAbsolute } from "node:path";
 import { WeirError } from "../common/errors.js";
+import { MAX_HEARTBEAT_MS, MIN_MISSED_HEARTBEATS } from "../common/heartbeat-limits.js";
 import { parseDuration } from "../define/duration.js";
 import type { NotifierConfig } from "../notify/types.js";
 import type { ValidConfig } from "./config-schema.js";
@@ -71,7 +72,7 @@ export function checkEnvSettings(env: NodeJS.ProcessEnv = process.env): void {
   whole("WEIR_LOCAL_HEARTBEAT_MS", 1, " of milliseconds");
   whole("WEIR_LOCAL_MISSED_HEARTBEATS", 0, "");
   const heartbeatMs = Number(env.WEIR_LOCAL_HEARTBEAT_MS);
-  if (heartbeatMs > 2 ** 31 - 1) throw new WeirError("config_invalid", `WEIR_LOCAL_HEARTBEAT_MS must be at most ${2 ** 31 - 1} (about 24.8 days), got ${JSON.stringify(env.WEIR_LOCAL_HEARTBEAT_MS)}`);
+  if (heartbeatMs > MAX_HEARTBEAT_MS) throw new WeirError("config_invalid", `WEIR_LOCAL_HEARTBEAT_MS must be at most ${MAX_HEARTBEAT_MS} (about 24.8 days), got ${JSON.stringify(env.WEIR_LOCAL_HEARTBEAT_MS)}`);
   const missed = Number(env.WEIR_LOCAL_MISSED_HEARTBEATS);
-  if (missed > 0 && missed < 3) throw new WeirError("config_invalid", `WEIR_LOCAL_MISSED_HEARTBEATS must be 0 (never) or at least 3 (fewer would kill a worker for one late beat), got ${JSON.stringify(env.WEIR_LOCAL_MISSED_HEARTBEATS)}`);
+  if (missed > 0 && missed < MIN_MISSED_HEARTBEATS) throw new WeirError("config_invalid", `WEIR_LOCAL_MISSED_HEARTBEATS must be 0 (never) or at least ${MIN_MISSED_HEARTBEATS} (fewer would kill a worker for one late beat), got ${JSON.stringify(env.WEIR_LOCAL_MISSED_HEARTBEATS)}`);
 }

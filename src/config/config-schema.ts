@@ -2,6 +2,7 @@
 // file and the field. Notifiers are checked by src/notify (the same rules as WEIR_NOTIFIER_<NAME>).
 import { z } from "zod";
 import { configError } from "./config-error.js";
+import { MAX_HEARTBEAT_MS, MIN_MISSED_HEARTBEATS } from "../common/heartbeat-limits.js";
 import { parseDuration } from "../define/duration.js";
 import { parseNotifierConfigs } from "../notify/notifier-config.js";
 import type { NotifierConfig } from "../notify/types.js";
@@ -22,8 +23,6 @@ const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => z.number().i
 // The limits src/executor/heartbeat.ts applies (config may not import the executor): a timer takes at most
 // 2^31 − 1 ms (a longer interval would fire at once, over and over); fewer than 3 misses would kill a worker
 // for one late beat.
-const MAX_HEARTBEAT_MS = 2 ** 31 - 1;
-const MIN_MISSED_HEARTBEATS = 3;
 const heartbeat = duration.refine((v) => parseDuration(v) >= 1 && parseDuration(v) <= MAX_HEARTBEAT_MS, { message: `must be from 1ms to ${MAX_HEARTBEAT_MS}ms (about 24.8 days)` });
 
 const schema = z.strictObject({

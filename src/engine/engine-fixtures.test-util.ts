@@ -1,11 +1,12 @@
 // Test-only builders shared by the engine's test files (not matched by vitest's *.test.ts pattern).
 import fc from "fast-check";
+import { expect } from "vitest";
 import type { PipelineGraph, TaskNode } from "../graph/types.js";
 import { compileEngineGraph } from "./compile-graph.js";
 import { createRunSnapshot } from "./snapshot.js";
-import { TRIGGER_RULES, type TriggerRule } from "./states.js";
+import { isTerminalTaskState, TRIGGER_RULES, type TriggerRule } from "./states.js";
 import type { TriggerOutcome } from "./trigger-rules.js";
-import type { EngineGraph, RetryPolicy, RunSnapshot } from "./types.js";
+import type { EngineEvent, EngineGraph, RetryPolicy, RunSnapshot } from "./types.js";
 
 export interface TaskSketch {
   upstream?: string[];
@@ -155,4 +156,25 @@ export function mappedDagArb(maxTasks: number): fc.Arbitrary<Record<string, Task
     });
     return tasks;
   });
+}
+
+/**
+ * One step of a randomly driven run: a live instance chosen by `choose` moves on (queued, started, retry
+ * due); a running one ends as `ending` says for the next pick. Fails when nothing can move (a stuck run).
+ */
+export function randomEvent(
+  snapshot: RunSnapshot,
+  choose: () => number,
+  nowMs: number,
+  ending: (ref: { taskId: string; mapIndex: number; tryNumber: number }, pick: number) => EngineEvent,
+): { event: EngineEvent; nowMs: number; pick: number } {
+  const live = [...snapshot.instances.values()].filter((i) => !isTerminalTaskState(i.state) && i.state !== "pending");
+  expect(live.length, `stuck: ${JSON.stringify([...snapshot.instances.values()].map((i) => [i.taskId, i.mapIndex, i.state]))}`).toBeGreaterThan(0);
+  const instance = live[choose() % live.length]!;
+  const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex };
+  const pick = choose();
+  if (instance.state === "scheduled") return { event: { kind: "try_queued", ...ref, tryNumber: instance.tryNumber + 1 }, nowMs, pick };
+  if (instance.state === "queued") return { event: { kind: "try_started", ...ref, tryNumber: instance.tryNumber }, nowMs, pick };
+  if (instance.state === "up_for_retry") return { event: { kind: "retry_due", ...ref }, nowMs: Math.max(nowMs, instance.retryAtMs ?? 0), pick };
+  return { event: ending({ ...ref, tryNumber: instance.tryNumber }, pick), nowMs, pick };
 }

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { advance, applyDecision } from "./advance.js";
-import { engineGraph, freshSnapshot, mappedDagArb, type TaskSketch } from "./engine-fixtures.test-util.js";
+import { engineGraph, freshSnapshot, mappedDagArb, randomEvent, type TaskSketch } from "./engine-fixtures.test-util.js";
 import { StoreModel } from "./store-model.test-util.js";
 import { isTerminalRunState, isTerminalTaskState } from "./states.js";
 import { instanceKey, type Decision, type EngineEvent, type InstanceRef, type RunSnapshot } from "./types.js";
@@ -210,20 +210,15 @@ function runOn(snapshot: RunSnapshot, choose: () => number, lengthOf: (pick: num
   let nowMs = snapshot.state === "queued" ? 0 : 10_000;
   for (let round = 0; round < steps && !isTerminalRunState(snapshot.state); round++) {
     nowMs += 10;
-    const live = [...snapshot.instances.values()].filter((i) => !isTerminalTaskState(i.state) && i.state !== "pending");
-    expect(live.length, `stuck: ${JSON.stringify([...snapshot.instances.values()].map((i) => [i.taskId, i.mapIndex, i.state]))}`).toBeGreaterThan(0);
-    const instance = live[choose() % live.length]!;
-    const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex };
-    const pick = choose();
-    let event: EngineEvent;
-    if (instance.state === "scheduled") event = { kind: "try_queued", ...ref, tryNumber: instance.tryNumber + 1 };
-    else if (instance.state === "queued") event = { kind: "try_started", ...ref, tryNumber: instance.tryNumber };
-    else if (instance.state === "up_for_retry") {
-      nowMs = Math.max(nowMs, instance.retryAtMs ?? 0);
-      event = { kind: "retry_due", ...ref };
-    } else if (pick % 7 === 0) event = { kind: "try_failed", ...ref, tryNumber: instance.tryNumber, error: { name: "E", message: "m", retryable: true, kind: "error" } };
-    else if (pick % 11 === 0) event = { kind: "try_failed", ...ref, tryNumber: instance.tryNumber, error: { name: "WorkerLost", message: "lost", retryable: true, kind: "lost" } };
-    else event = { kind: "try_succeeded", ...ref, tryNumber: instance.tryNumber, mapLength: lengthOf(pick) };
+    const step = randomEvent(snapshot, choose, nowMs, (ref, pick) =>
+      pick % 7 === 0
+        ? { kind: "try_failed", ...ref, error: { name: "E", message: "m", retryable: true, kind: "error" } }
+        : pick % 11 === 0
+          ? { kind: "try_failed", ...ref, error: { name: "WorkerLost", message: "lost", retryable: true, kind: "lost" } }
+          : { kind: "try_succeeded", ...ref, mapLength: lengthOf(pick) },
+    );
+    const event = step.event;
+    nowMs = step.nowMs;
     send(snapshot, event, nowMs);
   }
 }

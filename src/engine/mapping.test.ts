@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { advance, advanceAll, applyDecision } from "./advance.js";
-import { engineGraph, freshSnapshot, mappedDagArb, type TaskSketch } from "./engine-fixtures.test-util.js";
+import { engineGraph, freshSnapshot, mappedDagArb, randomEvent, type TaskSketch } from "./engine-fixtures.test-util.js";
 import { createRunSnapshot } from "./snapshot.js";
 import { isTerminalRunState, isTerminalTaskState } from "./states.js";
 import type { Decision, EngineEvent, RunSnapshot } from "./types.js";
@@ -203,20 +203,15 @@ describe("mapped tasks: properties", () => {
         let nowMs = 0;
         for (let round = 0; round < 2_000 && !isTerminalRunState(snapshot.state); round++) {
           nowMs += 10;
-          const live = [...snapshot.instances.values()].filter((i) => !isTerminalTaskState(i.state) && i.state !== "pending");
-          expect(live.length, `stuck: ${JSON.stringify([...snapshot.instances.values()].map((i) => [i.taskId, i.mapIndex, i.state]))}`).toBeGreaterThan(0);
-          const instance = live[choose() % live.length]!;
-          const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex };
-          const pick = choose();
-          let event: EngineEvent;
-          if (instance.state === "scheduled") event = { kind: "try_queued", ...ref, tryNumber: instance.tryNumber + 1 };
-          else if (instance.state === "queued") event = { kind: "try_started", ...ref, tryNumber: instance.tryNumber };
-          else if (instance.state === "up_for_retry") {
-            nowMs = Math.max(nowMs, instance.retryAtMs ?? 0);
-            event = { kind: "retry_due", ...ref };
-          } else if (pick % 5 === 0) event = { kind: "try_failed", ...ref, tryNumber: instance.tryNumber, error: { name: "E", message: "m", retryable: true, kind: "error" } };
-          else if (pick % 11 === 0) event = { kind: "try_skipped", ...ref, tryNumber: instance.tryNumber };
-          else event = { kind: "try_succeeded", ...ref, tryNumber: instance.tryNumber, mapLength: pick % 13 === 0 ? null : pick % 4 };
+          const step = randomEvent(snapshot, choose, nowMs, (ref, pick) =>
+            pick % 5 === 0
+              ? { kind: "try_failed", ...ref, error: { name: "E", message: "m", retryable: true, kind: "error" } }
+              : pick % 11 === 0
+                ? { kind: "try_skipped", ...ref }
+                : { kind: "try_succeeded", ...ref, mapLength: pick % 13 === 0 ? null : pick % 4 },
+          );
+          const { event, pick } = step;
+          nowMs = step.nowMs;
           send(snapshot, event, nowMs);
           // Delivered twice, an event changes nothing the second time.
           if (pick % 3 === 0) expect(advance(snapshot, event, nowMs).transitions).toEqual([]);

@@ -4,6 +4,8 @@
 // separate from the IPC channel, so a task that blocks the worker's main thread with synchronous work
 // still beats and the per-message path pays nothing; the pool kills a worker silent for too long.
 
+import { MAX_HEARTBEAT_MS, MIN_MISSED_HEARTBEATS } from "../common/heartbeat-limits.js";
+
 /** What the watch needs of a worker (a WorkerHandle; structural, so worker-handle.ts can import this file). */
 export interface BeatingWorker {
   readonly state: string;
@@ -18,11 +20,7 @@ export interface HeartbeatSettings {
 }
 
 export const DEFAULT_HEARTBEAT_MS = 1000;
-export const DEFAULT_MISSED_HEARTBEATS = 30;
-/** Fewer misses than this would kill a worker for one late beat; 0 (off) is the other allowed value. */
-export const MIN_MISSED_HEARTBEATS = 3;
-/** The longest interval a timer takes (2^31 − 1 ms); a longer one would fire at once, every millisecond. */
-export const MAX_HEARTBEAT_MS = 2 ** 31 - 1;
+const DEFAULT_MISSED_HEARTBEATS = 30;
 
 /** Settings from the environment; a bad value falls back to the default (the CLI refuses it earlier, src/config). */
 export function heartbeatSettings(env: NodeJS.ProcessEnv = process.env): HeartbeatSettings {

@@ -2,7 +2,7 @@
 // class so coordinator.ts holds only the tick loop. Re-exported by coordinator.ts.
 import type { InstanceTransition } from "../engine/types.js";
 import type { RunState } from "../engine/states.js";
-import type { RunRecord, Store } from "../store/types.js";
+import type { LeaseFence, RunRecord, Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import type { Executor } from "./executor.js";
 import type { PipelineLoader } from "./sub-runs.js";
@@ -19,6 +19,8 @@ export type RunChangeListener = (change: RunChange) => void;
 
 export interface CoordinatorOptions {
   store: Store;
+  /** Every decision this coordinator commits is fenced by this lease (a scheduler's: refused once another owns it). */
+  fence?: LeaseFence;
   executor: Executor;
   clock: Clock;
   /** WEIR_HOME: where try logs go. */

@@ -225,13 +225,14 @@ export class Coordinator {
 
       crashPoint("before_commit");
       const commitStart = performance.now();
-      const result = await this.options.store.applyDecisions(planned.map((p) => p.decision));
+      const result = await this.options.store.applyDecisions(planned.map((p) => p.decision), this.options.fence);
       const commitMs = performance.now() - commitStart;
       crashPoint("after_commit");
 
       // Committed: now the outside world may see it (DESIGN.md §7: actions after commit, an outbox).
       const conflicted = new Set(result.conflicts.map((c) => c.index));
-      acknowledgeResults(this.options.executor, planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
+      // Only an executor that keeps results until their commit (a store queue) is told; the local pool isn't.
+      if (this.options.executor.committed) acknowledgeResults(this.options.executor, planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
         for (const pending of item.jobs) {

@@ -139,12 +139,7 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
     const instance = active.snapshot.instances.get(entry.key);
     const task = instance && active.tasks.get(instance.taskId);
     if (instance && task && instance.state === "scheduled") {
-      const tryNumber = instance.tryNumber + 1;
-      const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-      const claim = claims.get(active) ?? { events: [], jobs: [] };
-      claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-      claim.jobs.push(buildJob(home, active.record, task, active.outputs, active.snapshot, instance.mapIndex, tryNumber, active.tasks));
-      claims.set(active, claim);
+      addClaim(claims, active, instance, task, home);
       // Counted now, so later claims see the slot taken (undone below: the decision counts it once applied).
       capacity.count(active, task.id, 1);
       capacity.claiming(task.queue);
@@ -158,6 +153,16 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
   return claims;
 }
 
+/** The instance's next try, queued and started in the claim's events, its job beside them. */
+function addClaim(claims: Map<ActiveRun, Claim>, active: ActiveRun, instance: { taskId: string; mapIndex: number; tryNumber: number }, task: TaskNode, home: string): void {
+  const tryNumber = instance.tryNumber + 1;
+  const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+  const claim = claims.get(active) ?? { events: [], jobs: [] };
+  claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+  claim.jobs.push(buildJob(home, active.record, task, active.outputs, active.snapshot, instance.mapIndex, tryNumber, active.tasks));
+  claims.set(active, claim);
+}
+
 /** Claims a run's instances that need no worker (deferred sensors: no worker, pool or pipeline slot). */
 function claimNoWorker(active: ActiveRun, claims: Map<ActiveRun, Claim>, home: string): void {
   if (active.ready.noWorkerSize === 0) return;
@@ -165,11 +170,6 @@ function claimNoWorker(active: ActiveRun, claims: Map<ActiveRun, Claim>, home: s
     const instance = active.snapshot.instances.get(key);
     const task = instance && active.tasks.get(instance.taskId);
     if (!instance || !task || instance.state !== "scheduled") continue;
-    const tryNumber = instance.tryNumber + 1;
-    const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
-    const claim = claims.get(active) ?? { events: [], jobs: [] };
-    claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
-    claim.jobs.push(buildJob(home, active.record, task, active.outputs, active.snapshot, instance.mapIndex, tryNumber, active.tasks));
-    claims.set(active, claim);
+    addClaim(claims, active, instance, task, home);
   }
 }

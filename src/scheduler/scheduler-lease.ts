@@ -161,14 +161,3 @@ export async function waitForLease(lease: SchedulerLease, options: StandbyOption
     await Promise.race([new Promise((resolve) => setTimeout(resolve, pollMs)), options.stopped]);
   }
 }
-
-/** The store as a scheduler's coordinator sees it: every decision it commits is fenced by the lease. */
-export function fencedDecisions(store: Store, fence: LeaseFence): Store {
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === "applyDecisions") return (decisions: Parameters<Store["applyDecisions"]>[0]) => target.applyDecisions(decisions, fence);
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}

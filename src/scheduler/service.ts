@@ -12,7 +12,7 @@ import { createDueRuns } from "./create-due-runs.js";
 import { activeRunsOf, RunDeadlines } from "./deadlines.js";
 import { EventTriggers } from "./event-triggers.js";
 import { isOwnerAlive, isSchedulerOwner, newOwnerId, retireOwnerId } from "./owner.js";
-import { DEFAULT_SCHEDULER_LEASE_MS, fencedDecisions, SchedulerLease } from "./scheduler-lease.js";
+import { DEFAULT_SCHEDULER_LEASE_MS, SchedulerLease } from "./scheduler-lease.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
 import { OutboxDelivery } from "./outbox-delivery.js";
@@ -64,7 +64,7 @@ export class SchedulerService {
     // A scheduler frozen past its lease delivers nothing a successor may be delivering too.
     const outboxStore = { pendingNotifications: async (limit: number) => ((await this.lease.confirm()) ? options.store.pendingNotifications(limit) : []), markNotificationDone: options.store.markNotificationDone.bind(options.store) };
     this.outbox = new OutboxDelivery(outboxStore, options.notifiers ?? new Map(), (line) => this.emit("error", line));
-    this.coordinator = new Coordinator({ store: fencedDecisions(options.store, this.lease.fence), executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
+    this.coordinator = new Coordinator({ store: options.store, fence: this.lease.fence, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
     this.registry = new PipelineRegistry({
       root: options.root,
       pool: options.executor,
@@ -141,7 +141,7 @@ export class SchedulerService {
     for (const run of active) {
       if (run.state !== "running" || this.driving.get(run.pipelineId)?.has(run.id)) continue;
       if (this.drivenElsewhere(run.owner)) continue;
-      const graph = await store.getPipelineVersion(run.pipelineId, run.version);
+      const graph = await this.graphOf(run.pipelineId, run.version);
       if (!graph) continue;
       if (run.owner !== this.owner && !(await store.setRunOwner(run.id, this.owner, run.owner))) continue;
       this.emit("run_started", `resuming run ${run.id} of ${run.pipelineId}`);

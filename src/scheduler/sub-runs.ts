@@ -140,23 +140,30 @@ export class SubRuns {
       do {
         this.pumpAgain.delete(pipelineId);
         const entry = this.waiting.get(pipelineId);
+        // Slots counted once, then used up one launch at a time (a launch joins `live`): one store read per
+        // batch of launches, not per child.
+        let free = 0;
         while (entry !== undefined && entry.queue.length > 0 && !this.closed) {
-          let active: number;
-          try {
-            active = await this.activeRuns(pipelineId, entry.max);
-          } catch {
-            // The store could not be read now (a pump runs detached: nothing may escape it): count again later.
-            this.armRecount();
-            break;
-          }
-          if (active >= entry.max) {
-            for (const w of entry.queue.filter((w) => !w.told)) {
-              logLine(w.logPath, `waiting for a slot: pipeline ${pipelineId} has ${active} run(s) running, its maxActiveRuns is ${entry.max}`);
-              w.told = true;
+          if (free <= 0) {
+            let active: number;
+            try {
+              active = await this.activeRuns(pipelineId, entry.max);
+            } catch {
+              // The store could not be read now (a pump runs detached: nothing may escape it): count again later.
+              this.armRecount();
+              break;
             }
-            this.armRecount();
-            break;
+            if (active >= entry.max) {
+              for (const w of entry.queue.filter((w) => !w.told)) {
+                logLine(w.logPath, `waiting for a slot: pipeline ${pipelineId} has ${active} run(s) running, its maxActiveRuns is ${entry.max}`);
+                w.told = true;
+              }
+              this.armRecount();
+              break;
+            }
+            free = entry.max - active;
           }
+          free--;
           const next = entry.queue.shift() as WaitingChild;
           try {
             await next.launch();

@@ -20,8 +20,6 @@ export function resultEvent(
 ): EngineEvent | null {
   // Objects built field by field, not by rest/spread: this runs once per try, and those showed in the profile.
   const { taskId, mapIndex, tryNumber } = parsed;
-  const ref: { taskId: string; mapIndex: number; tryNumber: number; startedMs?: number } = { taskId, mapIndex, tryNumber };
-  if (timing !== undefined) ref.startedMs = timing.startedMs;
   switch (result.outcome) {
     case "success": {
       const event: Extract<EngineEvent, { kind: "try_succeeded" }> = { kind: "try_succeeded", taskId, mapIndex, tryNumber, output: result.output };
@@ -35,12 +33,18 @@ export function resultEvent(
       return event;
     }
     case "failure":
-      return { kind: "try_failed", ...ref, error: result.error };
+      return { kind: "try_failed", ...endRef(parsed, timing), error: result.error };
     case "skipped":
-      return { kind: "try_skipped", ...ref, reason: result.reason };
+      return { kind: "try_skipped", ...endRef(parsed, timing), reason: result.reason };
     default:
       return null;
   }
+}
+
+function endRef(parsed: { taskId: string; mapIndex: number; tryNumber: number }, timing: { startedMs: number } | undefined): { taskId: string; mapIndex: number; tryNumber: number; startedMs?: number } {
+  const ref: { taskId: string; mapIndex: number; tryNumber: number; startedMs?: number } = { taskId: parsed.taskId, mapIndex: parsed.mapIndex, tryNumber: parsed.tryNumber };
+  if (timing !== undefined) ref.startedMs = timing.startedMs;
+  return ref;
 }
 
 /** Results whose decisions committed: the executor may let go of them (a store queue keeps them until now). */

@@ -34,9 +34,8 @@ export class SetWrites {
   private after: (() => Promise<void>)[] = [];
   /** Instances named in this stretch: task id → map indexes (no key string built per transition). */
   private readonly rows = new Map<string, Set<number>>();
-  private named = 0;
-  /** The last group each kind used and the key it was found under: a stretch is usually one shape. */
-  private lastMove: { key: string; from: string; to: string; tryNumber: number; retryAtMs: number | null; endedMs: number | null; group: Group } | null = null;
+  /** The last move group used (until the flush that clears the groups): a stretch is usually one shape. */
+  private lastMove: { from: string; to: string; tryNumber: number; retryAtMs: number | null; endedMs: number | null; group: Group } | null = null;
 
   constructor(
     private readonly tx: SqlTransaction,
@@ -53,21 +52,20 @@ export class SetWrites {
     let indexes = this.rows.get(t.taskId);
     if (indexes === undefined) this.rows.set(t.taskId, (indexes = new Set()));
     indexes.add(t.mapIndex);
-    this.named++;
   }
 
   /** An instance move with no try write (TRANSITION_INSTANCE's set form). */
   move(t: InstanceTransition, retryAtMs: number | null, endedMs: number | null): void {
     this.claim(t);
     const last = this.lastMove;
-    if (last !== null && last.from === t.from && last.to === t.to && last.tryNumber === t.tryNumber && last.retryAtMs === retryAtMs && last.endedMs === endedMs && this.moves.get(last.key) === last.group) {
+    if (last !== null && last.from === t.from && last.to === t.to && last.tryNumber === t.tryNumber && last.retryAtMs === retryAtMs && last.endedMs === endedMs) {
       last.group.rowParams.push([t.taskId, t.mapIndex]);
       return;
     }
     const key = `${t.from}|${t.to}|${t.tryNumber}|${retryAtMs}|${endedMs}`;
     const found = group(this.moves, key, () => ({ sql: transitionInstancesSql, head: [t.to, t.tryNumber, retryAtMs, endedMs, this.runId, t.from, t.tryNumber], tail: [], rowParams: [], guarded: true, what: `${t.from} → ${t.to}`, singleSql: TRANSITION_INSTANCE, single: (h, r) => [h[0]!, h[1]!, h[2]!, h[3]!, h[4]!, r[0]!, r[1]!, h[5]!, h[6]!] }));
     found.rowParams.push([t.taskId, t.mapIndex]);
-    this.lastMove = { key, from: t.from, to: t.to, tryNumber: t.tryNumber, retryAtMs, endedMs, group: found };
+    this.lastMove = { from: t.from, to: t.to, tryNumber: t.tryNumber, retryAtMs, endedMs, group: found };
   }
 
   /** A try queued and started at once: the instance starts, the try is inserted running. */
@@ -87,7 +85,7 @@ export class SetWrites {
 
   /** Writes what is gathered; throws `guardFailed(what)` when a guarded statement changed too few rows. */
   async flush(guardFailed: (what: string) => unknown): Promise<void> {
-    if (this.named === 0) return;
+    if (this.rows.size === 0) return;
     for (const groups of [this.moves, this.starts, this.tryInserts, this.tryEnds]) {
       for (const g of groups.values()) await this.write(g, guardFailed);
       groups.clear();
@@ -95,7 +93,6 @@ export class SetWrites {
     const after = this.after;
     this.after = [];
     this.rows.clear();
-    this.named = 0;
     this.lastMove = null;
     for (const write of after) await write();
   }

@@ -20,15 +20,8 @@ export interface BackfillRecord {
   totalRuns: number;
 }
 
-export interface NewBackfill {
-  id: string;
-  pipelineId: string;
-  fromMs: number;
-  toMs: number;
-  concurrency: number | null;
-  reprocess: ReprocessMode;
-  totalRuns: number;
-}
+/** What creating a backfill records (its state, creation and end times are the store's). */
+export type NewBackfill = Pick<BackfillRecord, "id" | "pipelineId" | "fromMs" | "toMs" | "concurrency" | "reprocess" | "totalRuns">;
 
 export interface BackfillFilter {
   pipelineId?: string;

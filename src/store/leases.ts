@@ -79,7 +79,7 @@ export async function holdFence(tx: Pick<SqlSession, "run">, fence: LeaseFence):
   if ((await tx.run(HOLD_LEASE, [fence.lease, fence.owner])) === 0) throw fencedError(fence);
 }
 
-export function fencedError(fence: LeaseFence): WeirError {
+function fencedError(fence: LeaseFence): WeirError {
   return new WeirError("scheduler_fenced", `${fence.owner} no longer holds the ${fence.lease} lease (another scheduler took over): nothing was written`, { input: false });
 }
 

@@ -1,6 +1,6 @@
 // The read-only queries of the API and the UI (read-queries.ts): pages and counts, never a whole run read.
 import type { RunState, TaskState, TryState } from "../engine/states.js";
-import type { PipelineRecord, TaskInstanceRecord } from "./run-types.js";
+import type { PipelineRecord, TaskInstanceRecord, TryRecord } from "./run-types.js";
 
 export interface InstanceFilter {
   runId: string;
@@ -26,15 +26,8 @@ export interface TaskStateCount {
   count: number;
 }
 
-export interface TryTimes {
-  taskId: string;
-  mapIndex: number;
-  tryNumber: number;
-  state: TryState;
-  queuedMs: number;
-  startedMs: number | null;
-  endedMs: number | null;
-}
+/** A try's times for the Gantt chart: its record without the run, worker, error and output. */
+export type TryTimes = Pick<TryRecord, "taskId" | "mapIndex" | "tryNumber" | "state" | "queuedMs" | "startedMs" | "endedMs">;
 
 export interface ActiveInstanceCount {
   pipelineId: string;

@@ -1,9 +1,9 @@
 // Shared pieces of the config tests: a project directory inside the package (so `import "weir"` in
 // weir.config.ts resolves through the package's self-reference) and the real `weir` CLI run in it.
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { makeTempDir } from "../executor/helpers.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
 
@@ -28,19 +28,11 @@ export interface Project {
 }
 
 export function makeProject(): Project {
-  const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
-  mkdirSync(dir, { recursive: true });
+  const tmp = makeTempDir(import.meta.dirname);
   return {
-    dir,
-    write: (name, text) => {
-      const path = join(dir, name);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, text);
-      return path;
-    },
-    weir: (args, env = {}) => runWeir(dir, args, env),
-    listing: () => (readdirSync(dir, { recursive: true }) as string[]).sort(),
-    remove: () => rmSync(dir, { recursive: true, force: true }),
+    ...tmp,
+    weir: (args, env = {}) => runWeir(tmp.dir, args, env),
+    listing: () => (readdirSync(tmp.dir, { recursive: true }) as string[]).sort(),
   };
 }
 

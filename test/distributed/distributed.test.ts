@@ -64,6 +64,18 @@ async function aliveWorkers(c: Cluster): Promise<WorkersDoc["workers"]> {
   return result.code === 0 ? (JSON.parse(result.stdout) as WorkersDoc).workers.filter((w) => w.state === "alive") : [];
 }
 
+/** A scheduler and workers A and B, with try 1 of the `hangs` pipeline's task running on one of them (the victim). */
+async function hangingTryOnTwoWorkers(c: Cluster): Promise<{ scheduler: Proc; workers: Record<"A" | "B", Proc>; runId: string; victim: "A" | "B"; other: "A" | "B" }> {
+  c.writePipeline("hangs.ts", HANGS);
+  const scheduler = c.scheduler();
+  const workers = { A: c.worker("A", "default"), B: c.worker("B", "default") };
+  await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
+  const runId = await trigger(c, "hangs", scheduler);
+  await waitFor("try 1 to start", () => c.markList().length === 1, scheduler.output);
+  const victim = (c.markList()[0] as string).endsWith("-A") ? "A" : "B";
+  return { scheduler, workers, runId, victim, other: victim === "A" ? "B" : "A" };
+}
+
 async function trigger(c: Cluster, pipelineId: string, scheduler: Proc): Promise<string> {
   await waitFor("the scheduler", () => /scheduler running/.test(scheduler.output()), scheduler.output);
   const doc = await c.json<{ run: { id: string } }>(["trigger", pipelineId]);
@@ -146,15 +158,7 @@ for (const store of ["sqlite", "postgres"] as const) {
 
     it("retries the try of a worker killed mid-task (kill -9) on the other worker", async () => {
       const c = await startCluster(store);
-      c.writePipeline("hangs.ts", HANGS);
-      const scheduler = c.scheduler();
-      const workers = { A: c.worker("A", "default"), B: c.worker("B", "default") };
-      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
-      const runId = await trigger(c, "hangs", scheduler);
-      await waitFor("try 1 to start", () => c.markList().length === 1, scheduler.output);
-      const first = c.markList()[0] as string;
-      const victim = first.endsWith("-A") ? "A" : "B";
-      const other = victim === "A" ? "B" : "A";
+      const { scheduler, workers, runId, victim, other } = await hangingTryOnTwoWorkers(c);
       // The running try's log reaches the store while it runs (the worker's own WEIR_HOME is elsewhere).
       await waitFor("the running try's log", async () => (await c.cli(["logs", runId, "wait"])).stdout.includes(`try 1 on worker ${victim}`));
       workers[victim].child.kill("SIGKILL");
@@ -170,14 +174,7 @@ for (const store of ["sqlite", "postgres"] as const) {
 
     it("hands the running try back when a worker is stopped (SIGTERM), and it is retried on the other", async () => {
       const c = await startCluster(store);
-      c.writePipeline("hangs.ts", HANGS);
-      const scheduler = c.scheduler();
-      const workers = { A: c.worker("A", "default"), B: c.worker("B", "default") };
-      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
-      const runId = await trigger(c, "hangs", scheduler);
-      await waitFor("try 1 to start", () => c.markList().length === 1, scheduler.output);
-      const victim = (c.markList()[0] as string).endsWith("-A") ? "A" : "B";
-      const other = victim === "A" ? "B" : "A";
+      const { scheduler, workers, runId, victim, other } = await hangingTryOnTwoWorkers(c);
       workers[victim].child.kill("SIGTERM");
       const exit = await new Promise<number | null>((r) => workers[victim].child.once("close", r));
       expect(exit).toBe(0);
@@ -191,14 +188,7 @@ for (const store of ["sqlite", "postgres"] as const) {
 
     it("ignores the late result of a worker declared lost that comes back", async () => {
       const c = await startCluster(store);
-      c.writePipeline("hangs.ts", HANGS);
-      const scheduler = c.scheduler();
-      const workers = { A: c.worker("A", "default"), B: c.worker("B", "default") };
-      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
-      const runId = await trigger(c, "hangs", scheduler);
-      await waitFor("try 1 to start", () => c.markList().length === 1, scheduler.output);
-      const victim = (c.markList()[0] as string).endsWith("-A") ? "A" : "B";
-      const other = victim === "A" ? "B" : "A";
+      const { scheduler, workers, runId, victim, other } = await hangingTryOnTwoWorkers(c);
       // Frozen, not dead: its task process goes on, its heartbeats stop.
       workers[victim].child.kill("SIGSTOP");
       let ended: RunDoc | null = null;
@@ -217,13 +207,9 @@ for (const store of ["sqlite", "postgres"] as const) {
 
     it("finishes the run after the scheduler is killed (kill -9) mid-task and started again, adopting the running try", async () => {
       const c = await startCluster(store);
-      c.writePipeline("hangs.ts", HANGS);
-      let scheduler = c.scheduler();
-      const workers = { A: c.worker("A", "default"), B: c.worker("B", "default") };
-      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2);
-      const runId = await trigger(c, "hangs", scheduler);
-      await waitFor("try 1 to start", () => c.markList().length === 1, scheduler.output);
-      const victim = (c.markList()[0] as string).endsWith("-A") ? "A" : "B";
+      const hanging = await hangingTryOnTwoWorkers(c);
+      const { workers, runId, victim } = hanging;
+      let scheduler = hanging.scheduler;
       scheduler.child.kill("SIGKILL");
       await new Promise((r) => scheduler.child.once("close", r));
       scheduler = c.scheduler();

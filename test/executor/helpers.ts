@@ -1,20 +1,22 @@
 // Shared pieces of the executor tests: pipeline files in a temp dir inside the package (so
 // `import { pipeline } from "weir"` resolves through the package's self-reference), jobs, waiting.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { LocalWorkerPool, type LocalWorkerPoolOptions } from "../../src/executor/local-pool.js";
 import { tryKeyOf, type TryJob, type TryResult } from "../../src/worker/protocol.js";
 import { tryLogPath } from "../../src/observe/try-log-path.js";
 import { isAlive } from "../process-alive.js";
 
-export function makeTempDir(): { dir: string; write: (name: string, text: string) => string; remove: () => void } {
-  const dir = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
+/** A fresh directory under `parent` (by default beside these tests, inside the package); `write` creates subfolders as needed. */
+export function makeTempDir(parent = import.meta.dirname): { dir: string; write: (name: string, text: string) => string; remove: () => void } {
+  const dir = join(parent, `.tmp-${randomBytes(4).toString("hex")}`);
   mkdirSync(dir, { recursive: true });
   return {
     dir,
     write: (name, text) => {
       const path = join(dir, name);
+      mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, text);
       return path;
     },

@@ -23,10 +23,6 @@ export class AdoptedTries {
     for (const row of rows) this.tries.set(row.tryKey, { job: JSON.parse(row.jobJson) as TryJob, queue: row.queue });
   }
 
-  get size(): number {
-    return this.tries.size;
-  }
-
   /** The adopted try, handed over to the caller (undefined: never adopted, or taken already). */
   take(tryKey: string): Adopted | undefined {
     const adopted = this.tries.get(tryKey);

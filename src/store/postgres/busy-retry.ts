@@ -17,7 +17,7 @@ const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(["40P01", "40001"]);
  * Whether `error` (or what it wraps: the dialect turns driver errors into `store_busy` WeirErrors with the
  * driver's error as their cause) is a deadlock or serialization failure reported by the server.
  */
-export function isRetryableConflict(error: unknown): boolean {
+function isRetryableConflict(error: unknown): boolean {
   for (let at: unknown = error, depth = 0; at !== undefined && at !== null && depth < 4; depth++) {
     if (at instanceof pg.DatabaseError) return at.code !== undefined && RETRYABLE_SQLSTATES.has(at.code);
     at = at instanceof Error ? at.cause : undefined;
