@@ -35,6 +35,9 @@ export function configAsEnv(config: ValidConfig): Record<string, string> {
     WEIR_KILL_GRACE: s.killGrace === undefined ? undefined : `${parseDuration(s.killGrace)}ms`,
     WEIR_ARTIFACT_THRESHOLD: s.artifactThreshold === undefined ? undefined : String(s.artifactThreshold),
     WEIR_DEFAULT_POOL_SLOTS: s.defaultPoolSlots === undefined ? undefined : String(s.defaultPoolSlots),
+    WEIR_SCHEDULER_LEASE: s.schedulerLease === undefined ? undefined : `${parseDuration(s.schedulerLease)}ms`,
+    WEIR_LOCAL_WORKERS: s.localWorkers?.processes === undefined ? undefined : String(s.localWorkers.processes),
+    WEIR_WORKER_CONCURRENCY: s.distributedWorkers?.concurrency === undefined ? undefined : String(s.distributedWorkers.concurrency),
     WEIR_LOCAL_HEARTBEAT_MS: s.localWorkers?.heartbeat === undefined ? undefined : String(parseDuration(s.localWorkers.heartbeat)),
     WEIR_LOCAL_MISSED_HEARTBEATS: s.localWorkers?.missedHeartbeats === undefined ? undefined : String(s.localWorkers.missedHeartbeats),
     WEIR_WORKER_HEARTBEAT_MS: s.distributedWorkers?.heartbeat === undefined ? undefined : String(parseDuration(s.distributedWorkers.heartbeat)),
@@ -69,6 +72,8 @@ export function checkEnvSettings(env: NodeJS.ProcessEnv = process.env): void {
     if (!Number.isSafeInteger(n) || n < min) throw new WeirError("config_invalid", `${name} must be a whole number${unit} ≥ ${min}, got ${JSON.stringify(raw)}`);
   };
   whole("WEIR_DEFAULT_POOL_SLOTS", 0, "");
+  whole("WEIR_LOCAL_WORKERS", 1, "");
+  whole("WEIR_WORKER_CONCURRENCY", 1, "");
   whole("WEIR_LOCAL_HEARTBEAT_MS", 1, " of milliseconds");
   whole("WEIR_LOCAL_MISSED_HEARTBEATS", 0, "");
   const heartbeatMs = Number(env.WEIR_LOCAL_HEARTBEAT_MS);

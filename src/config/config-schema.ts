@@ -34,15 +34,17 @@ const schema = z.strictObject({
   killGrace: duration.optional(),
   artifactThreshold: wholeNumber(0).optional(),
   defaultPoolSlots: wholeNumber(0).optional(),
+  schedulerLease: duration.refine((v) => parseDuration(v) >= 1000 && parseDuration(v) <= MAX_HEARTBEAT_MS, { message: `must be from 1s to ${MAX_HEARTBEAT_MS}ms (about 24.8 days)` }).optional(),
   localWorkers: z
     .strictObject({
+      processes: wholeNumber(1, 1024).optional(),
       heartbeat: heartbeat.optional(),
       missedHeartbeats: wholeNumber(0)
         .refine((n) => n === 0 || n >= MIN_MISSED_HEARTBEATS, { message: `must be 0 (never) or at least ${MIN_MISSED_HEARTBEATS}: fewer would kill a worker for one late beat` })
         .optional(),
     })
     .optional(),
-  distributedWorkers: z.strictObject({ heartbeat: heartbeat.optional() }).optional(),
+  distributedWorkers: z.strictObject({ heartbeat: heartbeat.optional(), concurrency: wholeNumber(1, 1024).optional() }).optional(),
   notifiers: z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())], "must be an object with a type, or a spec string")).optional(),
 });
 

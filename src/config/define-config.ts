@@ -33,8 +33,12 @@ export interface WeirConfig {
   artifactThreshold?: number;
   /** Slots of the `default` pool when a new store creates it (WEIR_DEFAULT_POOL_SLOTS; default 128). */
   defaultPoolSlots?: number;
-  /** Liveness of local worker processes (docs/configuration.md, "Hung workers"). */
+  /** How long a `weir scheduler`'s lease lasts unrenewed before a standby takes over (WEIR_SCHEDULER_LEASE; default "10s", at least "1s"). */
+  schedulerLease?: Duration;
+  /** The local worker pool of `weir run`/`weir dev`/`weir scheduler`, and the liveness of its processes (docs/configuration.md, "Hung workers"). */
   localWorkers?: {
+    /** Worker processes (WEIR_LOCAL_WORKERS; `-c/--concurrency`; default: the number of cores). */
+    processes?: number;
     /** How often each worker beats (WEIR_LOCAL_HEARTBEAT_MS; default "1s"). */
     heartbeat?: Duration;
     /** Beats missed in a row before a worker counts as hung and is killed: 0 never, else at least 3 (WEIR_LOCAL_MISSED_HEARTBEATS; default 30). */
@@ -42,6 +46,8 @@ export interface WeirConfig {
   };
   /** `weir worker` processes of the store executor (docs/distributed.md). */
   distributedWorkers?: {
+    /** Tries each `weir worker` runs at once (WEIR_WORKER_CONCURRENCY; `-c/--concurrency`; default: the number of cores). */
+    concurrency?: number;
     /** How often they heartbeat; one silent for 3 beats is lost (WEIR_WORKER_HEARTBEAT_MS; default "2s"). */
     heartbeat?: Duration;
   };

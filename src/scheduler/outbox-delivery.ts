@@ -62,7 +62,7 @@ export class OutboxDelivery {
     for (const name of action.notifiers) {
       const notifier = this.notifiers.get(name);
       if (!notifier) {
-        errors.push(`no notifier "${name}" is configured (set WEIR_NOTIFIER_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")})`);
+        errors.push(`no notifier "${name}" is configured (add it to notifiers in weir.config.ts, or set WEIR_NOTIFIER_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")})`);
         continue;
       }
       const result = await deliver(notifier, notification);

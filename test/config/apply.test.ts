@@ -11,13 +11,18 @@ describe("config as environment", () => {
     try {
       const file = p.write(
         "conf/weir.config.ts",
-        configTs(`{ home: "state", databaseUrl: "db/weir.db", killGrace: 2500, localWorkers: { heartbeat: "2s", missedHeartbeats: 0 }, distributedWorkers: { heartbeat: "1s" }, autoMigrate: false, executor: "store" }`),
+        configTs(
+          `{ home: "state", databaseUrl: "db/weir.db", killGrace: 2500, schedulerLease: "30s", localWorkers: { processes: 3, heartbeat: "2s", missedHeartbeats: 0 }, distributedWorkers: { heartbeat: "1s", concurrency: 6 }, autoMigrate: false, executor: "store" }`,
+        ),
       );
       const config = await loadConfigFile(file, p.dir);
       expect(configAsEnv(config)).toEqual({
         WEIR_HOME: `${p.dir}/conf/state`,
         WEIR_DATABASE_URL: `${p.dir}/conf/db/weir.db`,
         WEIR_KILL_GRACE: "2500ms",
+        WEIR_SCHEDULER_LEASE: "30000ms",
+        WEIR_LOCAL_WORKERS: "3",
+        WEIR_WORKER_CONCURRENCY: "6",
         WEIR_LOCAL_HEARTBEAT_MS: "2000",
         WEIR_LOCAL_MISSED_HEARTBEATS: "0",
         WEIR_WORKER_HEARTBEAT_MS: "1000",

@@ -1,7 +1,7 @@
 // Precedence, through the real CLI: a command-line flag over the environment, the environment over
 // weir.config.ts, the file over the defaults; and where the file is looked for (--config, WEIR_CONFIG, cwd).
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -85,6 +85,42 @@ describe("precedence", () => {
     expect(inline.code, inline.stderr).toBe(0);
     expect(existsSync(join(envWins.dir, ".weir/artifacts/sha256"))).toBe(false);
   }, 60_000);
+
+  it("sizes the local worker pool from the file, the environment over it, and -c over both", async () => {
+    // Three tasks ready together, each waiting until `together` of them have started (at most 20 s): a
+    // worker process runs one try at a time, so the distinct pids are the pool's size.
+    const workerPids = async (p: Project, together: number, args: string[], env: Record<string, string> = {}): Promise<number> => {
+      const run = await p.weir(["run", "pids.ts", "--param", `together=${together}`, ...args], env);
+      expect(run.code, run.stderr).toBe(0);
+      const pids = readFileSync(join(p.dir, "pids.txt"), "utf8").trim().split("\n");
+      rmSync(join(p.dir, "pids.txt"));
+      expect(pids).toHaveLength(3);
+      return new Set(pids).size;
+    };
+    const p = project();
+    p.write("weir.config.ts", configTs(`{ home: ".weir", localWorkers: { processes: 1 } }`));
+    p.write(
+      "pids.ts",
+      [
+        `import { appendFileSync, readFileSync } from "node:fs";`,
+        `import { z } from "zod";`,
+        `import { pipeline } from "weir";`,
+        `const started = (): number => readFileSync("pids.txt", "utf8").trim().split("\\n").length;`,
+        `export default pipeline({ id: "pids", schedule: null, params: z.object({ together: z.number().int() }) }, (p) => {`,
+        `  for (const id of ["a", "b", "c"]) {`,
+        `    p.task(id, async (ctx) => {`,
+        `      appendFileSync("pids.txt", process.pid + "\\n");`,
+        `      for (let waited = 0; started() < ctx.params.together && waited < 20_000; waited += 20) await new Promise((r) => setTimeout(r, 20));`,
+        `    });`,
+        `  }`,
+        `});`,
+        ``,
+      ].join("\n"),
+    );
+    expect(await workerPids(p, 1, [])).toBe(1);
+    expect(await workerPids(p, 3, [], { WEIR_LOCAL_WORKERS: "3" })).toBe(3);
+    expect(await workerPids(p, 1, ["-c", "1"], { WEIR_LOCAL_WORKERS: "3" })).toBe(1);
+  }, 90_000);
 
   it("puts a flag over the environment over the file: the server's port", async () => {
     const p = project();

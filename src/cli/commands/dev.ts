@@ -142,7 +142,7 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
   try {
     pool = await openExecutor(session.executor, {
       store,
-      concurrency: options.concurrency,
+      concurrency: options.concurrency ?? config.localWorkers,
       killGraceMs: config.killGraceMs,
       fence: { lease: SCHEDULER_LEASE, owner },
       onResult: (key, result, timing) => service?.coordinator.handleResult(key, result, timing),

@@ -211,7 +211,7 @@ class RunSession {
     if (!this.pool) {
       // The coordinator comes after validation; results can only arrive once it exists.
       const onResult: Coordinator["handleResult"] = (tryKey, result, timing) => this.coordinator?.handleResult(tryKey, result, timing);
-      this.pool = new LocalWorkerPool({ size: this.options.concurrency, killGraceMs: this.config.killGraceMs, onResult, onCapacity: () => this.coordinator?.wake() });
+      this.pool = new LocalWorkerPool({ size: this.options.concurrency ?? this.config.localWorkers, killGraceMs: this.config.killGraceMs, onResult, onCapacity: () => this.coordinator?.wake() });
     }
     return this.pool;
   }

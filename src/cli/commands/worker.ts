@@ -44,7 +44,7 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   const worker: RemoteWorker = new RemoteWorker({
     store: distributedOf(store),
     queues,
-    concurrency: options.concurrency ?? availableParallelism(),
+    concurrency: options.concurrency ?? config.workerConcurrency ?? availableParallelism(),
     version: WEIR_VERSION,
     killGraceMs: config.killGraceMs,
     onEvent: (line) => say(`${time()} ${line}`),
