@@ -281,6 +281,12 @@ export function describeDecisionsContract(store: () => Store): void {
       expect(again.applied).toEqual([]);
       expect(again.conflicts).toHaveLength(1);
       expect(await instance("r1", "a")).toMatchObject({ state: "success", tryNumber: 2 });
+
+      // Cleared again, a's successful try 2 is history: while it runs again and once it failed, a has no output.
+      await apply(T0 + 220, [move("a", "success", "pending", 2, cleared), move("a", "pending", "scheduled", 2), move("a", "scheduled", "queued", 3), move("a", "queued", "running", 3)]);
+      expect(await store().getOutputs("r1", ["a"])).toEqual(new Map());
+      await apply(T0 + 230, [move("a", "running", "failed", 3, { error: failure("boom") })]);
+      expect(await store().getOutputs("r1", ["a"])).toEqual(new Map());
     });
 
     it("keeps where each instance's retry budget starts (set by a clear, a collapse and an expansion after one) and a product's shape", async () => {

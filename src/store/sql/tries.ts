@@ -27,24 +27,29 @@ SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? AND task_id = ? ORDER BY map_i
 export const LIST_INSTANCE_TRIES = `
 SELECT ${TRY_COLUMNS} FROM tries WHERE run_id = ? AND task_id = ? AND map_index = ? ORDER BY try_number`;
 
-/** Outputs of the successful tries of unmapped instances; the latest try wins when there are several. */
+// An instance that succeeded, was cleared and then failed (or is running again) keeps its old successful
+// try as history; its output is no longer the instance's, so outputs are read only of instances in success.
+const INSTANCE_SUCCEEDED = `EXISTS (SELECT 1 FROM task_instances ti
+  WHERE ti.run_id = tries.run_id AND ti.task_id = tries.task_id AND ti.map_index = tries.map_index AND ti.state = 'success')`;
+
+/** Outputs of the successful tries of unmapped instances in success; the latest try wins when there are several. */
 export function getOutputsSql(taskCount: number): string {
   const list = Array.from({ length: taskCount }, () => "?").join(", ");
   return `SELECT task_id, output FROM tries
-WHERE run_id = ? AND map_index = -1 AND state = 'success' AND output IS NOT NULL AND task_id IN (${list})
+WHERE run_id = ? AND map_index = -1 AND state = 'success' AND output IS NOT NULL AND task_id IN (${list}) AND ${INSTANCE_SUCCEEDED}
 ORDER BY task_id, try_number`;
 }
 
-/** Outputs of the successful tries of a mapped task's instances; the latest try wins. Params: run_id, task_id. */
+/** Outputs of the successful tries of a mapped task's instances in success; the latest try wins. Params: run_id, task_id. */
 export const GET_MAPPED_OUTPUTS = `
 SELECT map_index, output FROM tries
-WHERE run_id = ? AND task_id = ? AND map_index >= 0 AND state = 'success' AND output IS NOT NULL
+WHERE run_id = ? AND task_id = ? AND map_index >= 0 AND state = 'success' AND output IS NOT NULL AND ${INSTANCE_SUCCEEDED}
 ORDER BY map_index, try_number`;
 
 /** As GET_MAPPED_OUTPUTS, for one map index. Params: run_id, task_id, map_index. */
 export const GET_MAPPED_OUTPUT = `
 SELECT map_index, output FROM tries
-WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = 'success' AND output IS NOT NULL
+WHERE run_id = ? AND task_id = ? AND map_index = ? AND state = 'success' AND output IS NOT NULL AND ${INSTANCE_SUCCEEDED}
 ORDER BY try_number`;
 
 /**
