@@ -3,8 +3,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { WeirError } from "../common/errors.js";
 import { SqlStore } from "./sql-store.js";
-import { openPostgresStore } from "./postgres/open-postgres-store.js";
-import { redactPassword } from "./postgres/postgres-dialect.js";
+import { redactPassword } from "./redact-url.js";
 import { openSqliteStore } from "./sqlite/open-sqlite-store.js";
 import type { Store } from "./types.js";
 
@@ -41,7 +40,11 @@ export interface OpenStoreOptions {
 export async function openStore(url: string | undefined, home: string, options: OpenStoreOptions = {}): Promise<Store> {
   const location = resolveStoreLocation(url, home);
   const autoMigrate = options.autoMigrate ?? process.env.WEIR_AUTO_MIGRATE !== "0";
-  if (location.dialect === "postgres") return openPostgresStore({ url: location.url }, { autoMigrate });
+  if (location.dialect === "postgres") {
+    // Loaded on demand: the pg driver is startup time a SQLite user shouldn't pay.
+    const { openPostgresStore } = await import("./postgres/open-postgres-store.js");
+    return openPostgresStore({ url: location.url }, { autoMigrate });
+  }
   return openSqliteStore({ path: location.path }, { autoMigrate });
 }
 

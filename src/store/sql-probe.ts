@@ -2,7 +2,6 @@
 // SQL drivers live only in the store. Read-only where the driver allows it, bounded by a timeout, one
 // connection per check (a poke every minute doesn't need a pool).
 import Database from "better-sqlite3";
-import pg from "pg";
 import type { SqlProbe } from "../define/sensor.js";
 
 /** The first row the query returns (null: none). Throws the driver's error (a bad query, no such file). */
@@ -12,6 +11,7 @@ export async function runSqlProbe(probe: SqlProbe, timeoutMs: number): Promise<R
 }
 
 async function runPostgres(probe: SqlProbe, timeoutMs: number): Promise<Record<string, unknown> | null> {
+  const { default: pg } = await import("pg"); // on demand, as in open-store.ts
   const client = new pg.Client({ connectionString: probe.url, connectionTimeoutMillis: timeoutMs, statement_timeout: timeoutMs, query_timeout: timeoutMs });
   // A connection dropped by the server after the check is no one's problem.
   client.on("error", () => {});
