@@ -13,7 +13,7 @@ const layers = {
   operators: ["observe", "define", "common"],
   store: ["artifacts", "engine", "time", "graph", "define", "common"],
   worker: ["artifacts", "operators", "observe", "engine", "time", "graph", "define", "common"],
-  executor: ["worker", "store", "observe", "engine", "graph", "define", "common"],
+  executor: ["artifacts", "worker", "store", "observe", "engine", "graph", "define", "common"],
   scheduler: ["artifacts", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "notify", "common"],
   api: ["scheduler", "store", "engine", "time", "graph", "define", "observe", "common"],
   cli: ["config", "artifacts", "api", "scheduler", "executor", "worker", "store", "engine", "time", "graph", "define", "observe", "operators", "notify", "common"],

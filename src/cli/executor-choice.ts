@@ -3,13 +3,16 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { WeirError } from "../common/errors.js";
+import { artifactsDir, LocalArtifactStore } from "../artifacts/local-store.js";
+import { isArtifactRef } from "../artifacts/reference.js";
+import { fetchOutput } from "../executor/distributed/artifact-shipping.js";
 import { StoreQueueExecutor } from "../executor/distributed/store-queue-executor.js";
 import { LocalWorkerPool } from "../executor/local-pool.js";
 import type { Executor } from "../scheduler/executor.js";
 import type { RunPreparer } from "../scheduler/commands/prepare-run.js";
 import type { LeaseFence, Store } from "../store/types.js";
 import type { TryResult } from "../worker/protocol.js";
-import { distributedOf } from "./distributed-store.js";
+import { distributedOf, sharedArtifactsOf } from "./distributed-store.js";
 
 export type ExecutorKind = "local" | "store";
 
@@ -20,6 +23,8 @@ export interface OpenedExecutor extends Executor, RunPreparer {
 
 export interface ExecutorChoice {
   store: Store;
+  /** WEIR_HOME: where this machine keeps artifacts that workers elsewhere wrote (store executor). */
+  home: string;
   concurrency: number | undefined;
   killGraceMs: number;
   onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
@@ -45,7 +50,7 @@ export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): 
     schedulerId: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
     ...(choice.fence ? { fence: choice.fence } : {}),
     preparer,
-    onResult: choice.onResult,
+    onResult: withOutputObjects(choice),
     onCapacity: choice.onCapacity,
     onError: (error) => choice.onEvent(`✖ try queue: ${String(error)}`),
   });
@@ -64,5 +69,26 @@ export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): 
       await queue.close();
       await preparer.close();
     },
+  };
+}
+
+/**
+ * A worker elsewhere wrote a large output on its own disk and copied it into the store; the scheduler may
+ * read it itself (a map source), so its object is copied here before the result is handled. A missing
+ * object is said, and the result handled anyway: reading it later fails with the artifact's name.
+ */
+function withOutputObjects(choice: ExecutorChoice): ExecutorChoice["onResult"] {
+  const local = new LocalArtifactStore(artifactsDir(choice.home));
+  const shared = sharedArtifactsOf(choice.store);
+  return (tryKey, result, timing) => {
+    if (result.outcome !== "success" || !isArtifactRef(result.output)) return choice.onResult(tryKey, result, timing);
+    void fetchOutput(result, local, shared)
+      .then(
+        (found) => {
+          if (!found) choice.onEvent(`✖ the output of ${tryKey} is neither in ${local.dir} nor in the store`);
+        },
+        (error: unknown) => choice.onEvent(`✖ copying the output of ${tryKey} from the store failed: ${String(error)}`),
+      )
+      .finally(() => choice.onResult(tryKey, result, timing));
   };
 }

@@ -15,6 +15,7 @@ import { SqlEvents } from "./events.js";
 import { SqlSensors } from "./sensors.js";
 import { SqlDistributed } from "./distributed.js";
 import type { DistributedStore } from "./distributed-types.js";
+import { SqlSharedArtifacts, type SharedArtifactStore } from "./shared-artifacts.js";
 import type { SensorStore } from "./sensor-types.js";
 import * as leases from "./leases.js";
 import { checkSchema, migrateSchema, type MigrationReport } from "./migrate.js";
@@ -94,6 +95,8 @@ export class SqlStore implements Store {
   readonly sensors: SensorStore;
   /** Workers, the try queue and remote logs (docs/distributed.md); only on SqlStore, not part of Store. */
   readonly distributed: DistributedStore;
+  /** Large outputs shared with `weir worker`s on other machines (docs/distributed.md); only on SqlStore. */
+  readonly sharedArtifacts: SharedArtifactStore;
 
   /**
    * `autoMigrate: false` (WEIR_AUTO_MIGRATE=0): `migrate()` only checks that the schema is current and fails
@@ -108,6 +111,7 @@ export class SqlStore implements Store {
     this.events = new SqlEvents(db);
     this.sensors = new SqlSensors(db);
     this.distributed = new SqlDistributed(db);
+    this.sharedArtifacts = new SqlSharedArtifacts(db);
   }
 
   /** Where the store keeps its data, for messages: `SQLite database /path/weir.db`. */

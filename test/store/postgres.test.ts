@@ -11,6 +11,7 @@ import { emptyPostgresStores, freshPostgresUrl, withClient } from "../support/po
 import { decision, graph, move, newRun } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 import { describeDistributedContract } from "./distributed-contract.js";
+import { describeSharedArtifactsContract } from "./shared-artifacts-contract.js";
 
 let clockUrl: Promise<string> | undefined;
 
@@ -25,6 +26,7 @@ async function databaseNowMs(): Promise<number> {
 
 describeStoreContract("postgres", emptyPostgresStores(), { databaseNowMs });
 describeDistributedContract("postgres", emptyPostgresStores(), { databaseClock: true, notifies: true });
+describeSharedArtifactsContract("postgres", emptyPostgresStores());
 
 const REPO = process.cwd();
 const STORE_MODULE = join(REPO, "src/store/index.ts");

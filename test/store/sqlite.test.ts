@@ -22,6 +22,7 @@ import { openSqliteStore } from "../../src/store/sqlite/open-sqlite-store.js";
 import { graph, newRun } from "./fixtures.js";
 import { describeStoreContract } from "./store-contract.js";
 import { describeDistributedContract } from "./distributed-contract.js";
+import { describeSharedArtifactsContract } from "./shared-artifacts-contract.js";
 
 const root = mkdtempSync(join(tmpdir(), "weir-store-"));
 let counter = 0;
@@ -48,6 +49,12 @@ describeDistributedContract(
   },
   { databaseClock: false, notifies: false },
 );
+
+describeSharedArtifactsContract("sqlite", async () => {
+  const store = openSqliteStore({ path: join(freshDir(), "weir.db") });
+  await store.migrate();
+  return store;
+});
 
 describeStoreContract("sqlite (synchronous=FULL)", async () => {
   const store = openSqliteStore({ path: join(freshDir(), "weir.db"), synchronous: "FULL" });

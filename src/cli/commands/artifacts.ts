@@ -5,6 +5,7 @@ import { WeirError } from "../../common/errors.js";
 import { parseDuration } from "../../define/duration.js";
 import { artifactsDir, LocalArtifactStore } from "../../artifacts/local-store.js";
 import { openStore } from "../../store/open-store.js";
+import { SqlStore } from "../../store/sql-store.js";
 import { resolveConfig } from "../config.js";
 import { printJson, say } from "../output.js";
 
@@ -26,6 +27,7 @@ export async function artifactsPruneCommand(options: PruneOptions): Promise<void
   const cutoffMs = Date.now() - ageMs;
   const artifacts = new LocalArtifactStore(artifactsDir(config.home));
   const store = await openStore(config.databaseUrl, config.home);
+  const shared = store instanceof SqlStore ? store.sharedArtifacts : null;
   let deleted = 0;
   let bytes = 0;
   try {
@@ -35,17 +37,28 @@ export async function artifactsPruneCommand(options: PruneOptions): Promise<void
         // The object goes first: a crash in between leaves a reference to a missing object (reported clearly
         // when read), never an object nobody can find.
         await artifacts.delete(artifact.digest);
+        await shared?.delete(artifact.digest);
         await store.forgetArtifact(artifact.digest);
       }
       deleted++;
       bytes += artifact.bytes;
     }
     const referenced = await store.referencedArtifacts();
+    const orphans = new Set<string>();
     for await (const info of artifacts.list()) {
       if (referenced.has(info.digest) || info.modifiedMs >= cutoffMs) continue;
       if (!options.dryRun) await artifacts.delete(info.digest);
+      orphans.add(info.digest);
       deleted++;
       bytes += info.size;
+    }
+    // Copies workers shared through the store (docs/distributed.md) that no committed try references.
+    for (const info of (await shared?.list()) ?? []) {
+      if (referenced.has(info.digest) || info.createdMs >= cutoffMs) continue;
+      if (!options.dryRun) await shared?.delete(info.digest);
+      if (orphans.has(info.digest)) continue; // counted once, with its copy on this disk
+      deleted++;
+      bytes += info.bytes;
     }
     if (!options.dryRun) await artifacts.removeStaleTemps(cutoffMs);
   } finally {

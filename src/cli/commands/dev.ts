@@ -142,6 +142,7 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
   try {
     pool = await openExecutor(session.executor, {
       store,
+      home: config.home,
       concurrency: options.concurrency ?? config.localWorkers,
       killGraceMs: config.killGraceMs,
       fence: { lease: SCHEDULER_LEASE, owner },

@@ -6,13 +6,15 @@
 import { availableParallelism } from "node:os";
 import { WeirError } from "../../common/errors.js";
 import { isValidId } from "../../common/ids.js";
+import { artifactsDir, LocalArtifactStore } from "../../artifacts/local-store.js";
+import { fetchInputs, shareOutput } from "../../executor/distributed/artifact-shipping.js";
 import { RemoteWorker } from "../../executor/distributed/remote-worker.js";
 import { LocalWorkerPool } from "../../executor/local-pool.js";
 import { tryLogPath } from "../../observe/try-log-path.js";
 import { openStore } from "../../store/open-store.js";
 import type { TryJob, TryResult } from "../../worker/protocol.js";
 import { resolveConfig } from "../config.js";
-import { distributedOf, WEIR_VERSION } from "../distributed-store.js";
+import { distributedOf, sharedArtifactsOf, WEIR_VERSION } from "../distributed-store.js";
 import { say } from "../output.js";
 import { findPipelineFiles } from "../pipeline-files.js";
 
@@ -41,6 +43,12 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
   const time = (): string => new Date().toISOString().slice(11, 23);
   const loader = new LocalWorkerPool({ size: 1, killGraceMs: config.killGraceMs, onResult: () => {} });
   const files = options.pipelines === undefined ? null : new PipelineFiles(options.pipelines, loader);
+  const artifacts = new LocalArtifactStore(artifactsDir(config.home));
+  const shared = sharedArtifactsOf(store);
+  const withInputs = async (job: TryJob): Promise<TryJob> => {
+    await fetchInputs(job, artifacts, shared);
+    return job;
+  };
   const worker: RemoteWorker = new RemoteWorker({
     store: distributedOf(store),
     queues,
@@ -50,11 +58,14 @@ export async function workerCommand(options: WorkerOptions): Promise<void> {
     onEvent: (line) => say(`${time()} ${line}`),
     prepareJob: async (job): Promise<TryJob | TryResult> => {
       const logPath = tryLogPath(config.home, job.pipelineId, job.runId, job.taskId, job.mapIndex, job.tryNumber);
-      if (files === null) return { ...job, logPath };
+      // Large outputs live in this machine's own artifacts directory; the store carries them between machines.
+      const own = { logPath, ...(job.artifactsDir === undefined ? {} : { artifactsDir: artifacts.dir }) };
+      if (files === null) return withInputs({ ...job, ...own });
       const file = await files.fileOf(job.pipelineId);
       if (file === null) return refused(`worker ${worker.id} has no pipeline ${job.pipelineId} under ${options.pipelines} (version ${job.version} was asked for)`);
-      return { ...job, file, logPath } satisfies TryJob;
+      return withInputs({ ...job, file, ...own } satisfies TryJob);
     },
+    shareOutput: (result) => shareOutput(result, artifacts, shared, Date.now()),
   });
   const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {

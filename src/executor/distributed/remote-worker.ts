@@ -17,6 +17,8 @@ export interface RemoteWorkerOptions {
   version: string;
   /** The job as this machine must run it (its own pipeline file), or the result that refuses it. */
   prepareJob: (job: TryJob) => Promise<TryJob | TryResult>;
+  /** Makes a success's output readable on every machine (its artifact copied into the store) before it is reported. */
+  shareOutput?: (result: TryResult) => Promise<void>;
   /** Lines for the worker's own output. */
   onEvent?: (line: string) => void;
   killGraceMs?: number;
@@ -146,6 +148,7 @@ export class RemoteWorker {
     }
     const work = (async () => {
       try {
+        if (result.outcome === "success" && this.options.shareOutput) result = await this.sharedOrFailed(result);
         if (job !== undefined && !this.refused.delete(tryKey)) await this.logs.ship(tryKey, job.logPath, true);
         const held = await this.options.store.completeTry(this.id, {
           tryKey,
@@ -164,6 +167,17 @@ export class RemoteWorker {
     this.reporting.add(work);
     void work.finally(() => this.reporting.delete(work));
     return work;
+  }
+
+  /** A success whose output couldn't be shared fails, retryably: reported as is, no other machine could read it. */
+  private async sharedOrFailed(result: TryResult): Promise<TryResult> {
+    try {
+      await this.options.shareOutput?.(result);
+      return result;
+    } catch (error) {
+      const message = `worker ${this.id} couldn't copy the try's output to the store: ${error instanceof Error ? error.message : String(error)}`;
+      return { outcome: "failure", error: { name: "OutputNotSharedError", message, kind: "error", retryable: true } };
+    }
   }
 
   private async heartbeat(): Promise<void> {

@@ -9,8 +9,9 @@ import { migration0006Events } from "./0006_events.js";
 import { migration0007SensorWaits } from "./0007_sensor_waits.js";
 import { migration0008Distributed } from "./0008_distributed.js";
 import { migration0009RetryBase } from "./0009_retry_base.js";
+import { migration0010SharedArtifacts } from "./0010_shared_artifacts.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed, migration0009RetryBase];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed, migration0009RetryBase, migration0010SharedArtifacts];
