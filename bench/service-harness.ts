@@ -5,6 +5,7 @@
 //
 //   node dist/bench-service-harness.js '{"workload":"W4","file":"/abs/daily.ts","home":"/tmp/x","days":365,"capMs":60000}'
 //   node dist/bench-service-harness.js '{"workload":"W6","dir":"/abs/schedules","home":"/tmp/x","pipelines":1000,"minutes":10,"capMs":60000}'
+import { readFileSync } from "node:fs";
 import type { PipelineGraph } from "../src/graph/types.js";
 import { isTerminalRunState } from "../src/engine/states.js";
 import { systemClock } from "../src/scheduler/clock.js";
@@ -72,6 +73,14 @@ export interface ScheduleFigures {
   lagP50Ms: number;
   lagP99Ms: number;
   lagMaxMs: number;
+  /**
+   * The same lag in CPU time of the scheduler's main thread (Linux schedstat, ns), from the clock reaching an
+   * interval's end to that minute's median run, and its 99th-percentile run, committed running: what the path
+   * costs, steady on a machine where other work takes the cores. Medians over the minutes; the largest p99 too.
+   */
+  lagCpuP50Ms: number | null;
+  lagCpuP99Ms: number | null;
+  lagCpuP99MaxMs: number | null;
   /** Real ms from the clock reaching an interval's end to the last of that minute's runs ended, median over minutes. */
   minuteDoneMs: number;
   /** Median wall of a 1 s clock step between interval ends (one poll pass of the service). */
@@ -79,7 +88,7 @@ export interface ScheduleFigures {
   runs: number;
   states: Record<string, number>;
   capped: boolean;
-  boundaries?: { createdMs: number | null; queuedListedMs: number | null; firstCommitStartMs: number | null; firstCommitEndMs: number | null }[];
+  boundaries?: { createdMs: number | null; queuedListedMs: number | null; firstCommitStartMs: number | null; firstCommitEndMs: number | null; cpuToP99Ms: number | null }[];
 }
 
 export interface ServiceHarnessResult {
@@ -192,6 +201,15 @@ async function backfill(config: ServiceHarnessConfig): Promise<ServiceHarnessRes
 }
 
 
+/** CPU time of this process's main thread so far (ms; Linux only, else null): GC and I/O threads left out. */
+function mainThreadCpuMs(): number | null {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ")[0]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
 const T0 = Date.UTC(2025, 2, 10, 12, 0, 0); // the simulated "now" at start, on a minute boundary
 
 /**
@@ -211,7 +229,13 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
     const service = setup.makeService(config.dir as string, clock);
     // Minute m ends at T0 + m·60 s; boundaryAt[m] is the real time the clock reached it.
     const boundaryAt = new Map<number, number>();
+    const boundaryCpu = new Map<number, number | null>();
     const lags: number[] = [];
+    const startedPerMinute = new Map<number, number>();
+    const cpuAtP50 = new Map<number, number>();
+    const cpuAtP99 = new Map<number, number>();
+    const p50Count = Math.ceil(0.5 * expectedPerMinute);
+    const p99Count = Math.ceil(0.99 * expectedPerMinute);
     const endedPerMinute = new Map<number, number>();
     const lastEndPerMinute = new Map<number, number>();
     const seen = new Set<string>();
@@ -222,6 +246,14 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
         seen.add(change.run.id);
         const at = boundaryAt.get(minute);
         if (at !== undefined) lags.push(performance.now() - at);
+        const cpuAt = boundaryCpu.get(minute);
+        if (cpuAt !== undefined && cpuAt !== null) {
+          // Read at two runs of the minute only: reading /proc at every run would be part of what it measures.
+          const count = (startedPerMinute.get(minute) ?? 0) + 1;
+          startedPerMinute.set(minute, count);
+          if (count === p50Count) cpuAtP50.set(minute, (mainThreadCpuMs() ?? NaN) - cpuAt);
+          if (count === p99Count) cpuAtP99.set(minute, (mainThreadCpuMs() ?? NaN) - cpuAt);
+        }
       }
       if (isTerminalRunState(change.runState)) {
         ended++;
@@ -251,7 +283,10 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
     for (let m = 1; m <= minutes && !capped; m++) {
       for (let s = 1; s <= 60; s++) {
         const stepStarted = performance.now();
-        if (s === 60) boundaryAt.set(m, stepStarted);
+        if (s === 60) {
+          boundaryAt.set(m, stepStarted);
+          boundaryCpu.set(m, mainThreadCpuMs());
+        }
         await clock.advanceTo(T0 + ((m - 1) * 60 + s) * 1000, quiet);
         await quiet();
         if (s !== 60) steps.push(performance.now() - stepStarted);
@@ -274,20 +309,23 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
     }
     const sorted = [...lags].sort((a, b) => a - b);
     const q = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? NaN;
+    const median = (values: readonly number[]): number | null => (values.length === 0 ? null : ([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? null));
     const minuteDone = [...boundaryAt].map(([m, at]) => (lastEndPerMinute.get(m) ?? NaN) - at).sort((a, b) => a - b);
     const sortedSteps = [...steps].sort((a, b) => a - b);
-    // With `diagnose`: after each interval's end, when the due runs were created, the queued runs listed, and
-    // the first and last commit of the coordinator until that minute's runs were all running.
-    const breakdown = [...boundaryAt].map(([, at]) => {
+    // With `diagnose`: after each interval's end, when the queued runs were listed (the pass does so before it
+    // creates the due runs, which it starts at once), when the due runs were created, and the coordinator's
+    // first commit after that (the one that has them running).
+    const breakdown = [...boundaryAt].map(([m, at]) => {
       const after = setup.marks.filter((k) => k.startedMs >= at && k.startedMs < at + 5000);
       const created = after.find((k) => k.method === "createRuns");
-      const listed = created && after.find((k) => k.method === "listRuns" && k.startedMs >= created.endedMs);
-      const commits = listed ? after.filter((k) => k.method === "applyDecisions" && k.startedMs >= listed.endedMs) : [];
+      const listed = created && after.filter((k) => k.method === "listRuns" && k.endedMs <= created.startedMs).pop();
+      const commits = created ? after.filter((k) => k.method === "applyDecisions" && k.startedMs >= created.endedMs) : [];
       return {
         createdMs: created ? created.endedMs - at : null,
         queuedListedMs: listed ? listed.endedMs - at : null,
         firstCommitStartMs: commits[0] ? commits[0].startedMs - at : null,
         firstCommitEndMs: commits[0] ? commits[0].endedMs - at : null,
+        cpuToP99Ms: cpuAtP99.get(m) ?? null,
       };
     });
     const base = finish(setup, "W6");
@@ -305,6 +343,9 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
         lagP50Ms: q(0.5),
         lagP99Ms: q(0.99),
         lagMaxMs: sorted[sorted.length - 1] ?? NaN,
+        lagCpuP50Ms: median([...cpuAtP50.values()]),
+        lagCpuP99Ms: median([...cpuAtP99.values()]),
+        lagCpuP99MaxMs: cpuAtP99.size === 0 ? null : Math.max(...cpuAtP99.values()),
         minuteDoneMs: minuteDone[Math.floor(minuteDone.length / 2)] ?? NaN,
         stepMs: sortedSteps[Math.floor(sortedSteps.length / 2)] ?? NaN,
         ...(config.diagnose ? { boundaries: breakdown } : {}),

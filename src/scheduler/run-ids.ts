@@ -17,7 +17,14 @@ function randomHex4(): string {
   return pool.toString("hex", offset - 4, offset);
 }
 
+// The runs a pass names share their logical date (a minute's thousand): its stamp is formatted once.
+let stampedMs = Number.NaN;
+let stamp = "";
+
 export function newRunId(trigger: RunTrigger, logicalDateMs: number): string {
-  const stamp = new Date(logicalDateMs).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+  if (logicalDateMs !== stampedMs) {
+    stamp = new Date(logicalDateMs).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}Z$/, "Z");
+    stampedMs = logicalDateMs;
+  }
   return `${trigger}_${stamp}_${randomHex4()}`;
 }

@@ -8,7 +8,7 @@ import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord } from "../store/types.js";
 import { cancelBackfilledRuns, finishBackfill } from "./backfill-runs.js";
 import { Coordinator, type RunChangeListener } from "./coordinator.js";
-import { createDueRuns } from "./create-due-runs.js";
+import { createDueRuns, type DueRunStarter } from "./create-due-runs.js";
 import { activeRunsOf, RunDeadlines } from "./deadlines.js";
 import { EventTriggers } from "./event-triggers.js";
 import { isOwnerAlive, isSchedulerOwner, newOwnerId, retireOwnerId } from "./owner.js";
@@ -28,6 +28,8 @@ export class SchedulerService {
   readonly coordinator: Coordinator;
   readonly registry: PipelineRegistry;
   private readonly owner: string;
+  /** Due runs (create-due-runs.ts): as many as each pipeline's maxActiveRuns leaves room for start at once. */
+  private readonly dueRunStarter: DueRunStarter;
   /** The scheduler lease: held while this service runs, fencing its coordinator's decisions. */
   readonly lease: SchedulerLease;
   private stopLeaseKeeping: (() => void) | null = null;
@@ -43,6 +45,8 @@ export class SchedulerService {
   private passAgain = false;
   /** Look for orphaned runs in the next pass (the first, each poll's, one asked for by wake()). */
   private orphansDue = true;
+  /** Runs ended since the store was last checkpointed while idle (checkpointIfIdle). */
+  private endedSinceCheckpoint = false;
   private stopped = false;
 
   private readonly poolSlots = new PoolSlots();
@@ -59,6 +63,11 @@ export class SchedulerService {
 
   constructor(private readonly options: SchedulerServiceOptions) {
     this.owner = options.owner ?? newOwnerId("scheduler");
+    this.dueRunStarter = {
+      owner: this.owner,
+      room: (graph) => graph.maxActiveRuns - (this.driving.get(graph.id)?.size ?? 0),
+      start: (run, graph) => this.startRun(run, graph),
+    };
     this.graphs = new VersionGraphs(options.store);
     this.lease = new SchedulerLease(options.store, this.owner, options.leaseTtlMs ?? DEFAULT_SCHEDULER_LEASE_MS);
     // A scheduler frozen past its lease delivers nothing a successor may be delivering too.
@@ -174,22 +183,42 @@ export class SchedulerService {
         this.orphansDue = false;
         const active = adopt || this.deadlinesKnown() ? await store.listActiveRuns() : [];
         if (adopt) await this.adoptOrphans(active);
-        const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), this.latestScheduled);
-        if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
-        this.triggers.kick(this.paused);
+        // Runs already queued (triggered, backfilled, held by maxActiveRuns) start first: they are older than
+        // this pass's due runs, and listed before those exist, the listing doesn't read a minute's thousand.
         const { queued, started } = await this.startQueued();
+        // Due runs with room are created owned by this scheduler and started here, with the fence on the insert.
+        const due = await createDueRuns(store, this.registry.pipelines(), this.paused, clock.now(), { latest: this.latestScheduled, fence: this.lease.fence, starter: this.dueRunStarter });
+        if (due.created > 0) this.emit("run_created", `${due.created} scheduled run${due.created === 1 ? "" : "s"} created`);
         // SQLite answers synchronously: without a turn of the event loop here the coordinator's tick (a
         // setImmediate) would wait for the rest of this pass (and the next, if one was asked for meanwhile)
         // before committing the runs just started. Only then: a pass that started nothing stays one turn.
-        if (started > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-        const nextDeadlineMs = this.deadlinesKnown() ? await this.deadlines.check(activeRunsOf(active, queued, (run) => run.owner === this.owner && !this.driving.get(run.pipelineId)?.has(run.id)), clock.now()) : null;
+        if (started + due.started > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        this.triggers.kick(this.paused);
+        const nextDeadlineMs = this.deadlinesKnown() ? await this.deadlines.check(activeRunsOf(active, [...queued, ...due.runs], (run) => run.owner === this.owner && !this.driving.get(run.pipelineId)?.has(run.id)), clock.now()) : null;
         this.armWake(nextDeadlineMs === null ? due.nextWakeMs : Math.min(nextDeadlineMs, due.nextWakeMs ?? nextDeadlineMs));
+        if (adopt) await this.checkpointIfIdle();
       } while (this.passAgain && !this.stopped);
     } catch (error) {
       this.emit("error", error instanceof Error ? error.message : String(error));
+      // The due runs' insert was fenced: another scheduler holds the lease now.
+      if (error instanceof WeirError && error.code === "scheduler_fenced") void this.leaseLost();
     } finally {
       this.passRunning = false;
     }
+  }
+
+  /**
+   * A poll that finds nothing driven after runs ended: the store's log is written into the database now (SQLite
+   * checkpoints), while idle, not inside a commit of the next burst (W6: a minute's thousand runs would wait).
+   */
+  private async checkpointIfIdle(): Promise<void> {
+    if (!this.endedSinceCheckpoint || this.coordinator.activeRunIds().length > 0) return;
+    this.endedSinceCheckpoint = false;
+    await this.options.store.checkpoint().catch((error: unknown) => {
+      // Another process checkpointing or writing right now: the log gets copied then, or at the next idle poll.
+      if (error instanceof WeirError && error.code === "store_busy") return;
+      this.emit("error", `checkpointing the store: ${error instanceof Error ? error.message : String(error)}`);
+    });
   }
 
   /** Queued runs start within maxActiveRuns and backfill concurrency (queued-runs.ts). */
@@ -203,11 +232,14 @@ export class SchedulerService {
       drivenElsewhere: (owner) => this.drivenElsewhere(owner),
       graphOf: (pipelineId, version) => this.graphOf(pipelineId, version),
       cancel: (run, graph) => this.track(run, this.coordinator.cancelQueuedRun(run, graph, "its backfill was canceled")),
-      start: (run, graph) => {
-        this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
-        this.track(run, this.coordinator.startRun({ ...run, owner: this.owner }, graph));
-      },
+      start: (run, graph) => this.startRun({ ...run, owner: this.owner }, graph),
     });
+  }
+
+  private startRun(run: RunRecord, graph: PipelineGraph): void {
+    // Built only if someone listens: a minute's thousand runs would format a thousand dates for nobody.
+    if (this.options.onEvent) this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
+    this.track(run, this.coordinator.startRun(run, graph));
   }
 
   /** A backfill ends when none of its runs is queued or running (backfill-runs.ts). */
@@ -236,6 +268,7 @@ export class SchedulerService {
       this.drivingBackfill.set(run.backfillId, backfillIds);
     }
     const done = (message: string): void => {
+      this.endedSinceCheckpoint = true;
       ids.delete(run.id);
       backfillIds?.delete(run.id);
       this.emit("run_finished", message);

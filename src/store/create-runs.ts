@@ -3,16 +3,18 @@
 // reports the existing run. Shared by createRun, createRuns and createBackfill so they can't drift apart.
 import { WeirError } from "../common/errors.js";
 import type { Dialect, SqlParam, SqlTransaction } from "./dialect.js";
+import { holdFence } from "./leases.js";
 import { INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertPendingInstancesSql } from "./sql/instances.js";
 import { GET_SCHEDULED_RUN_ID, INSERT_RUN } from "./sql/runs.js";
-import type { CreatedRun, NewRun } from "./types.js";
+import type { CreatedRun, LeaseFence, NewRun } from "./types.js";
 
 /** Multi-row inserts stay well under any dialect's parameter cap and reuse one cached statement per size. */
 export const INSERT_CHUNK_ROWS = 500;
 
 /**
  * Inserts the runs and their pending instances inside `tx`, in input order. A failure names the run that
- * caused it (see explainCreateRunError) and leaves the rollback to the caller's transaction.
+ * caused it (see explainCreateRunError) and leaves the rollback to the caller's transaction. With a `fence`,
+ * `scheduler_fenced` is thrown before anything is written unless its owner still holds the lease.
  */
 export async function insertRuns(
   dialect: Dialect,
@@ -20,7 +22,10 @@ export async function insertRuns(
   runs: readonly NewRun[],
   nowMs: number,
   backfillId?: string,
+  fence?: LeaseFence,
 ): Promise<CreatedRun[]> {
+  // The first write: a scheduler that lost its lease rolls back here, before a single run is written.
+  if (fence) await holdFence(tx, fence);
   const results: CreatedRun[] = new Array<CreatedRun>(runs.length);
   // Instances of the created runs share multi-row statements of INSERT_CHUNK_ROWS rows rather than one per
   // run (365 runs × 10 tasks: 8 statements instead of 365); only the last one is shorter, so the prepared

@@ -178,9 +178,13 @@ export class SqlStore implements Store {
     });
   }
 
-  async createRuns(runs: readonly NewRun[], nowMs: number): Promise<CreatedRun[]> {
+  async createRuns(runs: readonly NewRun[], nowMs: number, fence?: LeaseFence): Promise<CreatedRun[]> {
     if (runs.length === 0) return [];
-    return transactionWithBatchedWrites(this.db, (tx) => insertRuns(this.db, tx, runs, nowMs));
+    return transactionWithBatchedWrites(this.db, (tx) => insertRuns(this.db, tx, runs, nowMs, undefined, fence));
+  }
+
+  async checkpoint(): Promise<void> {
+    if (this.db.name === "sqlite") await this.db.session.all("PRAGMA wal_checkpoint(PASSIVE)");
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {

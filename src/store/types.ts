@@ -58,9 +58,16 @@ export interface Store {
    * `createRun` for many runs (catch-up, backfills) in ONE transaction: all of them or none. A scheduled run
    * whose (pipeline, logical date) exists, or appears earlier in the batch, is not created again. Results are
    * in input order. Errors as `createRun` (`pipeline_version_unknown`, `run_conflict`), naming the first run
-   * that failed; nothing of the batch is written then.
+   * that failed; nothing of the batch is written then. With a `fence`, nothing is written (`scheduler_fenced`
+   * is thrown) unless its owner still holds its lease: a scheduler taken over creates no runs.
    */
-  createRuns(runs: readonly NewRun[], nowMs: number): Promise<CreatedRun[]>;
+  createRuns(runs: readonly NewRun[], nowMs: number, fence?: LeaseFence): Promise<CreatedRun[]>;
+  /**
+   * Told by a scheduler gone idle after a burst of work: SQLite copies its write-ahead log into the database
+   * now (a passive checkpoint: it waits for no reader or writer), rather than in a commit of the next burst
+   * once the log is long enough. Postgres: nothing to do.
+   */
+  checkpoint(): Promise<void>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** Runs matching the filter, newest first, one page (`limit`, default 100; next page with `before`). */
   listRuns(filter: RunFilter): Promise<RunRecord[]>;
