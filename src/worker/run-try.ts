@@ -20,6 +20,7 @@ import type { TryJob, TryReport, TryResult } from "./protocol.js";
 import { abortFailure, timeoutMessage } from "./task-failures.js";
 import { customCacheKey, decodeData, storeOutput } from "./task-data.js";
 import { encodeValue } from "./value-codec.js";
+import { failure, failureResult, internalFailure, outcomeOf } from "./try-outcome.js";
 
 type AbortReason = "timeout" | "canceled";
 
@@ -36,7 +37,7 @@ interface RunningTry {
 }
 
 /** The try whose code is running (through timers, promises and callbacks it started). */
-const tryContext = new AsyncLocalStorage<RunningTry>();
+const tryContext = new AsyncLocalStorage<RunningTry | undefined>();
 
 export interface TryRunnerOptions {
   modules: PipelineModules;
@@ -56,21 +57,44 @@ export class TryRunner {
 
   constructor(private readonly options: TryRunnerOptions) {}
 
-  async run(job: TryJob): Promise<TryReport> {
+  /**
+   * Runs a try and calls `done` once with its report: synchronously when it fails before the task's code
+   * runs, else from one reaction to what the task returned (a microtask later for a plain value, as `await`
+   * would). No async function or promise of its own per try: with AsyncLocalStorage on Node 20 every promise
+   * runs async hooks, and for a trivial task those were a large part of its cost.
+   */
+  run(job: TryJob, done: (report: TryReport) => void): void {
     installOutputRouting();
     const startedMs = Date.now();
     const running: RunningTry = { job, controller: new LazyAbortController(), log: new TryLog(job.logPath), abortReason: null, interrupt: null, finished: false };
     this.current = running;
-    let result = await new Promise<TryResult>((settle) => {
-      running.interrupt = (error) => settle(failureResult(error, true));
-      try {
-        const outcome = this.execute(running);
-        if (outcome instanceof Promise) outcome.then(settle, (error: unknown) => settle(internalFailure(error)));
-        else settle(outcome);
-      } catch (error) {
-        settle(internalFailure(error));
-      }
-    });
+    let settled = false;
+    // What follows a try (the next one) runs outside its context, as if called from the message loop
+    // (`run(undefined)`, not `exit`: on Node 20 exit turns the async hooks off and on again).
+    const end = (result: TryResult): void => tryContext.run(undefined, done, this.finish(running, result, startedMs));
+    const settle = (result: TryResult): void => {
+      if (settled) return;
+      settled = true;
+      end(result);
+    };
+    // An uncaught error of the try settles it at once, but it is finished (and the next try started) only
+    // after the uncaught-error handler has returned (it still aborts the try's signal).
+    running.interrupt = (error) => {
+      if (settled) return;
+      settled = true;
+      const result = failureResult(error, true);
+      setImmediate(end, result);
+    };
+    try {
+      this.execute(running, settle);
+    } catch (error) {
+      settle(internalFailure(error));
+    }
+  }
+
+  private finish(running: RunningTry, outcome: TryResult, startedMs: number): TryReport {
+    const { job } = running;
+    let result = outcome;
     running.interrupt = null;
     running.finished = true;
     if (this.current === running) this.current = null;
@@ -108,49 +132,68 @@ export class TryRunner {
     return { interrupted: true };
   }
 
-  private execute(running: RunningTry): Promise<TryResult> | TryResult {
+  private execute(running: RunningTry, settle: (result: TryResult) => void): void {
     const { job } = running;
     // The version is loaded for nearly every try: no await (and no promise) for it then.
     const loaded = this.options.modules.loadedVersion(job.pipelineId, job.version);
-    if (loaded !== undefined) return this.start(running, loaded);
+    if (loaded !== undefined) return this.start(running, loaded, settle);
     // Outside the try's context: a module imported now runs its top-level code for no try in particular.
-    return this.options.modules.version(job.file, job.pipelineId, job.version).then((found) => (found.ok ? this.start(running, found.pipeline) : failure("PipelineVersionUnavailableError", found.message, false)));
+    this.options.modules.version(job.file, job.pipelineId, job.version).then(
+      (found) => (found.ok ? this.start(running, found.pipeline, settle) : settle(failure("PipelineVersionUnavailableError", found.message, false))),
+      (error: unknown) => settle(internalFailure(error)),
+    );
   }
 
   /** Runs the task in the try's own async context. */
-  private start(running: RunningTry, pipeline: LoadedPipeline): Promise<TryResult> | TryResult {
+  private start(running: RunningTry, pipeline: LoadedPipeline, settle: (result: TryResult) => void): void {
     const { job } = running;
     const task = taskById(pipeline).get(job.taskId);
-    if (!task) return failure("TaskNotFoundError", `pipeline ${job.pipelineId} version ${job.version} has no task ${job.taskId}`, false);
-    return tryContext.run(running, () => (task.kind === "shell" ? this.executeShell(running, task, pipeline) : this.executeFunction(running, task, pipeline)));
+    if (!task) return settle(failure("TaskNotFoundError", `pipeline ${job.pipelineId} version ${job.version} has no task ${job.taskId}`, false));
+    tryContext.run(running, () => {
+      try {
+        if (task.kind === "shell") this.executeShell(running, task, pipeline).then(settle, (error: unknown) => settle(internalFailure(error)));
+        else this.executeFunction(running, task, pipeline, settle);
+      } catch (error) {
+        settle(internalFailure(error));
+      }
+    });
   }
 
-  private async executeFunction(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline): Promise<TryResult> {
+  private executeFunction(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline, settle: (result: TryResult) => void): void {
     const { job } = running;
     const fn = task.fn as ((...args: unknown[]) => unknown) | undefined;
-    if (typeof fn !== "function") return failure("TaskNotFoundError", `task ${job.taskId} has no function`, false);
+    if (typeof fn !== "function") return settle(failure("TaskNotFoundError", `task ${job.taskId} has no function`, false));
     const { options } = pipeline.spec;
     const event = eventForTry(options.event, job.params, isBatchedSchedule(options.schedule));
     const ctx = buildContext(job, paramsForTry(options.params, withoutEvent(job.params)), running, event);
     const inputs: Record<string, unknown> = {};
-    let output: unknown;
+    const failed = (error: unknown): void => settle(failureResult(error, false));
+    let returned: unknown;
     try {
-      for (const [name, text] of Object.entries(job.inputs)) inputs[name] = decodeData(text, job);
+      for (const name of Object.keys(job.inputs)) inputs[name] = decodeData(job.inputs[name] as string, job);
       const item = job.item === undefined ? undefined : decodeData(job.item, job);
-      if (job.computeCacheKey) return { outcome: "cache_key", key: await customCacheKey(task, ctx, inputs, job) };
-      output = job.item !== undefined || task.map !== null ? await fn(ctx, item, inputs) : await fn(ctx, inputs);
+      if (job.computeCacheKey) {
+        customCacheKey(task, ctx, inputs, job).then((key) => settle({ outcome: "cache_key", key }), failed);
+        return;
+      }
+      returned = job.item !== undefined || task.map !== null ? fn(ctx, item, inputs) : fn(ctx, inputs);
     } catch (error) {
-      return failureResult(error, false);
+      // As `await` would: a microtask later, so what the task queued before it threw still runs as its own.
+      void Promise.reject(error).catch(failed);
+      return;
     }
-    if (task.kind === "branch") return branchResult(task, pipeline, output);
-    let encoded: string;
-    try {
-      encoded = encodeValue(output, `task "${job.taskId}"`);
-    } catch (error) {
-      return failure("OutputNotSerializableError", (error as Error).message, false);
-    }
-    // Written (atomically) before the success is reported, so the committed reference always has its object.
-    return { outcome: "success", output: storeOutput(encoded, job) };
+    // The task's own promise settles the try when it does (one reaction, as `await` costs); a plain value or
+    // another thenable goes through Promise.resolve, as `await` takes it.
+    const succeeded = (output: unknown): void => {
+      let result: TryResult;
+      try {
+        result = outcomeOf(task, pipeline, job, output);
+      } catch (error) {
+        result = internalFailure(error);
+      }
+      settle(result);
+    };
+    Promise.resolve(returned).then(succeeded, failed);
   }
 
   private async executeShell(running: RunningTry, task: TaskSpec, pipeline: LoadedPipeline): Promise<TryResult> {
@@ -282,41 +325,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-function failure(name: string, message: string, retryable: boolean, stack?: string): TryResult {
-  const error: TaskFailure = { name, message, retryable, kind: "error" };
-  if (stack !== undefined) error.stack = stack;
-  return { outcome: "failure", error };
-}
-
-/** The error boundary: SkipTask and FailWithoutRetry are recognized by name (any copy of weir). */
-function failureResult(error: unknown, uncaught: boolean): TryResult {
-  if (error instanceof Error) {
-    const name = error.name || error.constructor?.name || "Error";
-    if (name === "SkipTask" && !uncaught) return { outcome: "skipped", reason: error.message };
-    return failure(name, error.message, name !== "FailWithoutRetry", error.stack);
-  }
-  if (typeof error === "object" && error !== null && typeof (error as { name?: unknown }).name === "string") {
-    const { name, message } = error as { name: string; message?: unknown };
-    if (name === "SkipTask" && !uncaught) return { outcome: "skipped", reason: String(message ?? "") };
-    return failure(name, String(message ?? ""), name !== "FailWithoutRetry");
-  }
-  return failure("Error", `the task threw a non-error value: ${describeThrown(error)}`, true);
-}
-
-function internalFailure(error: unknown): TryResult {
-  const result = failureResult(error, true);
-  if (result.outcome === "failure") result.error.retryable = true;
-  return result;
-}
-
-function describeThrown(value: unknown): string {
-  try {
-    return typeof value === "string" ? JSON.stringify(value) : String(value);
-  } catch {
-    return typeof value;
-  }
-}
-
 function abortedResult(job: TryJob, reason: AbortReason): TryResult {
   return { outcome: "failure", error: abortFailure(job, reason) };
 }
@@ -327,49 +335,6 @@ function writeFailure(log: TryLog, error: TaskFailure): void {
   } catch {
     // see run()
   }
-}
-
-/**
- * What a branch returned, checked: task references (or a boolean, for a short-circuit) naming direct
- * downstream tasks. Anything else fails the try without retry (the code, not the data, is wrong).
- */
-function branchResult(task: TaskSpec, pipeline: LoadedPipeline, returned: unknown): TryResult {
-  const downstream = directDownstream(pipeline).get(task.id) ?? [];
-  if (task.branch === "short_circuit") {
-    const follow = returned ? [...downstream] : [];
-    return { outcome: "success", output: encodeValue(Boolean(returned), `task "${task.id}"`), follow };
-  }
-  const refs = returned === null || returned === undefined ? [] : Array.isArray(returned) ? returned : [returned];
-  const follow: string[] = [];
-  for (const ref of refs) {
-    const id = typeof ref === "object" && ref !== null && (ref as { kind?: unknown }).kind === "task" ? (ref as { id?: unknown }).id : undefined;
-    if (typeof id !== "string") {
-      return failure("BranchChoiceError", `branch ${task.id} must return task references (or an array of them), got ${describeThrown(ref)}`, false);
-    }
-    if (!downstream.includes(id)) {
-      const known = downstream.length > 0 ? downstream.join(", ") : "none";
-      return failure("BranchChoiceError", `branch ${task.id} returned task ${id}, which is not directly downstream of it (its direct downstream: ${known})`, false);
-    }
-    if (!follow.includes(id)) follow.push(id);
-  }
-  return { outcome: "success", output: encodeValue(follow, `task "${task.id}"`), follow };
-}
-
-const downstreamIndexes = new WeakMap<LoadedPipeline, Map<string, string[]>>();
-function directDownstream(pipeline: LoadedPipeline): Map<string, string[]> {
-  let index = downstreamIndexes.get(pipeline);
-  if (!index) {
-    index = new Map();
-    for (const t of pipeline.graph.tasks) {
-      for (const up of t.upstream) {
-        const list = index.get(up) ?? [];
-        list.push(t.id);
-        index.set(up, list);
-      }
-    }
-    downstreamIndexes.set(pipeline, index);
-  }
-  return index;
 }
 
 /** Tasks of a loaded pipeline by id, built once per pipeline version (a linear search per try is O(n²) per run). */

@@ -22,7 +22,7 @@ export class TryQueue {
   add(jobs: readonly TryJob[]): void {
     if (this.retiring !== null) return; // the pool hands them to another worker when it hears we retire
     this.jobs.push(...jobs);
-    if (!this.draining) void this.drain();
+    if (!this.draining) this.drain();
   }
 
   /** Lets the running try (if any) finish and report, then calls `done`; no further try starts. */
@@ -46,20 +46,33 @@ export class TryQueue {
     this.report({ tryKey, result: { outcome: "failure", error: abortFailure(job, reason) }, startedMs: now, endedMs: now });
   }
 
-  private async drain(): Promise<void> {
+  /**
+   * Runs the held tries one after another. A try that ends synchronously is followed in this loop; one that
+   * ends later continues the loop from its result (no promise per try: see TryRunner.run).
+   */
+  private drain(): void {
     this.draining = true;
-    try {
-      for (let job = this.jobs.shift(); job && this.retiring === null; job = this.jobs.shift()) {
-        // Finished tries are reported before the next one starts: the pool takes the first unreported
-        // try as the running one (for timeouts, and for blame if the worker dies).
-        if (this.outbox.length > 0) this.flush();
-        this.report(await this.runner.run(job));
-      }
-    } finally {
-      this.draining = false;
-      this.flush();
-      if (this.retiring !== null) this.finishRetiring();
+    for (let job = this.jobs.shift(); job && this.retiring === null; job = this.jobs.shift()) {
+      // Finished tries are reported before the next one starts: the pool takes the first unreported
+      // try as the running one (for timeouts, and for blame if the worker dies).
+      if (this.outbox.length > 0) this.flush();
+      let sync: TryReport | null = null;
+      let pending = true;
+      this.runner.run(job, (report) => {
+        if (pending) {
+          sync = report;
+          return;
+        }
+        this.report(report);
+        this.drain();
+      });
+      pending = false;
+      if (sync === null) return; // it ends later, and goes on from there
+      this.report(sync);
     }
+    this.draining = false;
+    this.flush();
+    if (this.retiring !== null) this.finishRetiring();
   }
 
   private finishRetiring(): void {

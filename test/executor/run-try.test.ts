@@ -49,6 +49,12 @@ export default pipeline({ id: "tasks", params: z.object({ day: z.string().defaul
     return 1;
   });
   p.task("quiet", async () => 1);
+  p.task("sync_value", (ctx) => {
+    void Promise.resolve().then(() => ctx.log.info("queued before return"));
+    return 5;
+  });
+  p.task("sync_throws", () => { throw new RangeError("thrown at once"); });
+  p.task("thenable", () => ({ then(resolve: (value: number) => void) { resolve(7); } }));
   const items = p.task("items", async () => [1, 2, 3]);
   p.task("double", { map: items }, async (ctx, item) => ({ index: ctx.mapIndex, value: item * 2 }));
   p.task("uncaught", async () => {
@@ -154,6 +160,17 @@ describe("running a function task", () => {
     const quiet = job("quiet");
     expect((await run(quiet)).outcome).toBe("success");
     expect(existsSync(quiet.logPath)).toBe(false);
+  });
+
+  it("takes a plain return value, a synchronous throw and a thenable as await would", async () => {
+    const j = job("sync_value");
+    const value = await run(j);
+    expect(value.outcome === "success" && decodeValue(value.output)).toBe(5);
+    // What the task queued before returning still ran as part of the try: its line is in the try's log.
+    expect(readLog(j.logPath)).toMatch(/ info queued before return\n/);
+    expect(await run(job("sync_throws"))).toMatchObject({ outcome: "failure", error: { name: "RangeError", message: "thrown at once", retryable: true, kind: "error" } });
+    const thenable = await run(job("thenable"));
+    expect(thenable.outcome === "success" && decodeValue(thenable.output)).toBe(7);
   });
 
   it("writes the error of a failed try to its log", async () => {
