@@ -278,6 +278,12 @@ export interface Decision {
   collapses?: MapCollapse[];
   actions: EngineAction[];
   timers: Timer[];
+  /**
+   * Run requests of other processes (`weir server`'s clear, cancel, mark) whose events this decision carries
+   * out: recorded done in the decision's own transaction, so a crash can't lose a request reported done, nor
+   * carry one out twice. Set by the scheduler, never by the engine.
+   */
+  requestIds?: string[];
 }
 
 export function instanceKey(taskId: string, mapIndex: number): string {
@@ -285,5 +291,13 @@ export function instanceKey(taskId: string, mapIndex: number): string {
 }
 
 export function isEmptyDecision(decision: Decision): boolean {
-  return decision.run === undefined && decision.transitions.length === 0 && (decision.expansions?.length ?? 0) === 0 && (decision.collapses?.length ?? 0) === 0 && decision.actions.length === 0 && decision.timers.length === 0;
+  return (
+    decision.run === undefined &&
+    decision.transitions.length === 0 &&
+    (decision.expansions?.length ?? 0) === 0 &&
+    (decision.collapses?.length ?? 0) === 0 &&
+    decision.actions.length === 0 &&
+    decision.timers.length === 0 &&
+    (decision.requestIds?.length ?? 0) === 0
+  );
 }

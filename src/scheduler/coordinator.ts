@@ -39,6 +39,8 @@ export class Coordinator {
   private ticking = false;
   private tickScheduled = false;
   private readonly listeners = new Set<RunChangeListener>();
+  /** Events of run requests handed to `request`, by identity: a replayed event keeps its request. */
+  private readonly requestIds = new Map<EngineEvent, string>();
   /** Retry and run-timeout timers, and the keepalive while runs are active. */
   private readonly timers: RunTimers;
   private failure: Error | null = null;
@@ -124,9 +126,12 @@ export class Coordinator {
   /**
    * A user's command for a run this coordinator drives (clear, mark, cancel from the API): the event goes
    * through the same tick as results, so nothing is written under the run. False when it doesn't drive it.
+   * With `requestId` (a run request of another process), the decision that carries the event out records the
+   * request done in its own transaction (`Decision.requestIds`), even when the event changes nothing.
    */
-  request(runId: string, event: EngineEvent): boolean {
+  request(runId: string, event: EngineEvent, requestId?: string): boolean {
     if (!this.runs.has(runId)) return false;
+    if (requestId !== undefined) this.requestIds.set(event, requestId);
     this.enqueue(runId, event);
     return true;
   }
@@ -217,8 +222,12 @@ export class Coordinator {
       for (const [runId, events] of byRun) {
         const active = this.runs.get(runId);
         if (active) this.decide(active, events, nowMs, planned, true, []);
-        // A run no longer driven here (it ended): nothing will commit these results, nothing needs them.
-        else acknowledgeResults(this.options.executor, [{ runId, events }]);
+        else {
+          // A run no longer driven here (it ended): nothing will commit these results, nothing needs them; its
+          // run requests stay pending, for the service to refuse.
+          acknowledgeResults(this.options.executor, [{ runId, events }]);
+          this.forgetRequests(events);
+        }
       }
       this.dispatch(nowMs, planned);
       if (planned.length === 0) return;
@@ -235,6 +244,7 @@ export class Coordinator {
       if (this.options.executor.committed) acknowledgeResults(this.options.executor, planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
+        if (item.decision.requestIds) this.forgetRequests(item.events);
         for (const pending of item.jobs) {
           if (needsStore(pending)) await readMissingInputs(this.options.store, pending);
           // Awaited only when routing is asynchronous (cache, sub-pipeline): see TryRouting.route.
@@ -271,6 +281,10 @@ export class Coordinator {
     }
   }
 
+  private forgetRequests(events: readonly EngineEvent[]): void {
+    if (this.requestIds.size > 0) for (const event of events) this.requestIds.delete(event);
+  }
+
   private fail(error: unknown): void {
     // A store failure leaves memory ahead of the database: stop; the runs are resumable from the store.
     this.failure = error instanceof Error ? error : new Error(String(error));
@@ -281,6 +295,8 @@ export class Coordinator {
 
   private decide(active: ActiveRun, events: readonly EngineEvent[], nowMs: number, planned: Planned[], replayable: boolean, jobs: PendingJob[]): void {
     const decision = advanceAll(active.snapshot, events, nowMs);
+    const requestIds = this.requestIds.size === 0 ? [] : requestIdsOf(events, this.requestIds);
+    if (requestIds.length > 0) decision.requestIds = requestIds;
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
     // Only a clear or a mark takes an instance out of success (and only a clear collapses): outputs follow.
@@ -378,4 +394,14 @@ export class Coordinator {
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
     this.timers.runTimeout(fresh);
   }
+}
+
+/** The run requests the events carry out, taken from `byEvent` (the decision now owns them). */
+function requestIdsOf(events: readonly EngineEvent[], byEvent: Map<EngineEvent, string>): string[] {
+  const ids: string[] = [];
+  for (const event of events) {
+    const id = byEvent.get(event);
+    if (id !== undefined) ids.push(id);
+  }
+  return ids;
 }

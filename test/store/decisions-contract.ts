@@ -338,6 +338,31 @@ export function describeDecisionsContract(store: () => Store): void {
     });
   });
 
+  describe("run requests carried out by decisions", () => {
+    it("records a run request done in the transaction of the decision that carries it out, and only then", async () => {
+      await startedRun("r1");
+      const cancel = { kind: "run_cancel_requested" as const, reason: "asked" };
+      for (const id of ["q1", "q2", "q3"]) await store().submitRunRequest({ id, runId: "r1", event: cancel }, T0);
+      const result = await store().applyDecisions([
+        { ...decision("r1", T0 + 10, [move("a", "pending", "scheduled", 0)]), requestIds: ["q1"] },
+        // Its guard fails: rolled back with it, q2 stays pending for the scheduler to hand over again.
+        { ...decision("r1", T0 + 20, [move("b", "running", "success", 1)]), requestIds: ["q2"] },
+        // Changes nothing but the request (a cancel of a run that ended meanwhile): still recorded done.
+        { ...decision("r1", T0 + 30, []), requestIds: ["q3"] },
+      ]);
+      expect(result.applied).toEqual([0, 2]);
+      expect((await store().getRunRequest("q1"))?.state).toBe("done");
+      expect((await store().getRunRequest("q2"))?.state).toBe("pending");
+      expect((await store().getRunRequest("q3"))?.state).toBe("done");
+      expect((await store().pendingRunRequests(10)).map((r) => r.id)).toEqual(["q2"]);
+      // A request finished already is left as it was.
+      await store().applyDecisions([{ ...decision("r1", T0 + 40, []), requestIds: ["q1"] }]);
+      expect(await store().finishRunRequest("q2", "refused", "run ended", T0 + 50)).toBe(true);
+      await store().applyDecisions([{ ...decision("r1", T0 + 60, []), requestIds: ["q2"] }]);
+      expect(await store().getRunRequest("q2")).toMatchObject({ state: "refused", message: "run ended" });
+    });
+  });
+
   describe("outputs and tries", () => {
     it("returns the outputs of successful unmapped tries of the asked tasks only", async () => {
       await startedRun("r1");
