@@ -25,6 +25,7 @@ import type {
 import type { Duration } from "./duration.js";
 import type { SensorCheck, SensorOptions, SensorProbe, SensorValue } from "./sensor.js";
 import { sensorTaskSpec } from "./sensor-task.js";
+import { isReference, NO_NEEDS, NO_OPTIONS, otherOptions, type FunctionTaskOptions } from "./task-options.js";
 
 /** Options of `pipeline()`. */
 export interface PipelineOptions<S extends z.ZodType | undefined = undefined, V extends z.ZodType | undefined = undefined> {
@@ -243,14 +244,18 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
     return id;
   };
 
-  const add = (id: string, spec0: Omit<TaskSpec, "id">): TaskRef<never> => {
+  /** Records a task (`task.id` is checked here) and returns its reference. */
+  const add = (task: TaskSpec): TaskRef<never> => {
+    const id = task.id;
+    // One set operation per task: a duplicate is an id that didn't make the set grow.
+    const before = taken.size;
+    taken.add(id);
     if (typeof id !== "string" || !isValidId(id)) {
       problem({ code: "task_id_invalid", message: `task id ${JSON.stringify(id)} must match [A-Za-z0-9_.-]{1,250}`, task: String(id) });
-    } else if (taken.has(id)) {
+    } else if (taken.size === before) {
       problem({ code: "task_duplicate", message: `task id "${id}" is defined twice`, task: id });
     }
-    taken.add(id);
-    spec.tasks.push({ id, ...spec0 });
+    spec.tasks.push(task);
     // The output-type brand exists only in the type: references are made here and nowhere else.
     return Object.freeze({ kind: "task" as const, id }) as unknown as TaskRef<never>;
   };
@@ -288,36 +293,42 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
   };
 
   const collectUpstream = (id: string, options: { needs?: Needs; after?: readonly TaskRef<unknown>[] }) => {
-    const needs: Record<string, string> = {};
+    let needs: Record<string, string> = NO_NEEDS;
     if (options.needs !== undefined) {
+      needs = {};
       for (const [name, ref] of Object.entries(options.needs)) {
         const up = refId(ref, id, `needs.${name}`);
         if (up !== null) needs[name] = up;
       }
     }
-    const after: string[] = [];
+    let after: string[] = [];
     if (options.after !== undefined && !Array.isArray(options.after)) {
       problem({ code: "reference_invalid", message: `after of task ${id} must be an array of task references`, task: id });
     } else if (options.after !== undefined) {
       // Plain loops: a generated pipeline calls this 100k times (no iterator or entry pairs per reference).
+      // Sized up front, it has room for exactly its ids: an array grown by push from empty has room for 17
+      // (150 bytes a task, kept as long as the pipeline and copied by every scavenge while it is young).
       const refs = options.after;
+      after = new Array<string>(refs.length);
+      let kept = 0;
       for (let i = 0; i < refs.length; i++) {
         const ref = refs[i] as unknown;
         const up = typeof ref === "object" && ref !== null && typeof (ref as { id?: unknown }).id === "string" ? (ref as { id: string }).id : refId(ref, id, `after[${i}]`);
-        if (up !== null) after.push(up);
+        if (up !== null) after[kept++] = up;
       }
+      if (kept < after.length) after.length = kept;
     }
     return { needs, after };
   };
 
   const addFunction = (id: string, a: unknown, b: unknown, branch?: "choose" | "short_circuit"): TaskRef<never> => {
     const fn = (b === undefined ? a : b) as AnyTaskFunction;
-    const options = (b === undefined ? {} : (a ?? {})) as TaskOptions<unknown, Needs> & { map?: unknown; mapMode?: unknown; maxParallel?: unknown };
+    const options = (b === undefined ? NO_OPTIONS : (a ?? NO_OPTIONS)) as FunctionTaskOptions;
     if (typeof fn !== "function") {
       problem({ code: "task_function_missing", message: `task ${id} needs a function`, task: id });
     }
-    const { needs, after, map, mapMode, maxParallel, ...rest } = options;
-    const upstream = collectUpstream(id, { needs, after });
+    const upstream = collectUpstream(id, options);
+    const { map, mapMode, maxParallel } = options;
     if (branch !== undefined && map !== undefined) {
       // Not supported: one instance's choice would skip tasks the other instances chose (docs/mapping.md).
       const kind = branch === "choose" ? "branch" : "short-circuit";
@@ -325,9 +336,9 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
     }
     const mapping = branch === undefined ? collectMapping(id, map, mapMode, maxParallel) : null;
     const first = mapping === null ? null : (Object.values(mapping.over)[0] ?? null);
-    const spec0: Omit<TaskSpec, "id"> = { kind: branch === undefined ? "function" : "branch", ...upstream, map: first, mapping, options: rest, fn };
-    if (branch !== undefined) spec0.branch = branch;
-    return add(id, spec0);
+    const task: TaskSpec = { id, kind: branch === undefined ? "function" : "branch", needs: upstream.needs, after: upstream.after, map: first, mapping, options: otherOptions(options), fn };
+    if (branch !== undefined) task.branch = branch;
+    return add(task);
   };
 
   const builder: PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>> = {
@@ -348,14 +359,14 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
       }
       const { after, env, cwd, ...rest } = options;
       const upstream = collectUpstream(id, { after });
-      const task: Omit<TaskSpec, "id"> = { kind: "shell", ...upstream, map: null, options: rest, command };
+      const task: TaskSpec = { id, kind: "shell", ...upstream, map: null, options: rest, command };
       if (env !== undefined) task.env = env;
       if (cwd !== undefined) task.cwd = cwd;
-      return add(id, task);
+      return add(task);
     },
     sensor(id: string, a: unknown, b?: unknown): TaskRef<never> {
       const { options: given, spec: sensorSpec } = sensorTaskSpec(id, a, b, problem);
-      return add(id, { ...sensorSpec, ...collectUpstream(id, { after: given.after }) });
+      return add({ id, ...sensorSpec, ...collectUpstream(id, { after: given.after }) });
     },
     pipeline(id: string, given: unknown): TaskRef<never> {
       const { pipeline: other, params, after, map, mapMode, maxParallel, ...rest } = (given ?? {}) as CommonTaskOptions & { pipeline?: unknown; params?: unknown; map?: unknown; mapMode?: unknown; maxParallel?: unknown };
@@ -371,7 +382,7 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
       // Mapped: one child run per element, its params merged over `params` by the scheduler (sub-runs.ts).
       const mapping = collectMapping(id, map, mapMode, maxParallel);
       const first = mapping === null ? null : (Object.values(mapping.over)[0] ?? null);
-      return add(id, { kind: "pipeline", ...upstream, map: first, mapping, options: rest, subPipeline });
+      return add({ id, kind: "pipeline", ...upstream, map: first, mapping, options: rest, subPipeline });
     },
   } as PipelineBuilder<ParamsOf<S>, EventOf<V, Sch>>;
 
@@ -390,9 +401,4 @@ export function pipeline<S extends z.ZodType | undefined = undefined, V extends 
 /** True for objects made by `pipeline()`, also from another copy of the package. */
 export function isPipeline(value: unknown): value is Pipeline<unknown> {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[PIPELINE_BRAND] === true;
-}
-
-/** A reference made by `p.task` (or a copy of one): `{ kind: "task", id }`. */
-function isReference(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as { kind?: unknown }).kind === "task" && typeof (value as { id?: unknown }).id === "string";
 }

@@ -172,6 +172,20 @@ describe("compilePipeline: problems", () => {
     ]);
   });
 
+  it("reports the tasks' problems, then the pipeline's options', then the edges' (the order weir validate prints)", () => {
+    const spec = pipeline({ id: "p", maxActiveRuns: 0, end: "2020-01-01", start: "2021-01-01" }, (p) => {
+      p.task("a", { priority: "high" as never, after: [{ kind: "task", id: "nope" } as never] }, async () => 1);
+      p.task("b", { queue: "no spaces" }, async () => 1);
+    }).spec;
+    expect(problemsOf(spec).map((p) => [p.code, p.task])).toEqual([
+      ["task_option_invalid", "a"],
+      ["task_option_invalid", "b"],
+      ["pipeline_option_invalid", undefined],
+      ["pipeline_option_invalid", undefined],
+      ["dependency_unknown", "a"],
+    ]);
+  });
+
   it("reports bad durations naming the task and option", () => {
     const spec = pipeline({ id: "p", defaults: { maxRetryDelay: "forever" } }, (p) => {
       p.task("extract", { retryDelay: "10 seconds" }, async () => 1);

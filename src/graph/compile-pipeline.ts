@@ -1,24 +1,16 @@
 // compilePipeline: PipelineSpec (what the user wrote) → PipelineGraph (what the scheduler runs), or
 // every problem found, each naming its task and option. Schedules are checked by time/validateSchedule.
-import { isValidId } from "../common/ids.js";
-import { parseDuration, type Duration } from "../define/duration.js";
-import type { PipelineSpec, TaskSpec } from "../define/spec.js";
-import { isTriggerRule } from "../define/trigger-rule-names.js";
-import type { CacheOptions, RetryOptions } from "../define/types.js";
-import { graphVersion, hashFunction, hashShell } from "./fingerprint.js";
-import { resolveSensor } from "./sensor-settings.js";
+// Tasks are compiled one at a time into the graph's compact form (wire-graph.ts) and its fingerprint:
+// a 100k-task graph never holds 100k task objects in the worker, whose garbage collection was most of
+// the time of loading such a file.
+import type { PipelineSpec } from "../define/spec.js";
+import { compileTask, notifierNames, resolveDefaults, SharedParts, type ResolvedDefaults } from "./compile-task.js";
+import { GraphHasher } from "./fingerprint.js";
+import { describeCycle, findCycles, orderOfPositions, UpstreamPositions } from "./graph-order.js";
 import { resolveRunDeadline } from "./run-deadline.js";
-import { describeCycle, findCycles, topologicalOrder } from "./graph-order.js";
-import {
-  DEFAULT_MAX_ACTIVE_RUNS,
-  DEFAULT_MAX_RETRY_DELAY_MS,
-  DEFAULT_RETRY_DELAY_MS,
-  type GraphProblem,
-  type PipelineGraph,
-  type RetryPolicy,
-  type TaskMapping,
-  type TaskNode,
-} from "./types.js";
+import { DEFAULT_MAX_ACTIVE_RUNS, type GraphProblem, type PipelineGraph } from "./types.js";
+import { compiledGraph, packGraph, sameList, TaskTemplates, type RawTask } from "./wire-graph.js";
+import { IntWriter, readInts } from "./wire-graph-lazy.js";
 import { isValidTimeZone } from "./zoned-time.js";
 import {
   booleanOption,
@@ -41,6 +33,7 @@ export interface CompileResult {
   problems: GraphProblem[];
 }
 
+type Header = Omit<PipelineGraph, "version" | "tasks" | "order">;
 
 /**
  * Resolves defaults, converts durations, checks references, cycles, options and params, and computes
@@ -57,9 +50,44 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
     report({ code: "timezone_invalid", message: `timezone ${JSON.stringify(timezone)} is not an IANA time zone (e.g. "UTC", "Europe/Berlin")` });
   }
   const defaults = resolveDefaults(options.defaults, report);
-  const { tasks, upstream } = compileTasks(spec.tasks, defaults, report);
+  // The pipeline's options come before the tasks in the fingerprint, and after them in the problems.
+  const headerProblems: GraphProblem[] = [];
+  const header = compileHeader(options, file, timezone, timezoneOk, (p) => headerProblems.push(p));
+  const tasks = new CompiledTasks(defaults, report, new GraphHasher(header));
+  for (const task of spec.tasks) tasks.add(task);
+  problems.push(...headerProblems);
 
-  const graphWithoutVersion: Omit<PipelineGraph, "version"> = {
+  const { ids, upstream, position } = tasks;
+  // One map lookup per edge, for the checks, the order and the compact form alike.
+  const edges = UpstreamPositions.of(upstream, position);
+  for (let i = 0; i < ids.length; i++) {
+    for (let k = edges.start[i] as number; k < (edges.start[i + 1] as number); k++) {
+      const at = edges.at[k] as number;
+      if (at !== i && at >= 0) continue;
+      const id = ids[i] as string;
+      if (at === i) report({ code: "task_depends_on_itself", message: `task ${id} depends on itself`, task: id });
+      else report({ code: "dependency_unknown", message: `task ${id} needs "${(upstream[i] as string[])[k - (edges.start[i] as number)]}", which is not a task of this pipeline`, task: id });
+    }
+  }
+  // A graph that orders has no cycle: the (slower) search for cycles runs only when it doesn't.
+  const order = orderOfPositions(edges);
+  if (order === null) {
+    for (const cycle of findCycles(new Map(ids.map((id, i) => [id, upstream[i] as string[]])))) {
+      report({ code: "pipeline_cycle", message: `tasks form a cycle: ${describeCycle(cycle)}`, task: cycle[0] as string });
+    }
+  }
+
+  if (problems.length > 0) return { graph: null, problems };
+  if (order === null) {
+    // findCycles and the self-dependency check above should have said why; never hand out a bad graph.
+    return { graph: null, problems: [{ code: "pipeline_cycle", message: "the tasks cannot be ordered: they form a cycle" }] };
+  }
+  return { graph: tasks.graph(header, edges, order), problems };
+}
+
+/** The pipeline-level part of the graph, its keys in the order the graph has them (tasks and order go after paramsSchema). */
+function compileHeader(options: PipelineSpec["options"], file: string, timezone: string, timezoneOk: boolean, report: Report): Header {
+  const header: Header = {
     id: String(options.id),
     file,
     description: optionalString(options.description, "description", report),
@@ -77,301 +105,79 @@ export function compilePipeline(spec: PipelineSpec, file: string): CompileResult
       onSuccess: notifierNames(options.onSuccess, "onSuccess", (message) => report({ code: "pipeline_option_invalid", message })),
     },
     paramsSchema: resolveParams(options.params, report),
-    tasks,
-    order: [],
   };
   // Only when declared: the fingerprint of a pipeline without one stays what it was.
   const eventSchema = resolveEventSchema(options.event, report);
-  if (eventSchema !== null) graphWithoutVersion.eventSchema = eventSchema;
+  if (eventSchema !== null) header.eventSchema = eventSchema;
   const deadline = resolveRunDeadline(options.deadline, report);
-  if (deadline !== null) graphWithoutVersion.deadline = deadline;
-  const { start, end } = graphWithoutVersion;
+  if (deadline !== null) header.deadline = deadline;
+  const { start, end } = header;
   if (start !== null && end !== null && Date.parse(end) < Date.parse(start)) {
     report({ code: "pipeline_option_invalid", message: `end ${end} is before start ${start}` });
   }
-
-  for (const task of tasks) {
-    for (const up of task.upstream) {
-      if (up === task.id) {
-        report({ code: "task_depends_on_itself", message: `task ${task.id} depends on itself`, task: task.id });
-      } else if (!upstream.has(up)) {
-        report({ code: "dependency_unknown", message: `task ${task.id} needs "${up}", which is not a task of this pipeline`, task: task.id });
-      }
-    }
-  }
-  // A graph that orders has no cycle: the (slower) search for cycles runs only when it doesn't.
-  const order = topologicalOrder(upstream);
-  if (order === null) {
-    for (const cycle of findCycles(upstream)) {
-      report({ code: "pipeline_cycle", message: `tasks form a cycle: ${describeCycle(cycle)}`, task: cycle[0] as string });
-    }
-  }
-
-  if (problems.length > 0) return { graph: null, problems };
-  if (order === null) {
-    // findCycles and the self-dependency check above should have said why; never hand out a bad graph.
-    return { graph: null, problems: [{ code: "pipeline_cycle", message: "the tasks cannot be ordered: they form a cycle" }] };
-  }
-  graphWithoutVersion.order = order;
-  const graph: PipelineGraph = { ...graphWithoutVersion, version: graphVersion(graphWithoutVersion) };
-  return { graph, problems };
-}
-
-interface ResolvedDefaults {
-  retries: number;
-  retryDelayMs: number;
-  backoff: "fixed" | "exponential";
-  maxRetryDelayMs: number;
-  timeoutMs: number | null;
-}
-
-function resolveDefaults(defaults: RetryOptions | undefined, report: Report): ResolvedDefaults {
-  const base: ResolvedDefaults = {
-    retries: 0,
-    retryDelayMs: DEFAULT_RETRY_DELAY_MS,
-    backoff: "fixed",
-    maxRetryDelayMs: DEFAULT_MAX_RETRY_DELAY_MS,
-    timeoutMs: null,
-  };
-  if (defaults === undefined || defaults === null) return base;
-  if (typeof defaults !== "object") {
-    report({ code: "pipeline_option_invalid", message: "defaults must be an object of retry and timeout options" });
-    return base;
-  }
-  return resolveRetryOptions(defaults, base, "defaults", report, undefined);
-}
-
-function hasRetryOptions(options: RetryOptions): boolean {
-  return options.retries !== undefined || options.backoff !== undefined || options.retryDelay !== undefined || options.maxRetryDelay !== undefined || options.timeout !== undefined;
-}
-
-function resolveRetryOptions(
-  options: RetryOptions,
-  base: ResolvedDefaults,
-  where: string,
-  report: Report,
-  task: string | undefined,
-): ResolvedDefaults {
-  const code = task === undefined ? "pipeline_option_invalid" : "task_option_invalid";
-  // A task's problems carry `task`; only pipeline-level ones name their place in the message.
-  const prefix = where ? `${where}: ` : "";
-  const say = (message: string) => report(task === undefined ? { code, message } : { code, message, task });
-  const duration = (value: Duration | undefined, name: string, fallback: number, positive: boolean): number => {
-    if (value === undefined) return fallback;
-    try {
-      const ms = parseDuration(value, `${prefix}${name}`);
-      if (positive && ms <= 0) {
-        say(`${prefix}${name} must be longer than 0`);
-        return fallback;
-      }
-      return ms;
-    } catch (error) {
-      report({ code: "duration_invalid", message: (error as Error).message, ...(task === undefined ? {} : { task }) });
-      return fallback;
-    }
-  };
-  let retries = base.retries;
-  if (options.retries !== undefined) {
-    if (typeof options.retries === "number" && Number.isInteger(options.retries) && options.retries >= 0) retries = options.retries;
-    else say(`${prefix}retries must be a whole number ≥ 0, got ${JSON.stringify(options.retries)}`);
-  }
-  let backoff = base.backoff;
-  if (options.backoff !== undefined) {
-    if (options.backoff === "fixed" || options.backoff === "exponential") backoff = options.backoff;
-    else say(`${prefix}backoff must be "fixed" or "exponential", got ${JSON.stringify(options.backoff)}`);
-  }
-  return {
-    retries,
-    retryDelayMs: duration(options.retryDelay, "retryDelay", base.retryDelayMs, false),
-    backoff,
-    maxRetryDelayMs: duration(options.maxRetryDelay, "maxRetryDelay", base.maxRetryDelayMs, false),
-    // A bad timeout keeps the inherited one (0 stands for "none" only inside this call).
-    timeoutMs: duration(options.timeout, "timeout", base.timeoutMs ?? 0, true) || null,
-  };
+  return header;
 }
 
 /**
- * Equal retry policies, caches and empty alert lists of one graph are one object: a graph of 100k tasks
- * written in a loop then holds a handful of them instead of 100k each (the graph is never mutated).
+ * The tasks as they are compiled: ids, upstream lists (for the checks and the order), and each task as
+ * the number of its template or whole (wire-graph.ts), written to the fingerprint and then dropped.
  */
-class SharedParts {
-  private readonly policies = new Map<string, RetryPolicy>();
-  readonly cacheOff: TaskNode["cache"] = { enabled: false, ttlMs: null, customKey: false };
-  readonly noAlerts: TaskNode["alerts"] = { onFailure: [], onRetry: [], onSuccess: [] };
-  readonly noNeeds: Record<string, string> = {};
-  private defaults: RetryPolicy | null = null;
+class CompiledTasks {
+  readonly ids: string[] = [];
+  readonly upstream: string[][] = [];
+  /** A task's `after` when it is not the same list as its upstream. */
+  private readonly afters: (string[] | null)[] = [];
+  readonly position = new Map<string, number>();
+  private readonly entries: (number | RawTask)[] = [];
+  private readonly templates = new TaskTemplates();
+  private readonly shared = new SharedParts();
 
-  /** The policy of a task without retry options of its own: the pipeline's defaults. */
-  defaultPolicy(defaults: ResolvedDefaults): RetryPolicy {
-    this.defaults ??= this.policy(defaults);
-    return this.defaults;
-  }
+  constructor(
+    private readonly defaults: ResolvedDefaults,
+    private readonly report: Report,
+    private readonly hasher: GraphHasher,
+  ) {}
 
-  policy(retry: ResolvedDefaults): RetryPolicy {
-    const key = `${retry.retries}|${retry.retryDelayMs}|${retry.backoff}|${retry.maxRetryDelayMs}`;
-    let policy = this.policies.get(key);
-    if (policy === undefined) {
-      policy = { retries: retry.retries, retryDelayMs: retry.retryDelayMs, backoff: retry.backoff, maxRetryDelayMs: retry.maxRetryDelayMs };
-      this.policies.set(key, policy);
-    }
-    return policy;
-  }
-}
-
-/** The tasks, and their upstream ids by task id (the map the order and cycle checks work on). */
-function compileTasks(specs: readonly TaskSpec[], defaults: ResolvedDefaults, report: Report): { tasks: TaskNode[]; upstream: Map<string, string[]> } {
-  const upstream = new Map<string, string[]>();
-  const tasks: TaskNode[] = [];
-  const shared = new SharedParts();
-  for (const spec of specs) {
+  add(spec: PipelineSpec["tasks"][number]): void {
     // A duplicate id is already a definition problem; the first definition stands.
-    if (upstream.has(spec.id)) continue;
-    const node = compileTask(spec, defaults, report, shared);
-    upstream.set(node.id, node.upstream);
-    tasks.push(node);
-  }
-  return { tasks, upstream };
-}
-
-const NO_IDS: readonly string[] = [];
-
-function hasKeys(object: object | undefined): boolean {
-  for (const _key in object) return true;
-  return false;
-}
-
-/**
- * needs ∪ after ∪ map sources, deduplicated, in that order. When that is `after` itself (no needs, no map,
- * no repeats: a generated graph's usual task) it is the same array: graphs are never mutated.
- */
-function upstreamOf(needs: Record<string, string>, after: string[], mapSources: readonly string[]): string[] {
-  if (mapSources.length === 0 && !hasKeys(needs) && (after.length <= 1 || new Set(after).size === after.length)) return after;
-  return [...new Set([...Object.values(needs), ...after, ...mapSources])];
-}
-
-function compileTask(spec: TaskSpec, defaults: ResolvedDefaults, report: Report, shared: SharedParts): TaskNode {
-  const id = spec.id;
-  const options = (spec.options ?? {}) as TaskSpec["options"];
-  const where = "";
-  const say = (message: string) => report({ code: "task_option_invalid", message, task: id });
-
-  const retry = hasRetryOptions(options) ? resolveRetryOptions(options, defaults, where, report, id) : defaults;
-  const policy = retry === defaults ? shared.defaultPolicy(defaults) : shared.policy(retry);
-
-  let trigger: TaskNode["trigger"] = "all_success";
-  if (options.trigger !== undefined) {
-    if (isTriggerRule(options.trigger)) trigger = options.trigger;
-    else say(`trigger ${JSON.stringify(options.trigger)} is not a trigger rule (all_success, all_done, none_failed, …)`);
-  }
-  const label = (value: unknown, name: "queue" | "pool"): string => {
-    if (value === undefined) return "default";
-    if (typeof value === "string" && isValidId(value)) return value;
-    say(`${name} ${JSON.stringify(value)} must match [A-Za-z0-9_.-]{1,250}`);
-    return "default";
-  };
-  let priority = 0;
-  if (options.priority !== undefined) {
-    if (typeof options.priority === "number" && Number.isFinite(options.priority)) priority = options.priority;
-    else say(`priority must be a number, got ${JSON.stringify(options.priority)}`);
-  }
-  let description: string | null = null;
-  if (options.description !== undefined) {
-    if (typeof options.description === "string") description = options.description;
-    else say("description must be a string");
+    if (this.position.has(spec.id)) return;
+    const node = compileTask(spec, this.defaults, this.report, this.shared);
+    this.position.set(node.id, this.ids.length);
+    this.ids.push(node.id);
+    this.upstream.push(node.upstream);
+    this.afters.push(sameList(node.after, node.upstream) ? null : node.after);
+    // The compiler's task without needs, mapping, branch, sub-pipeline, sensor, description or command has
+    // exactly the keys of a template: known here without looking at its keys.
+    const plain = node.map === null && node.description === null && node.command === null && node.needs === this.shared.noNeeds && node.mapping === undefined && node.branch === undefined && node.subPipeline === undefined && node.sensor === undefined;
+    this.entries.push(this.templates.entry(node, plain));
+    this.hasher.add(node);
   }
 
-  const needs = hasKeys(spec.needs) ? { ...spec.needs } : shared.noNeeds;
-  const after = [...spec.after];
-  const mapping = resolveMapping(spec, say);
-  const mapSources = mapping === null ? (spec.map === null ? NO_IDS : [spec.map]) : Object.values(mapping.over);
-  const upstream = upstreamOf(needs, after, mapSources);
-  const node: TaskNode = {
-    id,
-    kind: spec.kind,
-    upstream,
-    needs,
-    after,
-    map: mapSources[0] ?? null,
-    trigger,
-    retry: policy,
-    timeoutMs: retry.timeoutMs,
-    queue: label(options.queue, "queue"),
-    pool: label(options.pool, "pool"),
-    priority,
-    cache: options.cache === undefined || options.cache === false ? shared.cacheOff : resolveCache(options.cache, where, report, id),
-    description,
-    command: spec.kind === "shell" ? (spec.command ?? null) : null,
-    codeHash: spec.kind === "shell" ? hashShell(spec.command, spec.env, spec.cwd) : spec.kind === "pipeline" ? hashFunction(`pipeline:${JSON.stringify(spec.subPipeline ?? null)}`) : hashFunction(spec.fn),
-    alerts:
-      options.onFailure === undefined && options.onRetry === undefined && options.onSuccess === undefined
-        ? shared.noAlerts
-        : {
-            onFailure: notifierNames(options.onFailure, "onFailure", say),
-            onRetry: notifierNames(options.onRetry, "onRetry", say),
-            onSuccess: notifierNames(options.onSuccess, "onSuccess", say),
-          },
-  };
-  // Only mapped and branch tasks carry these: other graphs (and their versions) stay as they were.
-  if (mapping !== null) node.mapping = mapping;
-  if (spec.kind === "branch") node.branch = spec.branch ?? "choose";
-  if (spec.kind === "pipeline") node.subPipeline = resolveSubPipeline(spec, say);
-  if (spec.kind === "sensor") resolveSensor(spec, node, say);
-  return node;
-}
-
-/** The spec's mapping with `maxParallel` checked; a spec with only `map` (older builders) maps over one item. */
-function resolveMapping(spec: TaskSpec, say: (message: string) => void): TaskMapping | null {
-  const given = spec.mapping ?? (spec.map === null ? null : { mode: "item" as const, over: { item: spec.map } });
-  if (given === null || given === undefined) return null;
-  let maxParallel: number | null = null;
-  if (given.maxParallel !== undefined) {
-    const value = given.maxParallel;
-    if (typeof value === "number" && Number.isInteger(value) && value > 0) maxParallel = value;
-    else say(`maxParallel must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
-  }
-  return { mode: given.mode, over: { ...given.over }, maxParallel };
-}
-
-/** A sub-pipeline task's pipeline and params: JSON (stored with the graph), and never the pipeline itself. */
-function resolveSubPipeline(spec: TaskSpec, say: (message: string) => void): TaskNode["subPipeline"] {
-  const given = spec.subPipeline ?? { pipelineId: "", params: {} };
-  let params: Record<string, unknown> = {};
-  try {
-    params = JSON.parse(JSON.stringify(given.params)) as Record<string, unknown>;
-  } catch (error) {
-    say(`params of the sub-pipeline must be JSON: ${(error as Error).message}`);
-  }
-  return { pipelineId: given.pipelineId, params };
-}
-
-/** Notifier names: ids, configured elsewhere (WEIR_NOTIFIER_<NAME>); unknown ones are reported at delivery. */
-function notifierNames(value: unknown, name: string, say: (message: string) => void): string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string" && isValidId(v))) {
-    say(`${name} must be a list of notifier names (letters, digits, _ . -), got ${JSON.stringify(value)}`);
-    return [];
-  }
-  return [...new Set(value.map((v: string) => v.toLowerCase()))];
-}
-
-function resolveCache(value: boolean | CacheOptions<never, never> | undefined, where: string, report: Report, task: string): TaskNode["cache"] {
-  const off = { enabled: false, ttlMs: null, customKey: false };
-  if (value === undefined || value === false) return off;
-  if (value === true) return { enabled: true, ttlMs: null, customKey: false };
-  if (typeof value !== "object" || value === null) {
-    report({ code: "task_option_invalid", message: `${where ? `${where}: ` : ""}cache must be true, false or { key?, ttl? }`, task });
-    return off;
-  }
-  if (value.key !== undefined && typeof value.key !== "function") {
-    report({ code: "task_option_invalid", message: `${where ? `${where}: ` : ""}cache.key must be a function`, task });
-  }
-  let ttlMs: number | null = null;
-  if (value.ttl !== undefined) {
-    try {
-      ttlMs = parseDuration(value.ttl, `${where ? `${where}: ` : ""}cache.ttl`);
-    } catch (error) {
-      report({ code: "duration_invalid", message: (error as Error).message, task });
+  /** The graph (its tasks made when first read), for tasks that passed every check. */
+  graph(header: Header, upstream: UpstreamPositions, order: number[]): PipelineGraph {
+    const n = this.ids.length;
+    let size = 2 * n + upstream.at.length;
+    for (const after of this.afters) if (after !== null) size += after.length;
+    const edges = new IntWriter(size);
+    for (let i = 0; i < n; i++) {
+      const end = upstream.start[i + 1] as number;
+      edges.push(end - (upstream.start[i] as number));
+      for (let k = upstream.start[i] as number; k < end; k++) edges.push(upstream.at[k] as number);
+      const after = this.afters[i];
+      if (after === null || after === undefined) {
+        edges.push(-1);
+        continue;
+      }
+      edges.push(after.length);
+      for (const id of after) edges.push(this.position.get(id) as number);
     }
+    const keys = Object.keys(header);
+    keys.splice(keys.indexOf("paramsSchema") + 1, 0, "tasks", "order");
+    keys.push("version");
+    const graph = { ...header, version: this.hasher.digest() };
+    const templates = this.templates.templates;
+    // Only a spec made by hand can have an id packGraph refuses (the builder checks ids): the earlier form.
+    const packed = packGraph(graph, keys, this.ids, this.entries, templates, edges, order);
+    return compiledGraph(packed ?? { format: "weir-graph/1", graph, keys, ids: this.ids, tasks: this.entries, templates, edges: Array.from(readInts(edges.text())), order });
   }
-  return { enabled: true, ttlMs, customKey: typeof value.key === "function" };
 }

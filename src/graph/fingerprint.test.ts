@@ -74,5 +74,8 @@ describe("graphVersion", () => {
     } as unknown as Omit<PipelineGraph, "version">;
     // The value weir computed before graph/2 for this graph.
     expect(legacyGraphVersion(graph)).toBe("42953af99aba9823");
+    // And graph/2's value, as weir computes it since: alike tasks in a row, written by reusing their text.
+    const more = { ...graph, tasks: [graph.tasks[0], task({ id: "a2", upstream: ["a"], after: ["a"] }), task({ id: "a3", upstream: ["a"], after: ["a"] }), ...graph.tasks.slice(1), task({ id: "c", upstream: ["a", "b"], after: ["a", "b"] })] } as Omit<PipelineGraph, "version">;
+    expect(graphVersion(more)).toBe("8810bea67be307d7");
   });
 });

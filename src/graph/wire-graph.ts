@@ -1,58 +1,86 @@
-// A graph's compact form for the trip from the worker that compiled it to the scheduler (IPC). A graph
-// is mostly tasks alike but for their id and edges: 100k tasks are ~50 MB of JSON, seconds to write,
-// send and parse. Here ids are written once, edges as positions, and tasks that differ only in id and
-// edges as the number of a shared template; the decoded graph equals the original (the same JSON, keys
-// in the same order) and its tasks share those templates' parts, as shareEqualParts would make them.
+// A graph's compact form for the trip from the worker that compiled it to the scheduler (IPC), and as the
+// store keeps it. A graph is mostly tasks alike but for their id and edges: 100k tasks are ~50 MB of JSON,
+// seconds to write, send and parse. Here ids are written once (one string), edges and the order as
+// positions (base64 of 4-byte numbers: one string to parse, not ~700k numbers), and tasks that differ only
+// in id and edges as the number of a shared template; the decoded graph equals the original (the same JSON,
+// keys in the same order) and its tasks share those templates' parts, as shareEqualParts would make them.
+// wire-graph-lazy.ts makes the tasks of a decoded graph when they are first read.
 import { markShared } from "./share-parts.js";
 import type { PipelineGraph, TaskNode } from "./types.js";
+import { WIRE_GRAPH_FORMAT, type RawTask, type Template, type WireGraph, type WireGraph2 } from "./wire-form.js";
+import { IntWriter, lazyGraph } from "./wire-graph-lazy.js";
 
-export const WIRE_GRAPH_FORMAT = "weir-graph/1";
-
-/** A task alike others but for id and edges: everything else, shared. */
-type Template = Omit<TaskNode, "id" | "upstream" | "after">;
-
-/** A task sent whole (options of its own): everything but its id and edges. */
-interface RawTask {
-  raw: Omit<TaskNode, "id" | "upstream" | "after">;
-}
-
-export interface WireGraph {
-  format: typeof WIRE_GRAPH_FORMAT;
-  /** The graph without `tasks` and `order`. */
-  graph: Omit<PipelineGraph, "tasks" | "order">;
-  /** The graph's keys in their order (`tasks` and `order` included), so its JSON is the same text. */
-  keys: string[];
-  ids: string[];
-  /** Per task: the number of its template, or the task itself. */
-  tasks: (number | RawTask)[];
-  templates: Template[];
-  /**
-   * Per task: the count of upstream positions and the positions; then -1 when `after` is the same list,
-   * else the count of `after` positions and the positions.
-   */
-  edges: number[];
-  /** The order, as positions. */
-  order: number[];
-}
+export { WIRE_GRAPH_FORMAT } from "./wire-form.js";
+export type { RawTask, Template, WireGraph, WireGraph1, WireGraph2 } from "./wire-form.js";
 
 /** The keys of a task that a template stands for, in the order the compiler writes them (decodeGraph too). */
 const TEMPLATE_TASK_KEYS = ["id", "kind", "upstream", "needs", "after", "map", "trigger", "retry", "timeoutMs", "queue", "pool", "priority", "cache", "description", "command", "codeHash", "alerts"];
 
 /**
+ * Tasks as template numbers or whole, one at a time (encodeGraph, and the compiler as it compiles). Alike
+ * tasks come in runs (a generated layer, a fan-out's leaves): the previous plain task's template is tried
+ * first, field by field, before a key is built (a string per task, 100k of them, showed).
+ */
+export class TaskTemplates {
+  readonly templates: Template[] = [];
+  private readonly templateOf = new Map<string, number>();
+  // Shared parts (the compiler makes equal retry policies, caches and alerts one object) are keyed by
+  // identity; a task with parts of its own gets a template of its own, which is still exact.
+  private readonly partIds = new Map<object, number>();
+  private previous: TaskNode | null = null;
+  private previousTemplate = -1;
+
+  /** The number of the task's template, or the task whole but its id and edges (`plain`: isPlain, if known). */
+  entry(task: TaskNode, plain = isPlain(task)): number | RawTask {
+    if (!plain) return { raw: withoutEdges(task) };
+    if (this.previous !== null && sameTemplate(task, this.previous)) {
+      this.previous = task;
+      return this.previousTemplate;
+    }
+    const key =
+      `${task.kind}|${task.trigger}|${this.part(task.retry)}|${task.timeoutMs}|${task.queue}|${task.pool}|${task.priority}|` +
+      `${this.part(task.cache)}|${this.part(task.alerts)}|${task.codeHash}`;
+    let template = this.templateOf.get(key);
+    if (template === undefined) {
+      template = this.templates.length;
+      this.templates.push(withoutEdges(task));
+      this.templateOf.set(key, template);
+    }
+    this.previous = task;
+    this.previousTemplate = template;
+    return template;
+  }
+
+  private part(value: object): number {
+    let id = this.partIds.get(value);
+    if (id === undefined) {
+      id = this.partIds.size;
+      this.partIds.set(value, id);
+    }
+    return id;
+  }
+}
+
+/**
  * The compact form, or the graph itself when it can't be written compactly and exactly (an edge to an
- * id that is not a task, an order that is not the tasks). Never throws for a compiled graph.
+ * id that is not a task, an order that is not the tasks, an id with a line break). Never throws for a
+ * compiled graph.
  */
 export function encodeGraph(graph: PipelineGraph): WireGraph | PipelineGraph {
+  const compiled = compiledForms.get(graph);
+  if (compiled !== undefined) return compiled;
   const { tasks, order, ...rest } = graph;
   const position = new Map<string, number>();
   const ids: string[] = new Array<string>(tasks.length);
+  let size = 0;
   for (let i = 0; i < tasks.length; i++) {
-    const id = (tasks[i] as TaskNode).id;
-    if (position.has(id)) return graph;
-    position.set(id, i);
-    ids[i] = id;
+    const task = tasks[i] as TaskNode;
+    if (position.has(task.id)) return graph;
+    position.set(task.id, i);
+    ids[i] = task.id;
+    size += 2 + task.upstream.length + (sameList(task.after, task.upstream) ? 0 : task.after.length);
   }
-  const edges: number[] = [];
+  const edges = new IntWriter(size);
   const pushPositions = (list: readonly string[]): boolean => {
     edges.push(list.length);
     for (const id of list) {
@@ -62,57 +90,67 @@ export function encodeGraph(graph: PipelineGraph): WireGraph | PipelineGraph {
     }
     return true;
   };
-  const templates: Template[] = [];
-  const templateOf = new Map<string, number>();
-  // Shared parts (the compiler makes equal retry policies, caches and alerts one object) are keyed by
-  // identity; a task with parts of its own gets a template of its own, which is still exact.
-  const partIds = new Map<object, number>();
-  const part = (value: object): number => {
-    let id = partIds.get(value);
-    if (id === undefined) {
-      id = partIds.size;
-      partIds.set(value, id);
-    }
-    return id;
-  };
-  const encoded: (number | RawTask)[] = new Array<number | RawTask>(tasks.length);
-  // Alike tasks come in runs (a generated layer, a fan-out's leaves): the previous plain task's template
-  // is tried first, field by field, before a key is built (a string per task, 100k of them, showed).
-  let previous: TaskNode | null = null;
-  let previousTemplate = -1;
+  const templates = new TaskTemplates();
+  const entries = new Array<number | RawTask>(tasks.length);
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i] as TaskNode;
     if (!pushPositions(task.upstream)) return graph;
     if (sameList(task.after, task.upstream)) edges.push(-1);
     else if (!pushPositions(task.after)) return graph;
-    if (!isPlain(task)) {
-      encoded[i] = { raw: withoutEdges(task) };
-      continue;
-    }
-    if (previous !== null && sameTemplate(task, previous)) {
-      encoded[i] = previousTemplate;
-      continue;
-    }
-    const key =
-      `${task.kind}|${task.trigger}|${part(task.retry)}|${task.timeoutMs}|${task.queue}|${task.pool}|${task.priority}|` +
-      `${part(task.cache)}|${part(task.alerts)}|${task.codeHash}`;
-    let template = templateOf.get(key);
-    if (template === undefined) {
-      template = templates.length;
-      templates.push(withoutEdges(task));
-      templateOf.set(key, template);
-    }
-    encoded[i] = template;
-    previous = task;
-    previousTemplate = template;
+    entries[i] = templates.entry(task);
   }
-  const orderPositions: number[] = new Array<number>(order.length);
+  const orderPositions = new Array<number>(order.length);
   for (let i = 0; i < order.length; i++) {
     const at = position.get(order[i] as string);
     if (at === undefined) return graph;
     orderPositions[i] = at;
   }
-  return { format: WIRE_GRAPH_FORMAT, graph: rest, keys: Object.keys(graph), ids, tasks: encoded, templates, edges, order: orderPositions };
+  return packGraph(rest, Object.keys(graph), ids, entries, templates.templates, edges, orderPositions) ?? graph;
+}
+
+/**
+ * The compact form from its lists (encodeGraph's and the compiler's), or null when an id can't be one line
+ * of `ids` (compiled ids are never empty and have no line break).
+ */
+export function packGraph(
+  graph: WireGraph2["graph"],
+  keys: string[],
+  ids: readonly string[],
+  entries: readonly (number | RawTask)[],
+  templates: Template[],
+  edges: IntWriter,
+  order: readonly number[],
+): WireGraph2 | null {
+  for (const id of ids) if (id === "" || id.includes("\n")) return null;
+  const raws: RawTask[] = [];
+  const tasks = new IntWriter(entries.length);
+  for (const entry of entries) tasks.push(typeof entry === "number" ? entry : -1 - (raws.push(entry) - 1));
+  const positions = new IntWriter(order.length);
+  for (const at of order) positions.push(at);
+  return { format: WIRE_GRAPH_FORMAT, graph, keys, ids: ids.join("\n"), tasks: tasks.text(), raws, templates, edges: edges.text(), order: positions.text() };
+}
+
+/**
+ * Graphs the compiler made from their compact form (compiledGraph): encodeGraph returns that form, as
+ * often as it is asked (a worker answers every load of the file with it).
+ */
+const compiledForms = new WeakMap<PipelineGraph, WireGraph>();
+
+/**
+ * The compiler's graph: its tasks and order are made from the compact form the first time they are read
+ * (a worker sends the compact form and reads its own tasks only for a branch's downstream or an old run).
+ */
+export function compiledGraph(value: WireGraph): PipelineGraph {
+  const graph = lazyGraph(value);
+  compiledForms.set(graph, value);
+  return graph;
+}
+
+/** A compiled graph with another version (the module's, see load-pipeline-file), its tasks still not made. */
+export function withVersion(graph: PipelineGraph, version: string): PipelineGraph {
+  const compiled = compiledForms.get(graph);
+  if (compiled === undefined) return { ...graph, version };
+  return compiledGraph({ ...compiled, graph: { ...compiled.graph, version } });
 }
 
 /**
@@ -142,60 +180,17 @@ export function decodeStoredGraph(value: WireGraph | PipelineGraph): PipelineGra
 
 function decode(value: WireGraph | PipelineGraph, keepSource: boolean): PipelineGraph {
   if (!isWireGraph(value)) return value;
-  const { ids, templates, edges } = value;
-  let at = 0;
-  const positions = (): string[] => {
-    const count = edges[at++] as number;
-    const list = new Array<string>(count);
-    for (let k = 0; k < count; k++) list[k] = ids[edges[at++] as number] as string;
-    return list;
-  };
-  const tasks: TaskNode[] = new Array<TaskNode>(ids.length);
-  for (let i = 0; i < ids.length; i++) {
-    const upstream = positions();
-    let after = upstream;
-    if (edges[at] === -1) at++;
-    else after = positions();
-    const entry = value.tasks[i] as number | RawTask;
-    const id = ids[i] as string;
-    if (typeof entry === "number") {
-      const t = templates[entry] as Template;
-      // The compiler's key order, so the graph's JSON (stored, shown) is the same text as the worker's.
-      tasks[i] = {
-        id,
-        kind: t.kind,
-        upstream,
-        needs: t.needs,
-        after,
-        map: t.map,
-        trigger: t.trigger,
-        retry: t.retry,
-        timeoutMs: t.timeoutMs,
-        queue: t.queue,
-        pool: t.pool,
-        priority: t.priority,
-        cache: t.cache,
-        description: t.description,
-        command: t.command,
-        codeHash: t.codeHash,
-        alerts: t.alerts,
-      };
-    } else {
-      tasks[i] = Object.assign({ id, kind: entry.raw.kind, upstream, needs: entry.raw.needs, after }, entry.raw);
-    }
-  }
-  const order = value.order.map((position) => ids[position] as string);
-  const rest = value.graph as Record<string, unknown>;
-  const graph: Record<string, unknown> = {};
-  for (const key of value.keys) graph[key] = key === "tasks" ? tasks : key === "order" ? order : rest[key];
+  const graph = lazyGraph(value);
   // Tasks of one template share its parts; ids are one string each (the `ids` list).
-  markShared(graph as unknown as PipelineGraph);
-  if (keepSource) sources.set(graph as unknown as PipelineGraph, value);
-  return graph as unknown as PipelineGraph;
+  markShared(graph);
+  if (keepSource) sources.set(graph, value);
+  return graph;
 }
 
 export function isWireGraph(value: unknown): value is WireGraph {
-  return typeof value === "object" && value !== null && (value as { format?: unknown }).format === WIRE_GRAPH_FORMAT;
+  if (typeof value !== "object" || value === null) return false;
+  const format = (value as { format?: unknown }).format;
+  return format === WIRE_GRAPH_FORMAT || format === "weir-graph/1";
 }
 
 /**
@@ -233,7 +228,7 @@ function withoutEdges(task: TaskNode): Template {
   return others;
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

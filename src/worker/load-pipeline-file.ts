@@ -12,6 +12,7 @@ import type { PipelineSpec } from "../define/spec.js";
 import { compilePipeline } from "../graph/compile-pipeline.js";
 import { legacyGraphVersion } from "../graph/fingerprint.js";
 import type { PipelineGraph } from "../graph/types.js";
+import { withVersion } from "../graph/wire-graph.js";
 import { validateSchedule } from "../time/schedule.js";
 import { bundler } from "./bundler.js";
 import type { LoadProblem, LoadResult } from "./protocol.js";
@@ -173,7 +174,8 @@ function compileExports(path: string, exports: Record<string, unknown>, bundleHa
     problems.push(...own);
     // A pipeline with any problem is reported, not scheduled.
     if (compiled.graph && own.length === 0) {
-      const graph: PipelineGraph = { ...compiled.graph, version: moduleVersion(compiled.graph.version, bundleHash) };
+      // Not a spread: the compiled graph's tasks are made only if read (a 100k-task graph is sent compact).
+      const graph = withVersion(compiled.graph, moduleVersion(compiled.graph.version, bundleHash));
       graphs.push(graph);
       pipelines.set(pipeline.id, { file: path, spec, graph });
     }
