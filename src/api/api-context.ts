@@ -5,6 +5,7 @@ import type { PipelineGraph } from "../graph/types.js";
 import type { CommandContext, LiveScheduler, RunPreparer } from "../scheduler/commands/index.js";
 import type { Clock } from "../scheduler/clock.js";
 import type { RunChangeListener } from "../scheduler/coordinator.js";
+import type { LogChunkRecord } from "../store/distributed-types.js";
 import type { PipelineRecord, Store } from "../store/types.js";
 import type { ApiMetrics } from "./metrics.js";
 import type { EventHub } from "./sse.js";
@@ -41,8 +42,11 @@ export interface ApiOptions {
   storedLog?: StoredLogReader;
 }
 
-/** A try's stored log (UTF-8 text), or null when none was stored. */
-export type StoredLogReader = (runId: string, taskId: string, mapIndex: number, tryNumber: number) => Promise<string | null>;
+/**
+ * Up to `limit` stored chunks of a try's log, in order, from the one holding byte `offset` on (so a reader
+ * following a running try reads only what is new); null when none are kept.
+ */
+export type StoredLogReader = (runId: string, taskId: string, mapIndex: number, tryNumber: number, offset: number, limit: number) => Promise<LogChunkRecord[] | null>;
 
 export interface ApiContext {
   store: Store;

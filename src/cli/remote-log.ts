@@ -1,14 +1,31 @@
 // Logs of tries that ran on a remote `weir worker`: the worker keeps the file in its own WEIR_HOME and ships
 // it to the store in chunks (try_log_chunks, docs/distributed.md). `weir logs` (also --follow) and the API
-// (wired in serve-api.ts) read them from there when the try's log file isn't on this machine.
+// (wired in serve-api.ts) read them from there when the try's log file isn't on this machine, by byte offset:
+// a poll reads only the chunks past what was printed, not the whole log again.
+import type { LogChunkRecord } from "../store/distributed-types.js";
+import { readStoredLogSlice } from "../store/log-chunks.js";
 import { SqlStore } from "../store/sql-store.js";
 import type { Store } from "../store/types.js";
 import { tryKeyOf } from "../worker/protocol.js";
 
-/** A try's log as its worker shipped it so far; null when nothing was stored (or the store keeps no chunks). */
-export async function readStoredLog(store: Store, runId: string, taskId: string, mapIndex: number, tryNumber: number): Promise<string | null> {
+/** Bytes written to stdout per read while copying a stored log. */
+const COPY_BYTES = 1024 * 1024;
+
+/**
+ * Up to `limit` stored chunks of a try's log from the one holding byte `offset` on; null when the store keeps
+ * no chunks.
+ */
+export async function readStoredLogChunks(
+  store: Store,
+  runId: string,
+  taskId: string,
+  mapIndex: number,
+  tryNumber: number,
+  offset: number,
+  limit: number,
+): Promise<LogChunkRecord[] | null> {
   if (!(store instanceof SqlStore)) return null;
-  return store.distributed.readLog(tryKeyOf(runId, taskId, mapIndex, tryNumber));
+  return store.distributed.readLogFrom(tryKeyOf(runId, taskId, mapIndex, tryNumber), offset, limit);
 }
 
 /**
@@ -16,10 +33,11 @@ export async function readStoredLog(store: Store, runId: string, taskId: string,
  * offset. Chunks are cut at character boundaries, so byte offsets of their concatenation are the file's.
  */
 export async function copyStoredLog(store: Store, at: { runId: string; taskId: string; mapIndex: number; tryNumber: number }, offset: number): Promise<number> {
-  const text = await readStoredLog(store, at.runId, at.taskId, at.mapIndex, at.tryNumber);
-  if (text === null) return offset;
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= offset) return offset;
-  await new Promise<void>((resolve) => process.stdout.write(bytes.subarray(offset), () => resolve()));
-  return bytes.length;
+  const read = (from: number, limit: number) => readStoredLogChunks(store, at.runId, at.taskId, at.mapIndex, at.tryNumber, from, limit);
+  for (;;) {
+    const { bytes, end } = await readStoredLogSlice(read, offset, COPY_BYTES);
+    if (bytes.length > 0) await new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve()));
+    offset += bytes.length;
+    if (end || bytes.length === 0) return offset;
+  }
 }

@@ -3,7 +3,7 @@
 import { WeirError } from "../common/errors.js";
 import { createApiApp, listen, type RunningServer } from "../api/server.js";
 import type { ApiOptions } from "../api/api-context.js";
-import { readStoredLog } from "./remote-log.js";
+import { readStoredLogChunks } from "./remote-log.js";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = "127.0.0.1";
@@ -28,7 +28,7 @@ export function resolvePort(options: ServeOptions, env: NodeJS.ProcessEnv = proc
 export async function startApiServer(api: ApiOptions, options: ServeOptions): Promise<RunningServer> {
   const port = resolvePort(options);
   // Logs of tries that ran on remote workers come from the store (the API can't know the worker's try keys).
-  const { app, close } = createApiApp({ storedLog: (...at) => readStoredLog(api.store, ...at), ...api });
+  const { app, close } = createApiApp({ storedLog: (...at) => readStoredLogChunks(api.store, ...at), ...api });
   let server: RunningServer;
   try {
     server = await listen(app, port, options.host ?? DEFAULT_HOST);

@@ -30,6 +30,21 @@ export interface QueuedTry {
   queue: string;
   /** The TryJob as JSON: the store doesn't look inside. */
   jobJson: string;
+  /** The try this is (its row in `tries`): the claim writes the claiming worker's id there. */
+  ref?: TryRef;
+}
+
+export interface TryRef {
+  runId: string;
+  taskId: string;
+  mapIndex: number;
+  tryNumber: number;
+}
+
+/** A stored piece of a remote try's log: its text and the byte offset (of its UTF-8) where it starts. */
+export interface LogChunkRecord {
+  offset: number;
+  text: string;
 }
 
 export interface ClaimedTry {
@@ -73,7 +88,10 @@ export interface DistributedStore {
    * can no longer hand out tries.
    */
   enqueueTries(schedulerId: string, tries: readonly QueuedTry[], nowMs: number, fence?: LeaseFence): Promise<void>;
-  /** Claims up to `limit` queued tries of `queues`, oldest first, for an alive worker. */
+  /**
+   * Claims up to `limit` queued tries of `queues`, oldest first, for an alive worker; a try queued with its
+   * `ref` gets the worker's id as its `worker` (tries.worker) in the same transaction.
+   */
   claimTries(workerId: string, queues: readonly string[], limit: number, nowMs: number): Promise<ClaimedTry[]>;
   /** A worker's result: false (and nothing changed) unless this worker still holds the claim. */
   completeTry(workerId: string, report: ReportedTry): Promise<boolean>;
@@ -113,8 +131,17 @@ export interface DistributedStore {
    * (SQLite): callers poll either way, the signal only shortens the wait.
    */
   subscribe(channel: WakeChannel, onNotify: () => void): Promise<(() => void) | null>;
-  /** Appends one chunk of a remote try's log (`seq` from 0, in order). */
-  appendLogChunk(tryKey: string, seq: number, text: string): Promise<void>;
-  /** A remote try's log as stored so far, or null when none was stored. */
+  /**
+   * Stores one chunk of a remote try's log: `seq` from 0, in order; `offset` the byte offset (UTF-8) where its
+   * text starts, the bytes of the chunks before it. A chunk already stored under `seq` is left as it is.
+   */
+  appendLogChunk(tryKey: string, seq: number, offset: number, text: string): Promise<void>;
+  /**
+   * Up to `limit` chunks of a remote try's log, in order, starting with the one that holds byte `offset`
+   * (its own `offset` may be lower: the caller cuts), so a reader following the log reads only what is new.
+   * Empty when nothing was stored from there on.
+   */
+  readLogFrom(tryKey: string, offset: number, limit: number): Promise<LogChunkRecord[]>;
+  /** A remote try's whole log as stored so far, or null when none was stored. */
   readLog(tryKey: string): Promise<string | null>;
 }

@@ -3,7 +3,7 @@
 // a claim only of a row still queued. A worker declared lost therefore changes nothing when it comes back.
 import { WeirError } from "../common/errors.js";
 import type { Dialect, SqlParam } from "./dialect.js";
-import type { AdoptedTry, ClaimedTry, DistributedStore, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
+import type { AdoptedTry, ClaimedTry, DistributedStore, LogChunkRecord, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
 import {
   ABORT_OTHER_CLAIMED,
   ADOPT_OTHERS,
@@ -19,7 +19,9 @@ import {
   LIST_WORKERS,
   NOTIFY,
   READ_LOG_CHUNKS,
+  READ_LOG_CHUNKS_FROM,
   REQUEST_ABORT,
+  SET_TRY_WORKER,
   STOP_WORKER,
   TAKE_LOST_TRIES,
   TAKE_RESULTS,
@@ -85,7 +87,10 @@ export class SqlDistributed implements DistributedStore {
       if (fence) await holdFence(tx, fence);
       for (let i = 0; i < tries.length; i += ENQUEUE_CHUNK) {
         const chunk = tries.slice(i, i + ENQUEUE_CHUNK);
-        const statements = chunk.map((t) => ({ sql: ENQUEUE_TRY, params: [t.tryKey, t.queue, schedulerId, t.jobJson, nowMs] }));
+        const statements = chunk.map((t) => ({
+          sql: ENQUEUE_TRY,
+          params: [t.tryKey, t.queue, schedulerId, t.jobJson, nowMs, t.ref?.runId ?? null, t.ref?.taskId ?? null, t.ref?.mapIndex ?? null, t.ref?.tryNumber ?? null],
+        }));
         if (tx.runMany) await tx.runMany(statements);
         else for (const s of statements) await tx.run(s.sql, s.params);
       }
@@ -98,7 +103,14 @@ export class SqlDistributed implements DistributedStore {
     const rows = await this.db.transaction(async (tx) => {
       // A worker declared lost claims nothing until it registers again.
       if ((await tx.get(WORKER_IS_ALIVE, [workerId])) === undefined) return [];
-      return tx.all(this.sql.claim(queues.length), [...queues, Math.floor(limit), ...this.now(nowMs), workerId]);
+      const claimed = await tx.all(this.sql.claim(queues.length), [...queues, Math.floor(limit), ...this.now(nowMs), workerId]);
+      // The try shows who runs it (the API's tries, the UI) instead of the scheduler's placeholder.
+      const named = claimed
+        .filter((row) => row.run_id !== null && row.run_id !== undefined)
+        .map((row) => ({ sql: SET_TRY_WORKER, params: [workerId, String(row.run_id), String(row.task_id), num(row.map_index), num(row.try_number)] }));
+      if (tx.runMany) await tx.runMany(named);
+      else for (const s of named) await tx.run(s.sql, s.params);
+      return claimed;
     });
     rows.sort((a, b) => num(a.enqueued_ms) - num(b.enqueued_ms) || String(a.try_key).localeCompare(String(b.try_key)));
     return rows.map((row) => ({ tryKey: String(row.try_key), jobJson: String(row.job_json) }));
@@ -175,8 +187,17 @@ export class SqlDistributed implements DistributedStore {
       .sort((a, b) => a.tryKey.localeCompare(b.tryKey));
   }
 
-  async appendLogChunk(tryKey: string, seq: number, text: string): Promise<void> {
-    await this.db.session.run(APPEND_LOG_CHUNK, [tryKey, seq, text]);
+  async appendLogChunk(tryKey: string, seq: number, offset: number, text: string): Promise<void> {
+    if (!Number.isSafeInteger(seq) || seq < 0 || !Number.isSafeInteger(offset) || offset < 0) {
+      throw new WeirError("log_chunk_invalid", `Log chunk ${seq} of try ${tryKey} can't be stored: its number and byte offset must be whole numbers ≥ 0, got ${seq} and ${offset}.`, { input: false });
+    }
+    await this.db.session.run(APPEND_LOG_CHUNK, [tryKey, seq, offset, text]);
+  }
+
+  async readLogFrom(tryKey: string, offset: number, limit: number): Promise<LogChunkRecord[]> {
+    if (limit <= 0) return [];
+    const rows = await this.db.session.all(READ_LOG_CHUNKS_FROM, [tryKey, tryKey, Math.max(0, Math.floor(offset)), Math.floor(limit)]);
+    return rows.map((row) => ({ offset: num(row.byte_offset), text: String(row.text) }));
   }
 
   async readLog(tryKey: string): Promise<string | null> {

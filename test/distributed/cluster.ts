@@ -7,6 +7,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterEach } from "vitest";
+import { openStore } from "../../src/store/open-store.js";
+import type { TryRecord } from "../../src/store/types.js";
 import { freshPostgresUrl } from "../support/postgres.js";
 
 export const ROOT = join(import.meta.dirname, "../..");
@@ -41,6 +43,16 @@ export class Cluster {
     this.databaseUrl = databaseUrl ?? join(this.home, "weir.db");
     mkdirSync(this.pipelines, { recursive: true });
     mkdirSync(this.marks, { recursive: true });
+  }
+
+  /** A run's tries as the store keeps them (`worker`: who ran each). */
+  async tries(runId: string): Promise<TryRecord[]> {
+    const store = await openStore(this.databaseUrl, this.home, { autoMigrate: false });
+    try {
+      return await store.listTries(runId);
+    } finally {
+      await store.close();
+    }
   }
 
   writePipeline(name: string, text: string, dir = this.pipelines): void {

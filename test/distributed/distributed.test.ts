@@ -113,6 +113,10 @@ for (const store of ["sqlite", "postgres"] as const) {
         expect(w.inUse).toBeGreaterThanOrEqual(0);
       }
       expect([a.child.pid, b.child.pid].sort()).toEqual(workers.map((w) => w.pid).sort());
+      // Each try names the worker that claimed it (not the scheduler's "local"): what the API and the UI show.
+      const idOf = (pid: number | undefined) => workers.find((w) => w.pid === pid)?.id;
+      const ranBy = Object.fromEntries((await c.tries(runId)).map((t) => [t.taskId, t.worker]));
+      expect(ranBy).toEqual({ light: idOf(a.child.pid), heavy: idOf(b.child.pid) });
       // The worker kept the log in its own WEIR_HOME and shipped it to the store: `weir logs` reads it there.
       const logs = await c.cli(["logs", runId, "light"]);
       expect(logs.stdout).toMatch(/^\S+ out light ran on worker A$/m);

@@ -6,6 +6,7 @@ import { WeirError } from "../../src/common/errors.js";
 import type { DistributedStore, NewWorker } from "../../src/store/distributed-types.js";
 import { SqlStore } from "../../src/store/sql-store.js";
 import type { Store } from "../../src/store/types.js";
+import { decision, graph, move, newRun } from "./fixtures.js";
 
 const T0 = 1_760_000_000_000;
 
@@ -164,10 +165,56 @@ export function describeDistributedContract(name: string, open: () => Promise<St
 
     it("keeps a remote try's log in chunks, read back in order", async () => {
       expect(await d.readLog("r/t/-1/1")).toBeNull();
-      await d.appendLogChunk("r/t/-1/1", 1, "second\n");
-      await d.appendLogChunk("r/t/-1/1", 0, "first\n");
-      await d.appendLogChunk("r/t/-1/1", 0, "duplicate\n");
+      await d.appendLogChunk("r/t/-1/1", 1, 6, "second\n");
+      await d.appendLogChunk("r/t/-1/1", 0, 0, "first\n");
+      await d.appendLogChunk("r/t/-1/1", 0, 0, "duplicate\n");
       expect(await d.readLog("r/t/-1/1")).toBe("first\nsecond\n");
+      const error = await d.appendLogChunk("r/t/-1/1", 2, -1, "x").then(() => null, (e: unknown) => e);
+      expect((error as WeirError).code).toBe("log_chunk_invalid");
+      expect(await d.readLog("r/t/-1/1")).toBe("first\nsecond\n");
+    });
+
+    it("reads a log's chunks from a byte offset: the one holding it first, at most as many as asked", async () => {
+      const key = "r/long/-1/1";
+      const texts = ["héllo\n", "日本語\n", "third\n", "fourth\n"];
+      let offset = 0;
+      for (const [seq, text] of texts.entries()) {
+        await d.appendLogChunk(key, seq, offset, text);
+        offset += Buffer.byteLength(text);
+      }
+      const starts = [0, 7, 17, 23];
+      expect(await d.readLogFrom(key, 0, 10)).toEqual(texts.map((text, i) => ({ offset: starts[i], text })));
+      // Byte 10 is inside the second chunk (日本語 starts at 7): it comes first.
+      expect(await d.readLogFrom(key, 10, 2)).toEqual([
+        { offset: 7, text: "日本語\n" },
+        { offset: 17, text: "third\n" },
+      ]);
+      expect(await d.readLogFrom(key, 17, 10)).toEqual([
+        { offset: 17, text: "third\n" },
+        { offset: 23, text: "fourth\n" },
+      ]);
+      // Past the end: the last chunk (nothing after it); no chunks at all for a try without a log.
+      expect(await d.readLogFrom(key, 1000, 10)).toEqual([{ offset: 23, text: "fourth\n" }]);
+      expect(await d.readLogFrom("r/none/-1/1", 0, 10)).toEqual([]);
+      expect(await d.readLogFrom(key, 0, 0)).toEqual([]);
+    });
+
+    it("records the claiming worker on the try it claims, in place of the scheduler's placeholder", async () => {
+      await store.savePipelineVersion(graph("p", "v1"), T0);
+      await store.createRun(newRun({ id: "r1", taskIds: ["a", "b"] }), T0);
+      const started = (taskId: string) => [move(taskId, "pending", "scheduled", 0), move(taskId, "scheduled", "queued", 1), move(taskId, "queued", "running", 1, { worker: "local" })];
+      const applied = await store.applyDecisions([decision("r1", T0 + 1, [...started("a"), ...started("b")], { from: "queued", to: "running" })]);
+      expect(applied.conflicts).toEqual([]);
+      await d.registerWorker(worker("w1", ["default"]), T0);
+      const ref = (taskId: string) => ({ runId: "r1", taskId, mapIndex: -1, tryNumber: 1 });
+      await d.enqueueTries("s1", [
+        { tryKey: "r1/a/-1/1", queue: "default", jobJson: "{}", ref: ref("a") },
+        // Queued without saying which try it is (as before migration 0011): claimed, the try left as it was.
+        { tryKey: "r1/b/-1/1", queue: "default", jobJson: "{}" },
+      ], T0);
+      expect((await d.claimTries("w1", ["default"], 2, T0 + 2)).map((t) => t.tryKey).sort()).toEqual(["r1/a/-1/1", "r1/b/-1/1"]);
+      const workers = Object.fromEntries((await store.listTries("r1")).map((t) => [t.taskId, t.worker]));
+      expect(workers).toEqual({ a: "w1", b: "local" });
     });
   });
 }

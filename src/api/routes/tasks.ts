@@ -8,6 +8,7 @@ import { TASK_STATES, type TaskState } from "../../engine/states.js";
 import { markTask } from "../../scheduler/commands/index.js";
 import { requireRun } from "../../scheduler/commands/context.js";
 import { tryLogPath } from "../../observe/try-log-path.js";
+import { readStoredLogSlice } from "../../store/log-chunks.js";
 import type { RunRecord, TryRecord } from "../../store/types.js";
 import type { ApiContext, RouteSpec } from "../api-context.js";
 
@@ -96,30 +97,31 @@ function completeUtf8Length(buffer: Buffer): number {
 
 /** A try's log as bytes: its file on this machine, else what a remote worker shipped to the store. */
 interface LogBytes {
-  size: number;
-  read(offset: number, length: number): Promise<Buffer>;
+  /** At least `length` bytes from `offset` where there are that many (the caller cuts), and whether they reach the end so far. */
+  read(offset: number, length: number): Promise<{ bytes: Buffer; end: boolean }>;
 }
 
 async function tryLog(api: ApiContext, run: RunRecord, attempt: TryRecord, path: string): Promise<LogBytes> {
   const size = await stat(path).then((s) => s.size, () => null);
   if (size !== null) {
     return {
-      size,
       read: async (offset, length) => {
+        if (offset >= size) return { bytes: Buffer.alloc(0), end: true };
         const handle = await open(path, "r");
         try {
-          const buffer = Buffer.alloc(length);
-          const { bytesRead } = await handle.read(buffer, 0, length, offset);
-          return buffer.subarray(0, bytesRead);
+          const buffer = Buffer.alloc(Math.min(length, size - offset));
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+          return { bytes: buffer.subarray(0, bytesRead), end: offset + bytesRead >= size };
         } finally {
           await handle.close();
         }
       },
     };
   }
-  // Shipped chunks are cut at character boundaries: their bytes, end to end, are the worker's file.
-  const bytes = Buffer.from((await api.storedLog(run.id, attempt.taskId, attempt.mapIndex, attempt.tryNumber)) ?? "", "utf8");
-  return { size: bytes.length, read: async (offset, length) => bytes.subarray(offset, offset + length) };
+  // Shipped chunks are cut at character boundaries: their bytes, end to end, are the worker's file. Only the
+  // chunks from the offset on are read: tailing a long log costs what is new.
+  const chunks = (offset: number, limit: number) => api.storedLog(run.id, attempt.taskId, attempt.mapIndex, attempt.tryNumber, offset, limit);
+  return { read: (offset, length) => readStoredLogSlice(chunks, offset, length) };
 }
 
 async function logChunk(c: Context, api: ApiContext): Promise<Response> {
@@ -127,24 +129,30 @@ async function logChunk(c: Context, api: ApiContext): Promise<Response> {
   const offset = queryInteger(c, "offset", { min: 0, max: Number.MAX_SAFE_INTEGER }) ?? 0;
   const ended = attempt.state !== "queued" && attempt.state !== "running";
   const log = await tryLog(api, run, attempt, path);
-  let text = "";
-  let nextOffset = offset;
-  if (offset < log.size) {
-    const buffer = await log.read(offset, Math.min(LOG_CHUNK_BYTES, log.size - offset));
-    const length = completeUtf8Length(buffer);
-    text = buffer.subarray(0, length).toString("utf8");
-    nextOffset = offset + length;
-  }
-  const chunk: LogChunk = { text, offset, nextOffset, complete: ended && nextOffset >= log.size };
+  const { bytes, end } = await log.read(offset, LOG_CHUNK_BYTES);
+  const slice = bytes.subarray(0, LOG_CHUNK_BYTES);
+  const length = completeUtf8Length(slice);
+  const text = slice.subarray(0, length).toString("utf8");
+  const nextOffset = offset + length;
+  const chunk: LogChunk = { text, offset, nextOffset, complete: ended && end && length === bytes.length };
   return c.json(chunk);
 }
+
+/** Bytes read per step of a download. */
+const DOWNLOAD_STEP_BYTES = 4 * 1024 * 1024;
 
 async function logDownload(c: Context, api: ApiContext): Promise<Response> {
   const { run, attempt, path } = await requireTry(c, api);
   const log = await tryLog(api, run, attempt, path);
-  const body = await log.read(0, log.size);
+  const parts: Buffer[] = [];
+  for (let offset = 0; ; ) {
+    const { bytes, end } = await log.read(offset, DOWNLOAD_STEP_BYTES);
+    parts.push(bytes);
+    offset += bytes.length;
+    if (end || bytes.length === 0) break;
+  }
   const name = `${run.id}_${attempt.taskId}${attempt.mapIndex >= 0 ? `_${attempt.mapIndex}` : ""}_try${attempt.tryNumber}.log`;
-  return new Response(body, { headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"` } });
+  return new Response(Buffer.concat(parts), { headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"` } });
 }
 
 export const taskRoutes: RouteSpec[] = [
@@ -178,7 +186,7 @@ export const taskRoutes: RouteSpec[] = [
     tag: "tasks",
     summary: "A slice of a try's log from a byte offset (tail it by asking again from nextOffset until complete)",
     query: [
-      { name: "offset", type: "integer", description: "byte offset to read from (default 0)" },
+      { name: "offset", type: "integer", description: "byte offset to read from (default 0; a whole number ≥ 0, else 400/422): only the log past it is read, also for a try on a remote worker" },
       { name: "mapIndex", type: "integer", description: "map index of a mapped task (default -1: unmapped)" },
     ],
     response: "LogChunk",

@@ -1,7 +1,8 @@
 // Ships the log files of a worker's running tries to the store in chunks (docs/distributed.md), so
 // `weir logs` reads them from every machine while the try runs and after. A try's writes are whole lines, so
 // a running try's file is shipped up to its last newline; its final shipment takes the rest. Shipments of
-// one try are chained: chunk numbers stay in order and none is sent twice.
+// one try are chained: chunk numbers stay in order and none is sent twice. Each chunk carries the byte offset
+// where it starts, so readers fetch only the chunks past what they have (DistributedStore.readLogFrom).
 import { open } from "node:fs/promises";
 import type { DistributedStore } from "../../store/distributed-types.js";
 
@@ -9,7 +10,10 @@ import type { DistributedStore } from "../../store/distributed-types.js";
 const CHUNK_BYTES = 64 * 1024;
 
 interface Shipped {
+  /** Bytes of the file shipped. */
   offset: number;
+  /** Bytes of the text stored: where the next chunk starts (the file's offset, unless it held invalid UTF-8). */
+  stored: number;
   seq: number;
   chain: Promise<void>;
 }
@@ -25,7 +29,7 @@ export class LogShipper {
   /** Ships what the try's log gained since the last call; `final`: also a last partial line, then forgets the try. */
   ship(tryKey: string, logPath: string, final: boolean): Promise<void> {
     let state = this.tries.get(tryKey);
-    if (state === undefined) this.tries.set(tryKey, (state = { offset: 0, seq: 0, chain: Promise.resolve() }));
+    if (state === undefined) this.tries.set(tryKey, (state = { offset: 0, stored: 0, seq: 0, chain: Promise.resolve() }));
     const shipped = state;
     shipped.chain = shipped.chain
       .then(() => this.shipNow(tryKey, logPath, shipped, final))
@@ -56,8 +60,10 @@ export class LogShipper {
       let next = Math.min(end, at + CHUNK_BYTES);
       // Never cut a UTF-8 character in two: back up to the start of the one the cut falls in.
       while (next < end && next > at && ((bytes[next] as number) & 0xc0) === 0x80) next--;
-      await this.store.appendLogChunk(tryKey, shipped.seq, bytes.subarray(at, next).toString("utf8"));
+      const text = bytes.subarray(at, next).toString("utf8");
+      await this.store.appendLogChunk(tryKey, shipped.seq, shipped.stored, text);
       shipped.seq++;
+      shipped.stored += Buffer.byteLength(text);
       shipped.offset += next - at;
       at = next;
     }

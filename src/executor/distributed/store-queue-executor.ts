@@ -213,7 +213,8 @@ export class StoreQueueExecutor {
       const tries: QueuedTry[] = [];
       for (const job of jobs) {
         const queue = await this.queueOf(job);
-        tries.push({ tryKey: job.tryKey, queue, jobJson: JSON.stringify(job) });
+        const ref = { runId: job.runId, taskId: job.taskId, mapIndex: job.mapIndex, tryNumber: job.tryNumber };
+        tries.push({ tryKey: job.tryKey, queue, jobJson: JSON.stringify(job), ref });
         if (this.outstanding.get(job.tryKey) !== job || this.queueOfTry.has(job.tryKey)) continue; // aborted meanwhile, or known
         this.queueOfTry.set(job.tryKey, queue);
         this.capacity.resolve(queue);

@@ -10,8 +10,10 @@ import { migration0007SensorWaits } from "./0007_sensor_waits.js";
 import { migration0008Distributed } from "./0008_distributed.js";
 import { migration0009RetryBase } from "./0009_retry_base.js";
 import { migration0010SharedArtifacts } from "./0010_shared_artifacts.js";
+import { migration0011LogOffsets } from "./0011_log_offsets.js";
+import { migration0012PostgresWrites } from "./0012_postgres_writes.js";
 import type { Migration } from "./migration.js";
 
 export type { Migration };
 
-export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed, migration0009RetryBase, migration0010SharedArtifacts];
+export const MIGRATIONS: readonly Migration[] = [migration0001Init, migration0002Scheduler, migration0003Outbox, migration0004Requests, migration0005CacheArtifacts, migration0006Events, migration0007SensorWaits, migration0008Distributed, migration0009RetryBase, migration0010SharedArtifacts, migration0011LogOffsets, migration0012PostgresWrites];

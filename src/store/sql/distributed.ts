@@ -11,7 +11,7 @@ export interface DistributedStatements {
   heartbeat: string;
   /** Params: [now], timeoutMs. */
   markLost: string;
-  /** Params: …queues, limit, [now] (→ claimed_ms), workerId. */
+  /** Params: …queues, limit, [now] (→ claimed_ms), workerId. Returns the claimed rows with the try they are. */
   claim: (queueCount: number) => string;
 }
 
@@ -34,7 +34,7 @@ WITH picked AS MATERIALIZED (
   ORDER BY enqueued_ms, try_key LIMIT ? ${lock})
 UPDATE try_queue SET state = 'claimed', claimed_ms = ${now}, worker_id = ?
 WHERE state = 'queued' AND try_key IN (SELECT try_key FROM picked)
-RETURNING try_key, job_json, enqueued_ms`,
+RETURNING try_key, job_json, enqueued_ms, run_id, task_id, map_index, try_number`,
   };
 }
 
@@ -45,8 +45,13 @@ SELECT id, host, pid, queues_json, slots, in_use, version, started_ms, heartbeat
 ORDER BY CASE state WHEN 'alive' THEN 0 ELSE 1 END, id`;
 
 export const ENQUEUE_TRY = `
-INSERT INTO try_queue (try_key, queue, scheduler_id, job_json, enqueued_ms, state) VALUES (?, ?, ?, ?, ?, 'queued')
+INSERT INTO try_queue (try_key, queue, scheduler_id, job_json, enqueued_ms, state, run_id, task_id, map_index, try_number)
+VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
 ON CONFLICT (try_key) DO NOTHING`;
+
+/** The claiming worker on the try itself, in the claim's transaction: the scheduler wrote a placeholder. */
+export const SET_TRY_WORKER = `
+UPDATE tries SET worker = ? WHERE run_id = ? AND task_id = ? AND map_index = ? AND try_number = ? AND state = 'running'`;
 
 export const COMPLETE_TRY = `
 UPDATE try_queue SET state = 'done', result_json = ?, started_ms = ?, ended_ms = ?
@@ -80,8 +85,19 @@ RETURNING try_key, queue, state, job_json`;
 export const DROP_OTHER_QUEUED = `DELETE FROM try_queue WHERE scheduler_id <> ? AND state IN ('queued', 'done')`;
 export const ABORT_OTHER_CLAIMED = `UPDATE try_queue SET abort_reason = 'canceled' WHERE scheduler_id <> ? AND state = 'claimed' AND abort_reason IS NULL`;
 
-export const APPEND_LOG_CHUNK = `INSERT INTO try_log_chunks (try_key, seq, text) VALUES (?, ?, ?) ON CONFLICT (try_key, seq) DO NOTHING`;
+export const APPEND_LOG_CHUNK = `
+INSERT INTO try_log_chunks (try_key, seq, byte_offset, text) VALUES (?, ?, ?, ?) ON CONFLICT (try_key, seq) DO NOTHING`;
 export const READ_LOG_CHUNKS = `SELECT text FROM try_log_chunks WHERE try_key = ? ORDER BY seq`;
+
+/**
+ * Chunks from the one holding byte `?` on, in order, at most `?`: two seeks on (try_key, byte_offset), however
+ * long the log. Params: try_key, try_key, offset, limit.
+ */
+export const READ_LOG_CHUNKS_FROM = `
+SELECT byte_offset, text FROM try_log_chunks
+WHERE try_key = ? AND byte_offset >= COALESCE(
+  (SELECT MAX(byte_offset) FROM try_log_chunks WHERE try_key = ? AND byte_offset <= ?), 0)
+ORDER BY byte_offset LIMIT ?`;
 
 /**
  * Postgres only (sent where the dialect can listen): wakes listeners at once instead of at their next poll.
