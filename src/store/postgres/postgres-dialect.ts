@@ -4,6 +4,7 @@
 import pg from "pg";
 import { WeirError } from "../../common/errors.js";
 import { SpeculationFailed } from "../batched-writes.js";
+import { redactPassword } from "../redact-url.js";
 import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
 import { mergeWrites, unitCounts } from "./bulk-writes.js";
 import { retryWhenBusy } from "./busy-retry.js";
@@ -391,11 +392,6 @@ function classifyPostgresError(error: unknown): SqlErrorKind {
     default:
       return "other";
   }
-}
-
-/** `postgres://user:secret@host/db` → `postgres://user:***@host/db`, for every message that names the store. */
-export function redactPassword(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/, "$1:***@");
 }
 
 function messageOf(error: unknown): string {
