@@ -3,7 +3,7 @@
 // of instances the event affects, never the size of the run.
 import { WeirError } from "../common/errors.js";
 import { assertNever } from "../common/assert-never.js";
-import { ACTIVE_TRY_STATES, DecisionBuilder, followBranch, type TransitionDetails } from "./decision-builder.js";
+import { ACTIVE_TRY_STATES, DecisionBuilder, followBranch } from "./decision-builder.js";
 import { canRetry, jitterSampleFor, retryDelayMs } from "./retry-policy.js";
 import { collapsibleTasks } from "./mapping.js";
 import { type DraftLedger, recordCollapse, recordExpansion, recordTransition, snapshotLedger } from "./run-ledger.js";
@@ -83,23 +83,27 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
   switch (event.kind) {
     case "try_queued":
       if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
-        builder.move(instance, "queued", { tryNumber: event.tryNumber });
+        const queued = builder.transition(instance, "queued");
+        queued.tryNumber = event.tryNumber;
+        builder.record(queued);
       }
       break;
     case "try_started":
       if (instance.state === "queued" && event.tryNumber === instance.tryNumber) {
-        builder.move(instance, "running", event.worker === undefined ? {} : { worker: event.worker });
+        const started = builder.transition(instance, "running");
+        started.worker = event.worker;
+        builder.record(started);
       }
       break;
     case "try_succeeded":
       if (isActiveTry(instance, event.tryNumber)) {
-        const details: TransitionDetails = {};
-        if (event.output !== undefined) details.output = event.output;
-        if (event.startedMs !== undefined) details.startedMs = event.startedMs;
-        if (event.mapLength !== undefined) details.mapLength = event.mapLength;
-        if (event.cacheKey !== undefined) details.cacheKey = event.cacheKey;
-        if (event.cached) details.cached = true;
-        builder.move(instance, "success", details);
+        const succeeded = builder.transition(instance, "success");
+        succeeded.output = event.output;
+        succeeded.startedMs = event.startedMs;
+        succeeded.mapLength = event.mapLength;
+        succeeded.cacheKey = event.cacheKey;
+        if (event.cached) succeeded.cached = true;
+        builder.record(succeeded);
         if (task.branch && event.follow !== undefined) followBranch(builder, task, event.follow);
       }
       break;

@@ -56,7 +56,7 @@ function compile(graph: PipelineGraph): EngineGraph {
   }
   // Lists of one task (every leaf of a fan-out → join) are shared by content; tasks without any share one.
   // Keyed in the tasks' order, as before (the lists above were started in topological order).
-  const none: string[] = [];
+  const none = emptyIdList();
   const single = new Map<string, string[]>();
   const byTask = new Map<string, string[]>();
   for (const id of tasks.keys()) {
@@ -80,4 +80,15 @@ function distinct(list: readonly string[]): readonly string[] {
   if (list.length < 2) return list;
   const set = new Set(list);
   return set.size === list.length ? list : [...set];
+}
+
+/**
+ * An empty list that V8 holds as a list of objects, like the lists of ids it stands beside: an empty literal
+ * is a list of small integers to it, and code iterating downstream lists would be deoptimized ("wrong map")
+ * the first time it met one (the last task of every run).
+ */
+function emptyIdList(): string[] {
+  const list = [""];
+  list.pop();
+  return list;
 }

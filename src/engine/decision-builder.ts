@@ -19,6 +19,7 @@ export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "
 const NO_DETAILS: TransitionDetails = Object.freeze({});
 
 function addDetails(transition: InstanceTransition, details: TransitionDetails): void {
+  if (details.tryNumber !== undefined) transition.tryNumber = details.tryNumber;
   if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
   if (details.output !== undefined) transition.output = details.output;
   if (details.error !== undefined) transition.error = details.error;
@@ -55,19 +56,44 @@ export class DecisionBuilder {
   }
 
   move(instance: InstanceSnapshot, to: TaskState, details: TransitionDetails = NO_DETAILS): void {
-    const transition: InstanceTransition = {
+    const transition = this.transition(instance, to);
+    if (details !== NO_DETAILS) addDetails(transition, details);
+    this.record(transition);
+  }
+
+  /**
+   * The instance's move to `to`, not recorded yet: the hot paths (a try queued, started, succeeded) set its
+   * details on it directly and then `record` it, instead of passing a details object whose shape varies with
+   * the caller (each new shape seen by optimized code deoptimizes `move` and everything it was inlined into).
+   */
+  transition(instance: InstanceSnapshot, to: TaskState): InstanceTransition {
+    // Every field present from the start, in one order: all transitions share one hidden class, so the code
+    // that reads them (here, the ledger, the store's writes) stays monomorphic.
+    return {
       taskId: instance.taskId,
       mapIndex: instance.mapIndex,
       from: instance.state,
       to,
-      tryNumber: details.tryNumber ?? instance.tryNumber,
+      tryNumber: instance.tryNumber,
+      retryAtMs: undefined,
+      output: undefined,
+      error: undefined,
+      reason: undefined,
+      worker: undefined,
+      startedMs: undefined,
+      mapLength: undefined,
+      cacheKey: undefined,
+      cached: undefined,
     };
-    if (details !== NO_DETAILS) addDetails(transition, details);
+  }
+
+  /** Records a transition made by `transition` (with its details set) on the draft and in the decision. */
+  record(transition: InstanceTransition): void {
     recordTransition(this.draft, transition);
     this.decision.transitions.push(transition);
     this.alert(transition);
-    if (isTerminalTaskState(to)) {
-      const moved = this.draft.instance(instanceKey(instance.taskId, instance.mapIndex));
+    if (isTerminalTaskState(transition.to)) {
+      const moved = this.draft.instance(instanceKey(transition.taskId, transition.mapIndex));
       if (moved) this.settled.push(moved);
     }
   }

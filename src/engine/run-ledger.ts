@@ -74,7 +74,8 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
     instance.lostTries = 0;
   }
   // A map source's length is known while it is a success: cleared, it is unknown until it succeeds again.
-  if (to === "success" && transition.mapLength !== undefined) ledger.setMapLength(instance.taskId, transition.mapLength);
+  // mapLength read first: read on every transition, it has type feedback when the first success comes.
+  if (transition.mapLength !== undefined && to === "success") ledger.setMapLength(instance.taskId, transition.mapLength);
   else if (from === "success" && ledger.mapLength(instance.taskId) !== undefined) ledger.setMapLength(instance.taskId, undefined);
 
   const wasTerminal = isTerminalTaskState(from);
@@ -219,6 +220,18 @@ function makeSnapshotLedger(snapshot: RunSnapshot): RunLedger {
   };
 }
 
+/** Object.assign(to, from) for an instance, field by field: no generic builtin call per changed instance. */
+function copyInstance(to: InstanceSnapshot, from: InstanceSnapshot): void {
+  to.taskId = from.taskId;
+  to.mapIndex = from.mapIndex;
+  to.state = from.state;
+  to.tryNumber = from.tryNumber;
+  to.retryAtMs = from.retryAtMs;
+  to.lostTries = from.lostTries;
+  to.retryBase = from.retryBase;
+  to.counts = from.counts;
+}
+
 /** A copy-on-write overlay: what the snapshot would be after the transitions recorded so far. */
 export class DraftLedger implements RunLedger {
   readonly graph: EngineGraph;
@@ -253,7 +266,19 @@ export class DraftLedger implements RunLedger {
     if (copied !== undefined) return copied ?? undefined;
     const original = this.base.instances.get(key);
     if (!original) return undefined;
-    const copy: InstanceSnapshot = { ...original, counts: { ...original.counts } };
+    // Field by field, in createRunSnapshot's order (not a spread): the copy has the same hidden class as the
+    // snapshot's own instances, so code reading either kind stays monomorphic.
+    const c = original.counts;
+    const copy: InstanceSnapshot = {
+      taskId: original.taskId,
+      mapIndex: original.mapIndex,
+      state: original.state,
+      tryNumber: original.tryNumber,
+      retryAtMs: original.retryAtMs,
+      lostTries: original.lostTries,
+      retryBase: original.retryBase,
+      counts: { success: c.success, skipped: c.skipped, failed: c.failed, upstreamFailed: c.upstreamFailed, removed: c.removed, total: c.total },
+    };
     this.changed.set(key, copy);
     return copy;
   }
@@ -304,7 +329,7 @@ export class DraftLedger implements RunLedger {
       }
       const original = instances.get(key);
       if (original === undefined) continue;
-      if (original !== instance) Object.assign(original, instance);
+      if (original !== instance) copyInstance(original, instance);
     }
     for (const key of this.added) {
       const instance = this.changed.get(key);

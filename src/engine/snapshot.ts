@@ -78,5 +78,24 @@ export function createRunSnapshot(
       if (field) instance.counts[field] += 1;
     }
   }
-  return { runId, state: runState, graph, instances: byKey, unfinished, failed, expansions, mapLengths: lengths };
+  return new LiveSnapshot(runId, runState, graph, byKey, unfinished, failed, expansions, lengths);
+}
+
+/**
+ * A snapshot made by a constructor, not an object literal: V8 builds a literal's boilerplate the second
+ * time the literal runs, which widens the type it recorded for every object-valued field (the graph, the
+ * maps) and throws away all optimized code that relied on it. A run's snapshot is made once per run, so with
+ * a literal that happened at the start of a process's second run, and the engine was compiled again.
+ */
+class LiveSnapshot implements RunSnapshot {
+  constructor(
+    public runId: string,
+    public state: RunState,
+    public graph: EngineGraph,
+    public instances: Map<string, InstanceSnapshot>,
+    public unfinished: number,
+    public failed: number,
+    public expansions: Map<string, Expansion>,
+    public mapLengths: Map<string, number | null>,
+  ) {}
 }

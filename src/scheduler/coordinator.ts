@@ -10,7 +10,7 @@ import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { CoordinatorOptions, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
-import { loadRunOutputs, newActiveRun, readInstanceRecords } from "./run-tracking.js";
+import { loadRunOutputs, newActiveRun, readInstanceRecords, recordInState } from "./run-tracking.js";
 import { resumeInstances, type ResumeTargets } from "./run-resume.js";
 import { RunTimers } from "./run-timers.js";
 import { needsStore, parseTryKey, readMissingInputs, type PendingJob, type RunOutputs } from "./try-jobs.js";
@@ -345,12 +345,9 @@ export class Coordinator {
     }
     for (const timer of decision.timers) this.timers.at(decision.runId, timer.atMs, timer.event);
     if (decision.run) {
-      active.record = { ...active.record, state: decision.run.to };
-      if (decision.run.to === "running" && active.record.startedMs === null) {
-        active.record.startedMs = decision.nowMs;
-        this.timers.runTimeout(active);
-      }
-      if (isTerminalRunState(decision.run.to)) active.record.endedMs = decision.nowMs;
+      const starts = decision.run.to === "running" && active.record.startedMs === null;
+      active.record = recordInState(active.record, decision.run.to, decision.nowMs);
+      if (starts) this.timers.runTimeout(active);
     }
     const change: RunChange = { run: active.record, transitions: decision.transitions, runState: active.snapshot.state, nowMs: decision.nowMs };
     for (const listener of this.listeners) listener(change);

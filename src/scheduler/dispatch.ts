@@ -156,9 +156,10 @@ export function claimReady(runs: Iterable<ActiveRun>, capacity: Capacity, free: 
 /** The instance's next try, queued and started in the claim's events, its job beside them. */
 function addClaim(claims: Map<ActiveRun, Claim>, active: ActiveRun, instance: { taskId: string; mapIndex: number; tryNumber: number }, task: TaskNode, home: string): void {
   const tryNumber = instance.tryNumber + 1;
-  const ref = { taskId: instance.taskId, mapIndex: instance.mapIndex, tryNumber };
+  const { taskId, mapIndex } = instance;
   const claim = claims.get(active) ?? { events: [], jobs: [] };
-  claim.events.push({ kind: "try_queued", ...ref }, { kind: "try_started", ...ref, worker: "local" });
+  // Literals, not spreads of a shared ref: each event kind keeps one hidden class wherever it is made.
+  claim.events.push({ kind: "try_queued", taskId, mapIndex, tryNumber }, { kind: "try_started", taskId, mapIndex, tryNumber, worker: "local" });
   claim.jobs.push(buildJob(home, active.record, task, active.outputs, active.snapshot, instance.mapIndex, tryNumber, active.tasks));
   claims.set(active, claim);
 }

@@ -1,10 +1,10 @@
 // Builds the coordinator's in-memory view of a run (dispatch.ts's ActiveRun): a fresh run, or one rebuilt
 // from the store (resumed after its driver died, or reloaded after a guard conflict) with its instances,
 // the tries it lost and the outputs its downstream tasks still need.
-import { compileEngineGraph, createRunSnapshot, type InstanceRecord } from "../engine/index.js";
+import { compileEngineGraph, createRunSnapshot, type InstanceRecord, type RunSnapshot } from "../engine/index.js";
 import { instanceKey } from "../engine/types.js";
-import type { RunState } from "../engine/states.js";
-import type { PipelineGraph } from "../graph/types.js";
+import { isTerminalRunState, type RunState } from "../engine/states.js";
+import type { PipelineGraph, TaskNode } from "../graph/types.js";
 import type { RunRecord, Store } from "../store/types.js";
 import type { ActiveRun } from "./dispatch.js";
 import { ReadyQueue } from "./ready-queue.js";
@@ -24,13 +24,33 @@ export function newActiveRun(
   const tasks = new Map(graph.tasks.map((t) => [t.id, t]));
   const runOutputs = outputs ?? new RunOutputs(tasks, inline);
   const snapshot = createRunSnapshot(record.id, state, engineGraph, rows, runOutputs.lengths());
-  let resolve!: (state: RunState) => void;
-  let reject!: (error: Error) => void;
-  const finished = new Promise<RunState>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { record, graph, tasks, snapshot, ready: new ReadyQueue(), outputs: runOutputs, runningByTask: new Map(), finished, resolve, reject };
+  return new TrackedRun(record, graph, tasks, snapshot, runOutputs);
+}
+
+/**
+ * Made by a constructor, not an object literal: V8 builds a literal's boilerplate the second time it runs,
+ * widening the types it recorded for the object-valued fields and deoptimizing the dispatch code that relied
+ * on them, so a process's second run compiled that code again (see LiveSnapshot in engine/snapshot.ts).
+ */
+class TrackedRun implements ActiveRun {
+  readonly ready = new ReadyQueue();
+  readonly runningByTask = new Map<string, number>();
+  finished: Promise<RunState>;
+  resolve!: (state: RunState) => void;
+  reject!: (error: Error) => void;
+
+  constructor(
+    public record: RunRecord,
+    public graph: PipelineGraph,
+    public tasks: Map<string, TaskNode>,
+    public snapshot: RunSnapshot,
+    public outputs: RunOutputs,
+  ) {
+    this.finished = new Promise<RunState>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+  }
 }
 
 /** The run's instances as the engine needs them, with how many tries they lost since their retry budget began. */
@@ -53,4 +73,30 @@ export async function loadRunOutputs(store: Store, runId: string, graph: Pipelin
   const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])), inline);
   await outputs.load(store, runId, graph);
   return outputs;
+}
+
+/**
+ * The run's record after its state moved to `state` at `nowMs` (started, ended): a new object with every field
+ * set at once, in the store's order (records.ts), not a spread changed afterwards. A spread's clone and a
+ * field that goes from null to a number after creation gave each run's record another hidden class, which
+ * deoptimized the dispatch code reading it (buildJob, Capacity.count) at the start of every later run.
+ */
+export function recordInState(record: RunRecord, state: RunState, nowMs: number): RunRecord {
+  return {
+    id: record.id,
+    pipelineId: record.pipelineId,
+    version: record.version,
+    state,
+    trigger: record.trigger,
+    logicalDateMs: record.logicalDateMs,
+    intervalStartMs: record.intervalStartMs,
+    intervalEndMs: record.intervalEndMs,
+    params: record.params,
+    file: record.file,
+    backfillId: record.backfillId,
+    createdMs: record.createdMs,
+    startedMs: state === "running" && record.startedMs === null ? nowMs : record.startedMs,
+    endedMs: isTerminalRunState(state) ? nowMs : record.endedMs,
+    owner: record.owner,
+  };
 }

@@ -169,13 +169,24 @@ export function buildJob(home: string, run: RunRecord, task: TaskNode, outputs: 
  * tryLogPath's result, with the run's directory joined (and its ids checked) once per run rather than once
  * per job; a task id is checked as tryLogPath checks it (no separator, not "." or "..").
  */
-const runLogDirs = new WeakMap<RunRecord, { home: string; dir: string; validTasks: Set<string> }>();
+const runLogDirs = new WeakMap<RunRecord, RunLogDir>();
+/** A class, not a literal: made once per run, so a literal's boilerplate (made on its second run) would deoptimize buildJob. */
+class RunLogDir {
+  readonly validTasks = new Set<string>();
+  constructor(
+    readonly home: string,
+    readonly dir: string,
+  ) {}
+}
+/** A function of its own: it runs once per run, so inlined in buildJob it met optimized code without type feedback (a deopt each run). */
+function newRunLogDir(home: string, run: RunRecord, taskId: string, mapIndex: number, tryNumber: number): RunLogDir {
+  const made = new RunLogDir(home, dirname(dirname(dirname(tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber)))));
+  runLogDirs.set(run, made);
+  return made;
+}
 function logPathOf(home: string, run: RunRecord, taskId: string, mapIndex: number, tryNumber: number): string {
   let cached = runLogDirs.get(run);
-  if (cached === undefined || cached.home !== home) {
-    cached = { home, dir: dirname(dirname(dirname(tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber)))), validTasks: new Set() };
-    runLogDirs.set(run, cached);
-  }
+  if (cached === undefined || cached.home !== home) cached = newRunLogDir(home, run, taskId, mapIndex, tryNumber);
   // The id's regex costs more than the rest of the path (it showed in the dispatch profile): once per task.
   if (!cached.validTasks.has(taskId)) {
     if (!isValidId(taskId)) return tryLogPath(home, run.pipelineId, run.id, taskId, mapIndex, tryNumber);

@@ -22,15 +22,21 @@ export function resultEvent(
   const { taskId, mapIndex, tryNumber } = parsed;
   switch (result.outcome) {
     case "success": {
-      const event: Extract<EngineEvent, { kind: "try_succeeded" }> = { kind: "try_succeeded", taskId, mapIndex, tryNumber, output: result.output };
-      if (timing !== undefined) event.startedMs = timing.startedMs;
-      if (facts.cacheKey !== undefined) event.cacheKey = facts.cacheKey;
-      if (facts.cached !== undefined) event.cached = facts.cached;
       // A task something maps over tells the engine its output's length (decoded there, never in the engine).
       const mapLength = outputs?.recordSuccess(taskId, mapIndex, result.output);
-      if (mapLength !== undefined) event.mapLength = mapLength;
-      if (result.follow !== undefined) event.follow = result.follow;
-      return event;
+      // Every field present (undefined when absent): one hidden class for every success event.
+      return {
+        kind: "try_succeeded",
+        taskId,
+        mapIndex,
+        tryNumber,
+        output: result.output,
+        startedMs: timing?.startedMs,
+        mapLength,
+        follow: result.follow,
+        cacheKey: facts.cacheKey,
+        cached: facts.cached,
+      };
     }
     case "failure":
       return { kind: "try_failed", ...endRef(parsed, timing), error: result.error };
