@@ -30,6 +30,8 @@ export interface ExecutorChoice {
   onResult: (tryKey: string, result: TryResult, timing?: { startedMs: number; endedMs: number }) => void;
   onCapacity: () => void;
   onEvent: (line: string) => void;
+  /** Whether the scheduler reads a try's output itself (store executor: only then is its artifact copied here). */
+  decodesOutput?: (tryKey: string) => boolean;
   /** The scheduler lease the store executor queues tries under (several schedulers, docs/distributed.md). */
   fence?: LeaseFence;
 }
@@ -73,15 +75,16 @@ export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): 
 }
 
 /**
- * A worker elsewhere wrote a large output on its own disk and copied it into the store; the scheduler may
- * read it itself (a map source), so its object is copied here before the result is handled. A missing
+ * A worker elsewhere wrote a large output on its own disk and copied it into the store. Where the scheduler
+ * reads it itself (a map source, a mapped instance's result), its object is copied here before the result is
+ * handled; other outputs only workers read, and they fetch them. A missing
  * object is said, and the result handled anyway: reading it later fails with the artifact's name.
  */
 function withOutputObjects(choice: ExecutorChoice): ExecutorChoice["onResult"] {
   const local = new LocalArtifactStore(artifactsDir(choice.home));
   const shared = sharedArtifactsOf(choice.store);
   return (tryKey, result, timing) => {
-    if (result.outcome !== "success" || !isArtifactRef(result.output)) return choice.onResult(tryKey, result, timing);
+    if (result.outcome !== "success" || !isArtifactRef(result.output) || choice.decodesOutput?.(tryKey) === false) return choice.onResult(tryKey, result, timing);
     void fetchOutput(result, local, shared)
       .then(
         (found) => {

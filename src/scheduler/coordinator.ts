@@ -9,6 +9,7 @@ import type { RunRecord } from "../store/types.js";
 import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { CoordinatorOptions, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
+import { HeldRequests } from "./held-requests.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
 import { loadRunOutputs, newActiveRun, readInstanceRecords, recordInState } from "./run-tracking.js";
 import { resumeInstances, type ResumeTargets } from "./run-resume.js";
@@ -39,8 +40,8 @@ export class Coordinator {
   private ticking = false;
   private tickScheduled = false;
   private readonly listeners = new Set<RunChangeListener>();
-  /** Events of run requests handed to `request`, by identity: a replayed event keeps its request. */
-  private readonly requestIds = new Map<EngineEvent, string>();
+  /** Run requests handed to `request`, until the decision that carries each out commits. */
+  private readonly requests = new HeldRequests();
   /** Retry and run-timeout timers, and the keepalive while runs are active. */
   private readonly timers: RunTimers;
   private failure: Error | null = null;
@@ -131,9 +132,22 @@ export class Coordinator {
    */
   request(runId: string, event: EngineEvent, requestId?: string): boolean {
     if (!this.runs.has(runId)) return false;
-    if (requestId !== undefined) this.requestIds.set(event, requestId);
+    if (requestId !== undefined) this.requests.hold(event, requestId);
     this.enqueue(runId, event);
     return true;
+  }
+
+  /** Whether this scheduler may read a try's output itself (else only workers do): see RunOutputs.decodesOutputOf. */
+  decodesOutput(tryKey: string): boolean {
+    const parsed = parseTryKey(tryKey);
+    const active = parsed === null ? undefined : this.runs.get(parsed.runId);
+    // A run not driven (yet): it may be resumed here, with its outputs read then.
+    return parsed !== null && (active === undefined || active.outputs.decodesOutputOf(parsed.taskId, parsed.mapIndex));
+  }
+
+  /** Whether a run request handed to `request` is still on its way to a commit here. */
+  holdsRequest(requestId: string): boolean {
+    return this.requests.holds(requestId);
   }
 
   /** Instances waiting in the ready queues of the runs it drives (metrics: the ready-queue depth). */
@@ -226,7 +240,7 @@ export class Coordinator {
           // A run no longer driven here (it ended): nothing will commit these results, nothing needs them; its
           // run requests stay pending, for the service to refuse.
           acknowledgeResults(this.options.executor, [{ runId, events }]);
-          this.forgetRequests(events);
+          this.requests.release(events);
         }
       }
       this.dispatch(nowMs, planned);
@@ -244,7 +258,7 @@ export class Coordinator {
       if (this.options.executor.committed) acknowledgeResults(this.options.executor, planned.filter((p, index) => p.replayable && !conflicted.has(index)).map((p) => ({ runId: p.decision.runId, events: p.events })));
       for (const [index, item] of planned.entries()) {
         if (conflicted.has(index)) continue;
-        if (item.decision.requestIds) this.forgetRequests(item.events);
+        if (item.decision.requestIds) this.requests.release(item.events);
         for (const pending of item.jobs) {
           if (needsStore(pending)) await readMissingInputs(this.options.store, pending);
           // Awaited only when routing is asynchronous (cache, sub-pipeline): see TryRouting.route.
@@ -281,10 +295,6 @@ export class Coordinator {
     }
   }
 
-  private forgetRequests(events: readonly EngineEvent[]): void {
-    if (this.requestIds.size > 0) for (const event of events) this.requestIds.delete(event);
-  }
-
   private fail(error: unknown): void {
     // A store failure leaves memory ahead of the database: stop; the runs are resumable from the store.
     this.failure = error instanceof Error ? error : new Error(String(error));
@@ -295,7 +305,7 @@ export class Coordinator {
 
   private decide(active: ActiveRun, events: readonly EngineEvent[], nowMs: number, planned: Planned[], replayable: boolean, jobs: PendingJob[]): void {
     const decision = advanceAll(active.snapshot, events, nowMs);
-    const requestIds = this.requestIds.size === 0 ? [] : requestIdsOf(events, this.requestIds);
+    const requestIds = this.requests.idsOf(events);
     if (requestIds.length > 0) decision.requestIds = requestIds;
     if (isEmptyDecision(decision)) return;
     applyDecision(active.snapshot, decision);
@@ -391,14 +401,4 @@ export class Coordinator {
     this.enqueue(runId, { kind: record.state === "queued" ? "run_started" : "run_reconciled" });
     this.timers.runTimeout(fresh);
   }
-}
-
-/** The run requests the events carry out, taken from `byEvent` (the decision now owns them). */
-function requestIdsOf(events: readonly EngineEvent[], byEvent: Map<EngineEvent, string>): string[] {
-  const ids: string[] = [];
-  for (const event of events) {
-    const id = byEvent.get(event);
-    if (id !== undefined) ids.push(id);
-  }
-  return ids;
 }

@@ -39,8 +39,6 @@ export class SchedulerService {
   /** Runs this service drives, by backfill: what a backfill's concurrency counts. */
   private readonly drivingBackfill = new Map<string, Set<string>>();
   private paused = new Set<string>();
-  /** Run requests of other processes handed to the coordinator, not committed yet (run-requests.ts). */
-  private readonly handedRequests = new Set<string>();
   private wakeTimer: (() => void) | null = null;
   private pollTimer: (() => void) | null = null;
   private passRunning = false;
@@ -178,7 +176,7 @@ export class SchedulerService {
         await this.poolSlots.refresh(store);
         this.coordinator.wake(); // a pool may have grown
         await cancelBackfilledRuns(store, this.drivingBackfill, (runId, reason) => this.coordinator.cancelRun(runId, reason));
-        await serveRunRequests(store, this.coordinator, this.owner, () => clock.now(), this.handedRequests);
+        await serveRunRequests(store, this.coordinator, this.owner, () => clock.now());
         // Every active run is read only when something may need it (a thousand running runs are ms of
         // reading per pass): orphans come from other processes (the poll looks) and from a clear here (wake).
         const adopt = this.orphansDue;

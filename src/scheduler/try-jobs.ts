@@ -114,6 +114,11 @@ export class RunOutputs {
     return this.encoded.get(instanceKey(taskId, mapIndex));
   }
 
+  /** Whether the scheduler may decode this instance's output itself: a map source's, or a mapped instance's (collected, or mapped over). */
+  decodesOutputOf(taskId: string, mapIndex: number): boolean {
+    return mapIndex >= 0 || this.sources.has(taskId);
+  }
+
   array(taskId: string): unknown[] | null | undefined {
     return this.arrays.get(taskId);
   }

@@ -6,7 +6,7 @@ import { instanceKey, isEmptyDecision } from "../engine/types.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
 import { batchWrites, SpeculationFailed } from "./batched-writes.js";
 import type { Dialect, SqlTransaction } from "./dialect.js";
-import { FINISH_RUN_REQUEST } from "./sql/requests.js";
+import { FINISH_RUN_REQUEST_BY_DECISION } from "./sql/requests.js";
 import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, insertMappedInstancesSql, REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { DELETE_PENDING_MAPPED_INSTANCES, INSERT_PLACEHOLDER_INSTANCE, SET_MAP_SHAPE, SET_MAPPED_TRY_NUMBER } from "./sql/instances.js";
 import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
@@ -98,7 +98,7 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
   if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
   // A run request carried out is done with the decision, never before it (a crash would lose it) nor after
   // it (a crash would carry it out again on restart). One already finished is left as it was.
-  if (decision.requestIds !== undefined) for (const id of decision.requestIds) await tx.run(FINISH_RUN_REQUEST, ["done", null, decision.nowMs, id]);
+  if (decision.requestIds !== undefined) for (const id of decision.requestIds) await tx.run(FINISH_RUN_REQUEST_BY_DECISION, [decision.nowMs, id]);
   // Notifications commit with the decision that caused them (an outbox), or not at all.
   if (decision.actions.length > 0) await writeNotifications(tx, decision.runId, decision.actions, decision.nowMs);
   const { transitions } = decision;

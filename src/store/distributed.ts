@@ -108,6 +108,7 @@ export class SqlDistributed implements DistributedStore {
       const named = claimed
         .filter((row) => row.run_id !== null && row.run_id !== undefined)
         .map((row) => ({ sql: SET_TRY_WORKER, params: [workerId, String(row.run_id), String(row.task_id), num(row.map_index), num(row.try_number)] }));
+      if (named.length === 0) return claimed;
       if (tx.runMany) await tx.runMany(named);
       else for (const s of named) await tx.run(s.sql, s.params);
       return claimed;

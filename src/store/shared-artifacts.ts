@@ -58,7 +58,8 @@ export class SqlSharedArtifacts implements SharedArtifactStore {
     // One chunk per query: an object of hundreds of MB is never held twice over as result rows.
     for (let seq = 0; seq < Number(head.chunks); seq++) {
       const row = await this.db.session.get<{ data: unknown }>(GET_SHARED_ARTIFACT_CHUNK, [digest, seq]);
-      if (row === undefined) throw new Error(`shared artifact sha256:${digest} lacks chunk ${seq} of ${Number(head.chunks)}`);
+      // Deleted while being read (`weir artifacts prune`, which removes chunks and row together): gone.
+      if (row === undefined) return null;
       parts.push(Buffer.from(String(row.data), "base64"));
     }
     const data = Buffer.concat(parts);

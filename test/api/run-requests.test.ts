@@ -36,3 +36,23 @@ it("hands a pending request for a run it drives to the coordinator, and refuses 
   expect(await h.store.finishRunRequest("request_1", "refused", "again", Date.now())).toBe(false);
   h.marker("hold", false);
 });
+
+it("keeps a request for a run it doesn't drive yet (queued, not started) pending, and carries it out once it drives the run", async () => {
+  h.marker("hold", true);
+  const answer = await h.call<RunDetail>("POST", "/api/v1/pipelines/api_ops/runs", {});
+  const source = await h.store.getRun(answer.body.id);
+  if (source === null) throw new Error("the triggered run is missing");
+  const taskIds = [...new Set((await h.store.listTaskInstances(source.id)).map((i) => i.taskId))];
+  // Created in the store without waking the scheduler: its next pass serves requests before it starts queued
+  // runs, so the request is read while nobody drives the run.
+  const { pipelineId, version, params, file } = source;
+  const now = Date.now();
+  await h.store.createRun({ id: "run_queued_1", pipelineId, version, trigger: "manual", logicalDateMs: now, intervalStartMs: now, intervalEndMs: now, params, file, owner: null, taskIds }, now);
+  await h.store.submitRunRequest({ id: "request_queued", runId: "run_queued_1", event: { kind: "run_cancel_requested", reason: "asked before it started" } }, now);
+
+  await waitFor("the request to be taken", async () => (await h.store.getRunRequest("request_queued"))?.state !== "pending");
+  expect(await h.store.getRunRequest("request_queued")).toMatchObject({ state: "done", message: null });
+  expect((await h.store.getRun("run_queued_1"))?.state).toBe("canceled");
+  await h.call("POST", `/api/v1/runs/${source.id}/cancel`, {});
+  h.marker("hold", false);
+});

@@ -143,6 +143,7 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
     pool = await openExecutor(session.executor, {
       store,
       home: config.home,
+      decodesOutput: (tryKey) => service?.coordinator.decodesOutput(tryKey) ?? true,
       concurrency: options.concurrency ?? config.localWorkers,
       killGraceMs: config.killGraceMs,
       fence: { lease: SCHEDULER_LEASE, owner },

@@ -97,7 +97,7 @@ export const READ_LOG_CHUNKS_FROM = `
 SELECT byte_offset, text FROM try_log_chunks
 WHERE try_key = ? AND byte_offset >= COALESCE(
   (SELECT MAX(byte_offset) FROM try_log_chunks WHERE try_key = ? AND byte_offset <= ?), 0)
-ORDER BY byte_offset LIMIT ?`;
+ORDER BY byte_offset, seq LIMIT ?`;
 
 /**
  * Postgres only (sent where the dialect can listen): wakes listeners at once instead of at their next poll.
