@@ -13,17 +13,15 @@ const runStart: SqlStatement = { sql: START_RUN, params: [1, "r1", "queued"] };
 
 /** Each unit as the batch indices it stands for, merged ones marked with "m". */
 const shape = (statements: SqlStatement[], expectOne = statements.length) =>
-  mergeWrites(statements, expectOne, 2).map((u) => (u.merged ? `m${u.indices.join(",")}` : String(u.indices[0])));
+  mergeWrites(statements, expectOne).map((u) => (u.merged ? `m${u.indices.join(",")}` : String(u.indices[0])));
 
 describe("mergeWrites", () => {
   it("merges each hot kind of a stretch into one statement, where its first write was", () => {
     expect(shape([start("a"), insertTry("a"), start("b"), insertTry("b"), start("c"), insertTry("c")])).toEqual(["m0,2,4", "m1,3,5"]);
-    const [unit] = mergeWrites([start("a"), start("b")], 2, 2);
-    // Only the task differs: it is the one array; every other column is one scalar, bound first.
-    expect(unit?.statement.sql).toMatch(/^UPDATE task_instances AS t SET .*\sFROM \(SELECT \?::text AS state, .* u\.task_id FROM unnest\(\?::text\[\]\) AS u\(task_id\)\) AS v\s/s);
-    expect(unit?.statement.params).toEqual(["running", 1, null, null, 5, "r1", 0, "scheduled", 0, '{"a","b"}']);
-    const [ended] = mergeWrites([endTry("a"), { sql: END_TRY, params: ["failed", 10, null, '{"e":1}', null, "r1", "b", 0, 1] }], 2, 2);
-    expect(ended?.statement.params).toEqual([null, "r1", 0, 1, '{"success","failed"}', "{9,10}", '{"1",NULL}', '{NULL,"{\\"e\\":1}"}', '{"a","b"}']);
+    const [unit] = mergeWrites([start("a"), start("b")], 2);
+    expect(unit?.statement.sql).toMatch(/^UPDATE task_instances AS t SET .*\sFROM unnest\(\?::text\[\]/s);
+    expect(unit?.statement.params[6]).toBe('{"a","b"}');
+    expect(unit?.statement.params[2]).toBe("{NULL,NULL}");
   });
 
   it("keeps other statements in place, and ends a stretch at them and at a row written a second time", () => {
@@ -38,23 +36,16 @@ describe("mergeWrites", () => {
     ]);
   });
 
-  it("leaves fewer writes of a kind than the minimum as single statements, by default fewer than 8", () => {
-    const few = [start("a"), start("b"), start("c")];
-    expect(mergeWrites(few, 3).map((u) => [u.merged, u.indices])).toEqual([[false, [0]], [false, [1]], [false, [2]]]);
-    const many = "abcdefgh".split("").map(start);
-    expect(mergeWrites(many, 8).map((u) => [u.merged, u.indices.length])).toEqual([[true, 8]]);
-  });
-
   it("merges only the writes the caller expects one row from", () => {
     expect(shape([start("a"), start("b"), start("c")], 2)).toEqual(["m0,1", "2"]);
     expect(shape([start("a"), start("b")], 0)).toEqual(["0", "1"]);
   });
 
   it("reports one row each only when the merged statement changed one row per write", () => {
-    const [unit] = mergeWrites([start("a"), start("b"), start("c")], 3, 2);
+    const [unit] = mergeWrites([start("a"), start("b"), start("c")], 3);
     expect(unitCounts(unit!, 3)).toEqual([1, 1, 1]);
     expect(unitCounts(unit!, 2)).toEqual([-1, -1, -1]);
-    expect(unitCounts(mergeWrites([runStart], 1, 2)[0]!, 0)).toEqual([0]);
+    expect(unitCounts(mergeWrites([runStart], 1)[0]!, 0)).toEqual([0]);
   });
 });
 
