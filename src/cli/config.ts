@@ -2,7 +2,6 @@
 // Read from the environment only: weir.config.ts has already filled the variables it sets and the
 // environment left unset (src/config, run by main.ts before a command), so flag > env > file > default.
 import { resolve } from "node:path";
-import { WeirError } from "../common/errors.js";
 import { parseDuration } from "../define/duration.js";
 
 export interface CliConfig {
@@ -26,10 +25,8 @@ export function resolveConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   };
 }
 
+/** A whole-number setting; prepareConfig (checkEnvSettings) has refused a bad value before any command runs. */
 function positiveWhole(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return undefined;
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new WeirError("config_invalid", `${name} must be a whole number ≥ 1, got ${JSON.stringify(raw)}`);
-  return n;
+  return raw === undefined || raw.trim() === "" ? undefined : Number(raw);
 }

@@ -6,14 +6,17 @@ import { SqlStore } from "../store/sql-store.js";
 import type { Store } from "../store/types.js";
 
 export function distributedOf(store: Store): DistributedStore {
-  if (!(store instanceof SqlStore)) throw new WeirError("store_unsupported", `distributed workers need the SQL store (SQLite or Postgres), not a ${store.dialect} store`, { input: false });
-  return store.distributed;
+  return sqlStoreOf(store).distributed;
 }
 
 /** The artifacts machines share through the store (only the SQL store has them). */
 export function sharedArtifactsOf(store: Store): SharedArtifactStore {
+  return sqlStoreOf(store).sharedArtifacts;
+}
+
+function sqlStoreOf(store: Store): SqlStore {
   if (!(store instanceof SqlStore)) throw new WeirError("store_unsupported", `distributed workers need the SQL store (SQLite or Postgres), not a ${store.dialect} store`, { input: false });
-  return store.sharedArtifacts;
+  return store;
 }
 
 /** The version a worker registers with (the CLI's). */

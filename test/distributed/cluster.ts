@@ -148,6 +148,12 @@ export interface WorkersDoc {
   workers: { id: string; host: string; pid: number; queues: string[]; slots: number; inUse: number; state: string; lastHeartbeat: string; startedAt: string; version: string }[];
 }
 
+/** The workers `weir workers` lists as alive (none while the CLI can't answer yet). */
+export async function aliveWorkers(c: Cluster): Promise<WorkersDoc["workers"]> {
+  const result = await c.cli(["workers", "--json"]);
+  return result.code === 0 ? (JSON.parse(result.stdout) as WorkersDoc).workers.filter((w) => w.state === "alive") : [];
+}
+
 export interface RunDoc {
   run: { id: string; state: string };
   tasks: { id: string; state: string; tries: number }[];

@@ -4,7 +4,7 @@
 // retried on the other worker; a frozen worker declared lost that comes back has its late result ignored; a
 // scheduler killed and started again adopts the tries workers run; a backlog of one queue holds no other back.
 import { describe, expect, it } from "vitest";
-import { useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
+import { aliveWorkers, useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
 
 const ROUTED = `
 import { writeFileSync } from "node:fs";
@@ -58,11 +58,6 @@ export default pipeline({ id: "backlog" }, (p) => {
 `;
 
 const startCluster = useClusters();
-
-async function aliveWorkers(c: Cluster): Promise<WorkersDoc["workers"]> {
-  const result = await c.cli(["workers", "--json"]);
-  return result.code === 0 ? (JSON.parse(result.stdout) as WorkersDoc).workers.filter((w) => w.state === "alive") : [];
-}
 
 /** A scheduler and workers A and B, with try 1 of the `hangs` pipeline's task running on one of them (the victim). */
 async function hangingTryOnTwoWorkers(c: Cluster): Promise<{ scheduler: Proc; workers: Record<"A" | "B", Proc>; runId: string; victim: "A" | "B"; other: "A" | "B" }> {

@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { useClusters, waitFor, type RunDoc, type WorkersDoc } from "./cluster.js";
+import { aliveWorkers, useClusters, waitFor, type RunDoc } from "./cluster.js";
 
 // Four items of 30,000 characters: 120 KB encoded, over the default threshold of 64 KB.
 const BIG = `
@@ -49,10 +49,7 @@ for (const store of ["sqlite", "postgres"] as const) {
       const a = c.worker("A", "default");
       const b = c.worker("B", "spark");
       const output = (): string => scheduler.output() + a.output() + b.output();
-      await waitFor("two workers", async () => {
-        const result = await c.cli(["workers", "--json"]);
-        return result.code === 0 && (JSON.parse(result.stdout) as WorkersDoc).workers.filter((w) => w.state === "alive").length === 2;
-      }, output);
+      await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2, output);
       await waitFor("the scheduler", () => /scheduler running/.test(scheduler.output()), output);
       const runId = (await c.json<{ run: { id: string } }>(["trigger", "big"])).run.id;
       let ended: RunDoc | null = null;

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { WeirError } from "../../src/common/errors.js";
 import { LocalWorkerPool } from "../../src/executor/local-pool.js";
 import { SchedulerService } from "../../src/scheduler/service.js";
 import type { Store } from "../../src/store/types.js";
 import { cleanup, runCleanup, setUp, T0, waitFor } from "../support/scheduler-harness.js";
+import { codeOf } from "../support/error-code.js";
 import { openTestStore, STORE_KINDS } from "../support/test-stores.js";
 import { graph, newRun } from "../store/fixtures.js";
 
@@ -28,15 +28,6 @@ export default pipeline({ id: "minutely", schedule: "* * * * *", start: "2025-03
   p.task("tick", async () => 1);
 });
 `;
-
-async function codeOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (error) {
-    return error instanceof WeirError ? error.code : String(error);
-  }
-}
 
 for (const kind of STORE_KINDS) {
   describe(`fenced due runs on ${kind}`, () => {

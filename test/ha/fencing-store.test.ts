@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { WeirError } from "../../src/common/errors.js";
 import { SqlStore } from "../../src/store/sql-store.js";
 import type { Store } from "../../src/store/types.js";
+import { codeOf } from "../support/error-code.js";
 import { openTestStore, STORE_KINDS } from "../support/test-stores.js";
 import { decision, graph, move, newRun } from "../store/fixtures.js";
 
@@ -28,15 +28,6 @@ async function fresh(kind: (typeof STORE_KINDS)[number]): Promise<SqlStore> {
   const store = await openTestStore(kind, home);
   if (!(store instanceof SqlStore)) throw new Error("the SQL store");
   return store;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string | null> {
-  try {
-    await promise;
-    return null;
-  } catch (error) {
-    return error instanceof WeirError ? error.code : String(error);
-  }
 }
 
 /** A running run `r1` with tasks a, b, c scheduled: `a` can start. */

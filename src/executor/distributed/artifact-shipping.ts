@@ -25,17 +25,21 @@ export async function fetchInputs(job: TryJob, local: LocalArtifactStore, shared
   const refs = [...Object.entries(job.inputs), ...(job.item === undefined ? [] : [["item", job.item] as const])];
   for (const [name, encoded] of refs) {
     const ref = parseArtifactRef(encoded);
-    if (ref === null || (await local.has(ref.digest))) continue;
-    const data = await shared.get(ref.digest);
-    if (data === null) throw new Error(`input ${name} is artifact sha256:${ref.digest}, which is neither in ${local.dir} nor in the store (pruned, or written by a worker of an older Weir)`);
-    local.putSync(data);
+    if (ref !== null && !(await copyIn(ref.digest, local, shared))) {
+      throw new Error(`input ${name} is artifact sha256:${ref.digest}, which is neither in ${local.dir} nor in the store (pruned, or written by a worker of an older Weir)`);
+    }
   }
 }
 
 /** Copies a success's output object into this machine's disk from the store, where missing; false when the store lacks it too. */
 export async function fetchOutput(result: TryResult, local: LocalArtifactStore, shared: SharedArtifactStore): Promise<boolean> {
   const digest = outputDigest(result);
-  if (digest === null || (await local.has(digest))) return true;
+  return digest === null || copyIn(digest, local, shared);
+}
+
+/** Makes sure this machine's disk has the object, copying it from the store if not; false when neither has it. */
+async function copyIn(digest: string, local: LocalArtifactStore, shared: SharedArtifactStore): Promise<boolean> {
+  if (await local.has(digest)) return true;
   const data = await shared.get(digest);
   if (data === null) return false;
   local.putSync(data);
