@@ -53,6 +53,7 @@ function followLogs(c: Cluster, runId: string): Promise<{ code: number | null; s
 
 for (const store of ["sqlite", "postgres"] as const) {
   describe(`logs of a try on a remote worker, on ${store}`, () => {
+    // Three long-lived processes and a dozen cold CLI runs: on a busy machine this outgrows the default 60 s.
     it("are read from the store by the API (slices by byte offset, download) and by weir logs --follow", async () => {
       const c = (cluster = new Cluster(store === "postgres" ? await freshPostgresUrl() : undefined));
       c.writePipeline("talks.ts", TALKS);
@@ -125,6 +126,6 @@ for (const store of ["sqlite", "postgres"] as const) {
       expect([plain.code, plain.stdout]).toEqual([0, whole]);
       const workers = await c.json<WorkersDoc>(["workers"]);
       expect(workers.workers).toHaveLength(1);
-    });
+    }, 150_000);
   });
 }
