@@ -46,6 +46,8 @@ export class RemoteWorker {
   private readonly logs: LogShipper;
   /** Tries refused before they ran: no log of theirs to ship. */
   private readonly refused = new Set<string>();
+  /** Tries being reported: their final log shipment is under way, and a heartbeat's would start their log over. */
+  private readonly finishing = new Set<string>();
   private generation = 0;
 
   constructor(private readonly options: RemoteWorkerOptions) {
@@ -146,6 +148,7 @@ export class RemoteWorker {
       // Say which machine's code it was: the scheduler's file may well have that version.
       result = { ...result, error: { ...result.error, message: `worker ${this.id} can't run it: ${result.error.message}` } };
     }
+    this.finishing.add(tryKey);
     const work = (async () => {
       try {
         if (result.outcome === "success" && this.options.shareOutput) result = await this.sharedOrFailed(result);
@@ -161,6 +164,7 @@ export class RemoteWorker {
         this.say(`✖ reporting ${tryKey} failed: ${String(error)}`);
       } finally {
         this.running.delete(tryKey);
+        this.finishing.delete(tryKey);
       }
       void this.claim();
     })();
@@ -191,7 +195,7 @@ export class RemoteWorker {
         await this.register();
         return;
       }
-      for (const [tryKey, job] of this.running) if (!this.refused.has(tryKey)) void this.logs.ship(tryKey, job.logPath, false);
+      for (const [tryKey, job] of this.running) if (!this.refused.has(tryKey) && !this.finishing.has(tryKey)) void this.logs.ship(tryKey, job.logPath, false);
       for (const request of await store.abortRequests(this.id)) {
         if (this.running.has(request.tryKey)) this.pool.abort(request.tryKey, request.reason);
       }
