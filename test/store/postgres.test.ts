@@ -5,7 +5,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS } from "../../src/store/migrations/index.js";
 import { describeStore, openStore } from "../../src/store/open-store.js";
+import { SpeculationFailed } from "../../src/store/batched-writes.js";
+import { mergeWrites } from "../../src/store/postgres/bulk-writes.js";
 import { PostgresDialect } from "../../src/store/postgres/postgres-dialect.js";
+import { numberPlaceholders } from "../../src/store/postgres/statement-text.js";
+import { TRANSITION_INSTANCE } from "../../src/store/sql/instances.js";
 import { SqlStore } from "../../src/store/sql-store.js";
 import { emptyPostgresStores, freshPostgresUrl, withClient } from "../support/postgres.js";
 import { decision, graph, move, newRun } from "./fixtures.js";
@@ -108,7 +112,7 @@ describe("Postgres store", () => {
     }
   });
 
-  it("runs a batch of statements in one message, in order, and recovers its prepared statements after a failed batch", async () => {
+  it("runs a batch of statements pipelined (one write, one round trip), in order, and recovers its prepared statements after a failed batch", async () => {
     const url = await freshPostgresUrl();
     // One connection, so every batch lands on the same session and its prepared statements.
     const dialect = await PostgresDialect.open({ url, poolSize: 1 });
@@ -141,9 +145,50 @@ describe("Postgres store", () => {
     }
   });
 
+  it("checks on the server the writes a batch expects one row from: a wrong count fails the batch, even when its COMMIT went out behind it", async () => {
+    const dialect = await PostgresDialect.open({ url: await freshPostgresUrl(), poolSize: 1 });
+    const insert = "INSERT INTO leases (name, owner, expires_ms) VALUES (?, ?, ?)";
+    const renew = "UPDATE leases SET expires_ms = ? WHERE name = ? AND owner = ?";
+    try {
+      // Every statement expected to change one row: the counts are answered at once, the COMMIT follows.
+      expect(await dialect.transaction(async (tx) => tx.runMany!([{ sql: insert, params: ["a", "x", 1] }, { sql: renew, params: [2, "a", "x"] }], 2))).toEqual([1, 1]);
+      const failed = await dialect
+        .transaction(async (tx) => tx.runMany!([{ sql: renew, params: [3, "a", "x"] }, { sql: renew, params: [4, "a", "nobody"] }], 2))
+        .catch((e: unknown) => e);
+      expect(failed).toBeInstanceOf(SpeculationFailed);
+      expect((failed as SpeculationFailed).what).toMatch(/changed 0 rows where 1 were expected/);
+      // Nothing of the failed batch committed, and the connection goes on.
+      expect(await dialect.session.all("SELECT name, owner, expires_ms FROM leases")).toEqual([{ name: "a", owner: "x", expires_ms: 2 }]);
+      expect(await dialect.transaction(async (tx) => tx.runMany!([{ sql: renew, params: [5, "a", "x"] }], 1))).toEqual([1]);
+    } finally {
+      await dialect.close();
+    }
+  });
+
+  it("sends BEGIN with a transaction's first statement; a first statement that fails rolls back and leaves the connection usable", async () => {
+    const dialect = await PostgresDialect.open({ url: await freshPostgresUrl(), poolSize: 1 });
+    const insert = "INSERT INTO leases (name, owner, expires_ms) VALUES (?, ?, ?)";
+    try {
+      await dialect.transaction(async (tx) => tx.run(insert, ["a", "x", 1]));
+      const failed = await dialect.transaction(async (tx) => tx.run(insert, ["a", "y", 2])).catch((e: unknown) => e);
+      expect(dialect.classifyError(failed)).toBe("unique_violation");
+      // Read and written in one transaction, the read first (BEGIN went out with it).
+      const seen = await dialect.transaction(async (tx) => {
+        const before = await tx.all<{ owner: string }>("SELECT owner FROM leases WHERE name = ?", ["a"]);
+        await tx.run("UPDATE leases SET owner = ? WHERE name = ?", ["z", "a"]);
+        return before.map((r) => r.owner);
+      });
+      expect(seen).toEqual(["x"]);
+      expect(await dialect.session.all("SELECT name, owner, expires_ms FROM leases")).toEqual([{ name: "a", owner: "z", expires_ms: 1 }]);
+    } finally {
+      await dialect.close();
+    }
+  });
+
   it("writes a batch's hot writes set-based whatever their text, and redoes one whose merged write missed a row", async () => {
     const store = await openStore(await freshPostgresUrl(), "/nonexistent-home");
-    const ids = ["a", 'b"q', "c\\d", "e,{f}", "NULL"];
+    // Nine: at least MIN_MERGED_ROWS writes of a kind are merged.
+    const ids = ["a", 'b"q', "c\\d", "e,{f}", "NULL", "f'g", "h i", "(j)", "k;l"];
     try {
       await store.migrate();
       await store.savePipelineVersion(graph("p", "v1", ids), 1);
@@ -155,23 +200,49 @@ describe("Postgres store", () => {
       expect(started.conflicts).toEqual([]);
       const outputs = ids.map((id, i) => JSON.stringify({ id, text: `say "hi" \\ {${i}}, NULL é` }));
       const ended = await store.applyDecisions(ids.map((id, i) => decision("r1", 30, [move(id, "running", "success", 1, { output: outputs[i] })])));
-      expect(ended).toEqual({ applied: [0, 1, 2, 3, 4], conflicts: [] });
+      expect(ended).toEqual({ applied: ids.map((_, i) => i), conflicts: [] });
       expect(await store.getOutputs("r1", ids)).toEqual(new Map(ids.map((id, i) => [id, outputs[i]])));
       expect((await store.listTries("r1")).map((t) => [t.taskId, t.state, t.worker, t.startedMs, t.endedMs])).toEqual(
         ids.map((id) => [id, "success", `w'${id}`, 20, 30]).sort((x, y) => (String(x[0]) < String(y[0]) ? -1 : 1)),
       );
 
-      // Three writes of one kind in one batch, the middle one stale: merged, they change 2 rows of 3, so the
+      // Nine writes of one kind in one batch, the second one stale: merged, they change 8 rows of 9, so the
       // batch is redone decision by decision and only the stale one is a conflict.
       await store.createRun(newRun({ id: "r2", taskIds: ids }), 40);
-      const mixed = await store.applyDecisions([
-        decision("r2", 50, [move("a", "pending", "scheduled", 0)]),
-        decision("r2", 50, [move('b"q', "running", "success", 1)]),
-        decision("r2", 50, [move("NULL", "pending", "scheduled", 0)]),
-      ]);
-      expect(mixed.applied).toEqual([0, 2]);
+      const mixed = await store.applyDecisions(ids.map((id, i) => decision("r2", 50, [i === 1 ? move(id, "running", "success", 1) : move(id, "pending", "scheduled", 0)])));
+      expect(mixed.applied).toEqual(ids.map((_, i) => i).filter((i) => i !== 1));
       expect(mixed.conflicts.map((c) => c.index)).toEqual([1]);
-      expect((await store.listTaskInstances("r2")).filter((i) => i.state === "scheduled").map((i) => i.taskId).sort()).toEqual(["NULL", "a"]);
+      expect((await store.listTaskInstances("r2")).filter((i) => i.state === "scheduled").map((i) => i.taskId).sort()).toEqual(ids.filter((_, i) => i !== 1).sort());
+    } finally {
+      await store.close();
+    }
+  });
+  it("finds the rows of a merged write through the primary key even where the statistics predate the run", async () => {
+    // The statistics are taken while the table holds one small run; then a large run arrives (W5's 100,000
+    // tasks). A key or guard sent as a constant would be judged by those statistics ("run r1: no rows") and
+    // make the planner scan and hash the whole run, or loop over it once per row (docs/postgres.md).
+    const url = await freshPostgresUrl();
+    const store = await openStore(url, "/nonexistent-home");
+    try {
+      await store.migrate();
+      await store.savePipelineVersion(graph("p", "v1", ["a"]), 1);
+      await store.createRun(newRun({ id: "r0", taskIds: ["a"] }), 1);
+      await store.createRun(newRun({ id: "r1", taskIds: ["a"] }), 1);
+      const writes = Array.from({ length: 40 }, (_, i) => ({ sql: TRANSITION_INSTANCE, params: ["scheduled", 0, null, null, "r1", `t${i}`, -1, "pending", 0] }));
+      const [unit] = mergeWrites(writes, writes.length);
+      const plan = await withClient(url, async (client) => {
+        await client.query("ANALYZE task_instances");
+        await client.query("INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) SELECT 'r1', 't' || g, -1, 'pending', 0, 0 FROM generate_series(0, 19999) AS g");
+        const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${numberPlaceholders(unit!.statement.sql)}`, unit!.statement.params as unknown[]);
+        return rows.map((r) => r["QUERY PLAN"]).join("\n");
+      });
+      // Every value is in the join, none is a condition on the table by itself.
+      expect(plan).not.toMatch(/'r1'|'pending'|\(state = |Seq Scan|Hash/);
+      expect(plan).toMatch(/Nested Loop[\s\S]*Index Scan using task_instances_pkey on task_instances t\s[\s\S]*Index Cond: \(\(run_id = u\.run_id\) AND \(task_id = u\.task_id\) AND \(map_index = u\.map_index\)\)/);
+      // And it changes the 40 rows, one each.
+      const applied = await store.applyDecisions(writes.map((w) => decision("r1", 5, [move(String(w.params[5]), "pending", "scheduled", 0)])));
+      expect(applied.conflicts).toEqual([]);
+      expect((await store.listTaskInstances("r1")).filter((i) => i.state === "scheduled")).toHaveLength(40);
     } finally {
       await store.close();
     }

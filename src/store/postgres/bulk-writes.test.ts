@@ -13,15 +13,30 @@ const runStart: SqlStatement = { sql: START_RUN, params: [1, "r1", "queued"] };
 
 /** Each unit as the batch indices it stands for, merged ones marked with "m". */
 const shape = (statements: SqlStatement[], expectOne = statements.length) =>
-  mergeWrites(statements, expectOne).map((u) => (u.merged ? `m${u.indices.join(",")}` : String(u.indices[0])));
+  mergeWrites(statements, expectOne, 2).map((u) => (u.merged ? `m${u.indices.join(",")}` : String(u.indices[0])));
 
 describe("mergeWrites", () => {
   it("merges each hot kind of a stretch into one statement, where its first write was", () => {
     expect(shape([start("a"), insertTry("a"), start("b"), insertTry("b"), start("c"), insertTry("c")])).toEqual(["m0,2,4", "m1,3,5"]);
-    const [unit] = mergeWrites([start("a"), start("b")], 2);
-    expect(unit?.statement.sql).toMatch(/^UPDATE task_instances AS t SET .*\sFROM unnest\(\?::text\[\]/s);
-    expect(unit?.statement.params[6]).toBe('{"a","b"}');
-    expect(unit?.statement.params[2]).toBe("{NULL,NULL}");
+    const [unit] = mergeWrites([start("a"), start("b")], 2, 2);
+    // Only the task differs. The new state, try and times are one scalar each, bound first; the key and the
+    // guards the rows are matched by stay arrays (one value filled n times), never constants of the statement.
+    expect(unit?.statement.sql).toMatch(
+      /\sFROM \(SELECT \?::text AS state, \?::int AS try_number, \?::bigint AS retry_at_ms, \?::bigint AS ended_ms, \?::bigint AS started_ms, u\.run_id, u\.task_id, u\.map_index, u\.from_state, u\.from_try FROM unnest\(array_fill\(\?::text, ARRAY\[\?::int\]\), \?::text\[\], array_fill\(\?::int, ARRAY\[\?::int\]\), array_fill\(\?::text, ARRAY\[\?::int\]\), array_fill\(\?::int, ARRAY\[\?::int\]\)\) AS u\(run_id, task_id, map_index, from_state, from_try\)\) AS v\s/,
+    );
+    expect(unit?.statement.params).toEqual(["running", 1, null, null, 5, "r1", 2, '{"a","b"}', 0, 2, "scheduled", 2, 0, 2]);
+    const [ended] = mergeWrites([endTry("a"), { sql: END_TRY, params: ["failed", 10, null, '{"e":1}', null, "r1", "b", 0, 1] }], 2, 2);
+    expect(ended?.statement.params).toEqual([null, '{"success","failed"}', "{9,10}", '{"1",NULL}', '{NULL,"{\\"e\\":1}"}', "r1", 2, '{"a","b"}', 0, 2, 1, 2]);
+    // An insert matches no rows: what its rows share is sent as scalars.
+    const [inserted] = mergeWrites([insertTry("a"), insertTry("b")], 2, 2);
+    expect(inserted?.statement.params).toEqual(["r1", 0, 1, 5, 5, "w1", '{"a","b"}']);
+  });
+
+  it("merges an instance's plain transitions with other instances' starts, with no start time for them", () => {
+    const [unit, ...rest] = mergeWrites([succeed("a"), start("b")], 2, 2);
+    expect(rest).toEqual([]);
+    expect(unit?.statement.sql).toMatch(/started_ms = COALESCE\(t\.started_ms, v\.started_ms\)/);
+    expect(unit?.statement.params).toEqual([1, null, '{"success","running"}', "{9,NULL}", "{NULL,5}", "r1", 2, '{"a","b"}', 0, 2, '{"running","scheduled"}', "{1,0}"]);
   });
 
   it("keeps other statements in place, and ends a stretch at them and at a row written a second time", () => {
@@ -36,16 +51,23 @@ describe("mergeWrites", () => {
     ]);
   });
 
+  it("leaves fewer writes of a kind than the minimum as single statements, by default fewer than 8", () => {
+    const few = [start("a"), start("b"), start("c")];
+    expect(mergeWrites(few, 3).map((u) => [u.merged, u.indices])).toEqual([[false, [0]], [false, [1]], [false, [2]]]);
+    const many = "abcdefgh".split("").map(start);
+    expect(mergeWrites(many, 8).map((u) => [u.merged, u.indices.length])).toEqual([[true, 8]]);
+  });
+
   it("merges only the writes the caller expects one row from", () => {
     expect(shape([start("a"), start("b"), start("c")], 2)).toEqual(["m0,1", "2"]);
     expect(shape([start("a"), start("b")], 0)).toEqual(["0", "1"]);
   });
 
   it("reports one row each only when the merged statement changed one row per write", () => {
-    const [unit] = mergeWrites([start("a"), start("b"), start("c")], 3);
+    const [unit] = mergeWrites([start("a"), start("b"), start("c")], 3, 2);
     expect(unitCounts(unit!, 3)).toEqual([1, 1, 1]);
     expect(unitCounts(unit!, 2)).toEqual([-1, -1, -1]);
-    expect(unitCounts(mergeWrites([runStart], 1)[0]!, 0)).toEqual([0]);
+    expect(unitCounts(mergeWrites([runStart], 1, 2)[0]!, 0)).toEqual([0]);
   });
 });
 

@@ -3,11 +3,13 @@
 // re-checks the WHERE clause after a lock wait) keep concurrent writers correct, so nothing is queued here.
 import pg from "pg";
 import { WeirError } from "../../common/errors.js";
-import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
+import { SpeculationFailed } from "../batched-writes.js";
 import { redactPassword } from "../redact-url.js";
+import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
 import { mergeWrites, unitCounts } from "./bulk-writes.js";
 import { retryWhenBusy } from "./busy-retry.js";
-import { executeText, inlineParams, numberPlaceholders, preparedNameOf } from "./statement-text.js";
+import { runBatch, type BatchPart } from "./batch-query.js";
+import { executeText, expectingRows, numberPlaceholders, preparedNameOf } from "./statement-text.js";
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:5432/database` (what pg accepts, e.g. `?sslmode=require`). */
@@ -26,14 +28,14 @@ export interface PostgresOptions {
 
 /** Postgres binds at most 65535 parameters per statement. */
 const POSTGRES_MAX_PARAMS = 65535;
+/** Raised by weir_expect_rows (migration 0012) when a checked write changed another number of rows. */
+const EXPECTED_ROWS_SQLSTATE = "WE001";
 /** The advisory lock key that stands for "migrating Weir's schema": "weir" in ASCII. */
 const MIGRATION_LOCK_KEY = 0x77656972;
 /** int8 (BIGINT, COUNT(*)): epoch-ms times and counts stay far below 2^53, so numbers are exact. */
 const INT8_OID = 20;
 /** See PostgresOptions.idleInTransactionTimeoutMs. */
 const DEFAULT_IDLE_IN_TRANSACTION_MS = 5000;
-/** Statements of one batch sent per round trip: bounds the size of one message. */
-const BATCH_STATEMENTS = 2000;
 
 export class PostgresDialect implements Dialect {
   readonly name = "postgres" as const;
@@ -41,9 +43,9 @@ export class PostgresDialect implements Dialect {
   readonly databaseClockMs = "(EXTRACT(EPOCH FROM clock_timestamp()) * 1000)::bigint";
   readonly session: SqlSession;
   private closing: Promise<void> | undefined;
-  /** Statements PREPAREd on each pooled connection (they live as long as the connection). */
   /** Stops of the LISTEN connections still held (close() releases them). */
   private readonly listeners = new Set<() => void>();
+  /** Statements prepared by batches on each pooled connection (they live as long as the connection). */
   private readonly preparedByClient = new WeakMap<pg.PoolClient, { names: Set<string>; unsure: boolean }>();
 
   private constructor(
@@ -53,7 +55,7 @@ export class PostgresDialect implements Dialect {
     // A statement outside a transaction is one transaction of its own: after a deadlock it can run again.
     this.session = {
       all: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await retryWhenBusy(() => this.query<R>(this.pool, sql, params))).rows,
-      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => first(await retryWhenBusy(() => this.query<R>(this.pool, sql, params))),
+      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => firstRow(await retryWhenBusy(() => this.query<R>(this.pool, sql, params))),
       run: async (sql, params) => (await retryWhenBusy(() => this.query(this.pool, sql, params))).rowCount ?? 0,
     };
   }
@@ -70,6 +72,9 @@ export class PostgresDialect implements Dialect {
       idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_MS,
       // A server behind a dead link is noticed by the OS instead of a query waiting on it for ever.
       keepAlive: true,
+      // Queries are written as soon as they are issued, not after the previous one's answer: a transaction's
+      // BEGIN goes out with its first statement and a batch (runMany) with its parts, in one round trip.
+      pipeline: true,
       types,
     });
     // An idle connection the server dropped (restart, network) is discarded by the pool; without a listener
@@ -111,36 +116,53 @@ export class PostgresDialect implements Dialect {
     client.on("error", dropped);
     let open = true;
     let depth = 0;
-    // BEGIN is sent with the transaction's first statement: in front of a batch's text (one round trip fewer
-    // per transaction, most of all the batched hot path's), or on its own before a single statement.
+    // BEGIN is sent with the transaction's first statement, in the same write (pipeline mode): one round trip
+    // fewer per transaction.
     let begun = false;
-    const check = async (): Promise<void> => {
+    // A batch of writes each checked on the server (runMany with every statement expected to change one row)
+    // is not waited for: what follows it, the COMMIT above all, goes out behind it at once, and its failure is
+    // what the next statement (or the COMMIT) reports. A batch whose check fails aborts the transaction, so
+    // nothing sent after it commits.
+    let pending: Promise<unknown> | null = null;
+    const settled = async <T>(statement: Promise<T>): Promise<T> => {
+      if (pending === null) return statement;
+      const batch = pending;
+      pending = null;
+      return afterBoth(batch, statement);
+    };
+    const first = <T>(statement: () => Promise<T>): Promise<T> => {
       if (!open) throw new Error("SQL transaction used after it ended");
-      if (begun) return;
+      if (begun) return settled(statement());
       begun = true;
-      await this.query(client, "BEGIN");
+      return pipelined(client, () => afterBoth(this.query(client, "BEGIN"), statement()));
     };
     const handle: SqlTransaction = {
-      all: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await check(), (await this.query<R>(client, sql, params)).rows),
-      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await check(), first(await this.query<R>(client, sql, params))),
-      run: async (sql, params) => (await check(), (await this.query(client, sql, params)).rowCount ?? 0),
+      all: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => (await first(() => this.query<R>(client, sql, params))).rows,
+      get: async <R extends SqlRow>(sql: string, params?: readonly SqlParam[]) => firstRow(await first(() => this.query<R>(client, sql, params))),
+      run: async (sql, params) => (await first(() => this.query(client, sql, params))).rowCount ?? 0,
       exec: async (sql) => {
-        await check();
-        await this.query(client, sql);
+        await first(() => this.query(client, sql));
       },
       runMany: async (statements, expectOne = 0) => {
         if (!open) throw new Error("SQL transaction used after it ended");
         const withBegin = !begun;
         begun = true;
-        return this.runMany(client, statements, expectOne, withBegin);
+        const sent = this.runMany(client, statements, expectOne, withBegin);
+        if (statements.length === 0 || expectOne < statements.length) return settled(sent);
+        // Every statement is checked on the server to change its one row: the answer is known unless the
+        // transaction fails, and then nothing commits.
+        const batch = pending === null ? sent : afterBoth(pending, sent);
+        batch.catch(() => undefined); // reported by the statement or COMMIT that follows
+        pending = batch;
+        return statements.map(() => 1);
       },
       savepoint: async <R>(fn: () => Promise<R>): Promise<R> => {
-        await check();
+        await first(async () => undefined);
         const name = `sp${depth++}`;
         await client.query(`SAVEPOINT ${name}`);
         try {
           const result = await fn();
-          await client.query(`RELEASE SAVEPOINT ${name}`);
+          await settled(client.query(`RELEASE SAVEPOINT ${name}`));
           return result;
         } catch (error) {
           // The failed statement aborted the transaction; rolling back to the savepoint makes it usable again.
@@ -155,10 +177,14 @@ export class PostgresDialect implements Dialect {
     let broken: Error | undefined;
     try {
       const result = await fn(handle);
-      // A transaction that ran no statement has nothing to commit.
-      if (begun) await this.query(client, "COMMIT");
+      // A transaction that ran no statement has nothing to commit. A COMMIT of a transaction a pending batch
+      // failed rolls it back; the batch's failure is what is thrown.
+      if (begun) await settled(this.query(client, "COMMIT"));
       return result;
     } catch (error) {
+      // Assigned in the handle's closures: TypeScript can't see it set here.
+      const unsettled = pending as Promise<unknown> | null;
+      if (unsettled !== null) await unsettled.catch(() => undefined);
       if (begun) await client.query("ROLLBACK").catch((rollbackError: unknown) => {
         // A connection that can't roll back is not given back to the pool.
         broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
@@ -229,59 +255,81 @@ export class PostgresDialect implements Dialect {
   }
 
   /**
-   * One multi-statement text per BATCH_STATEMENTS statements: they run in order, each one's changed rows counted.
-   * A statement seen before is prepared once per connection (`PREPARE`, in front of the batch that first needs
-   * it) and run with `EXECUTE`: half the server time of parsing and planning each one again. The first
-   * `expectOne` statements each expect one changed row: their hot kinds are merged into set-based statements
-   * (bulk-writes.ts).
+   * The statements as one batch query (batch-query.ts): one write, one Sync, one answer, its parameters
+   * bound; a batch of only a few prepared statements as one text of EXECUTEs (cheaper for a small commit). A
+   * statement seen before is a named prepared statement on the connection (parsed and planned once).
+   * The first `expectOne` statements each expect one changed row: their hot kinds are merged into set-based
+   * statements (bulk-writes.ts), and each is checked on the server, failing the transaction (SQLSTATE WE001)
+   * when it changed another number of rows.
    */
   private async runMany(client: pg.PoolClient, statements: readonly SqlStatement[], expectOne: number, begin: boolean): Promise<number[]> {
     let prepared = this.preparedByClient.get(client);
     if (prepared === undefined) this.preparedByClient.set(client, (prepared = { names: new Set(), unsure: false }));
-    const counts = new Array<number>(statements.length);
     const units = mergeWrites(statements, expectOne);
-    for (let start = 0; start < units.length; start += BATCH_STATEMENTS) {
-      const chunk = units.slice(start, start + BATCH_STATEMENTS);
-      const head: string[] = begin && start === 0 ? ["BEGIN"] : [];
-      if (prepared.unsure) {
-        // A batch failed after some of its PREPAREs ran (they outlive a rollback): start over.
-        head.push("DEALLOCATE ALL");
-        prepared.names.clear();
-        prepared.unsure = false;
-      }
-      const preparing = new Set<string>();
-      const body = chunk.map(({ statement: s, merged }) => {
-        // Merged writes are planned each time, for their number of rows and the tables' current sizes: a plan
-        // cached while a table was small (a hash join over all of it) stays slow as the table grows.
-        const name = merged ? null : preparedNameOf(s.sql, s.params.length);
-        if (name === null) return inlineParams(s.sql, s.params);
-        if (!prepared.names.has(name) && !preparing.has(name)) {
-          preparing.add(name);
-          head.push(`PREPARE ${name} AS ${numberPlaceholders(s.sql)}`);
-        }
-        return executeText(name, s.params);
-      });
-      let results: pg.QueryResult | pg.QueryResult[];
-      try {
-        // A newline before each ";": a statement ending in a -- comment must not swallow it.
-        results = (await client.query([...head, ...body].join("\n;\n"))) as pg.QueryResult | pg.QueryResult[];
-      } catch (error) {
-        if (preparing.size > 0) prepared.unsure = true;
-        throw this.explain(error);
-      }
-      for (const name of preparing) prepared.names.add(name);
-      const list = Array.isArray(results) ? results : [results];
-      chunk.forEach((unit, i) => {
-        const each = unitCounts(unit, list[head.length + i]?.rowCount ?? 0);
-        unit.indices.forEach((index, k) => (counts[index] = each[k]!));
-      });
+    const parts: BatchPart[] = begin ? [{ name: null, parse: true, text: "BEGIN", values: [] }] : [];
+    if (prepared.unsure) {
+      // A batch failed after some of its statements were prepared (that outlives a rollback): start over.
+      parts.push({ name: null, parse: true, text: "DEALLOCATE ALL", values: [] });
+      prepared.names.clear();
+      prepared.unsure = false;
     }
+    const head = parts.length;
+    const preparing = new Set<string>();
+    for (const { statement: s, merged, indices } of units) {
+      // The writes expected to change one row each are checked on the server (expectingRows): a batch that
+      // changed another number of rows fails, whether or not its caller waits for its counts.
+      const checked = indices[0]! < expectOne;
+      const sql = checked ? expectingRows(s.sql) : s.sql;
+      const values = checked ? [...s.params, indices.length] : s.params;
+      // Merged writes are planned each time, for their number of rows and the tables' current sizes: a plan
+      // cached while a table was small (a hash join over all of it) stays slow as the table grows.
+      const name = merged ? null : preparedNameOf(sql, values.length);
+      const parse = name === null || (!prepared.names.has(name) && !preparing.has(name));
+      if (name !== null && parse) preparing.add(name);
+      parts.push({ name, parse, text: numberPlaceholders(sql), values });
+    }
+    let results: number[];
+    try {
+      // A batch of a few prepared statements (a chain's commit) costs least as one text of EXECUTEs; one with
+      // merged writes or large statements goes as a batch query (no literals, no escaping of long arrays).
+      results = units.every((u) => !u.merged) && parts.every((p) => p.name !== null || p.values.length === 0) ? await this.executeAll(client, parts) : await runBatch(client, parts);
+    } catch (error) {
+      if (preparing.size > 0) prepared.unsure = true;
+      throw this.explain(error);
+    }
+    for (const name of preparing) prepared.names.add(name);
+    const counts = new Array<number>(statements.length);
+    units.forEach((unit, i) => {
+      const checked = unit.indices[0]! < expectOne;
+      const each = unitCounts(unit, checked ? unit.indices.length : (results[head + i] ?? 0));
+      unit.indices.forEach((index, k) => (counts[index] = each[k]!));
+    });
     return counts;
+  }
+
+  /** The parts as one multi-statement text (simple protocol): PREPARE where needed, then EXECUTE with literals. */
+  private async executeAll(client: pg.PoolClient, parts: readonly BatchPart[]): Promise<number[]> {
+    const statements: string[] = [];
+    const runs: number[] = [];
+    for (const part of parts) {
+      if (part.name === null) {
+        runs.push(statements.push(part.text) - 1);
+        continue;
+      }
+      if (part.parse) statements.push(`PREPARE ${part.name} AS ${part.text}`);
+      runs.push(statements.push(executeText(part.name, part.values)) - 1);
+    }
+    // A newline before each ";": a statement ending in a -- comment must not swallow it.
+    const results = (await client.query(statements.join("\n;\n"))) as pg.QueryResult | pg.QueryResult[];
+    const list = Array.isArray(results) ? results : [results];
+    return runs.map((at) => list[at]?.rowCount ?? 0);
   }
 
   /** Server-level failures become one clear WeirError; constraint errors pass through for the store to judge. */
   private explain(error: unknown): unknown {
     if (error instanceof WeirError) return error;
+    // A batched write's check (expectingRows): its caller assumed another outcome, and redoes the work unbatched.
+    if (error instanceof pg.DatabaseError && error.code === EXPECTED_ROWS_SQLSTATE) return new SpeculationFailed(error.message);
     const kind = classifyPostgresError(error);
     if (kind === "busy") {
       return new WeirError("store_busy", `The Postgres store at ${this.location} could not finish a transaction (${messageOf(error)}).`, {
@@ -299,7 +347,31 @@ export class PostgresDialect implements Dialect {
   }
 }
 
-function first<R extends SqlRow>(result: pg.QueryResult<R>): R | undefined {
+/** The socket under a pooled client (pg keeps it on its connection), when there is one to cork. */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } }).connection?.stream as { cork(): void; uncork(): void } | undefined;
+}
+
+/** Issues the queries `send` starts with the socket corked: their messages leave in one write. */
+function pipelined<T>(client: pg.PoolClient, send: () => T): T {
+  const socket = socketOf(client);
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
+/** Waits for both (so neither rejects unheard); the first one's failure is the cause. */
+async function afterBoth<T>(before: Promise<unknown>, then: Promise<T>): Promise<T> {
+  const [a, b] = await Promise.allSettled([before, then]);
+  if (a.status === "rejected") throw a.reason;
+  if (b.status === "rejected") throw b.reason;
+  return b.value;
+}
+
+function firstRow<R extends SqlRow>(result: pg.QueryResult<R>): R | undefined {
   return result.rows[0];
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { inlineParams, numberPlaceholders } from "./statement-text.js";
+import { numberPlaceholders, preparedNameOf } from "./statement-text.js";
 
 describe("numberPlaceholders", () => {
   it("numbers ? in order, leaving quoted text and comments alone", () => {
@@ -10,18 +10,12 @@ describe("numberPlaceholders", () => {
   });
 });
 
-describe("inlineParams", () => {
-  it("writes strings, numbers and null as literals that can't break out of their place", () => {
-    expect(inlineParams("UPDATE t SET a = ?, b = ?, c = ? WHERE d = ? AND e = ?", ["it's", 12, null, -1, "back\\slash"])).toBe(
-      "UPDATE t SET a = 'it''s', b = 12, c = NULL WHERE d = (-1) AND e =  E'back\\\\slash'",
-    );
-    // A negative number after a minus never becomes a comment.
-    expect(inlineParams("SELECT 1 - ?", [-1])).toBe("SELECT 1 - (-1)");
-  });
-
-  it("refuses a parameter count that doesn't match, and numbers SQL can't hold", () => {
-    expect(() => inlineParams("SELECT ?, ?", [1])).toThrow(/more placeholders/);
-    expect(() => inlineParams("SELECT ?", [1, 2])).toThrow(/1 placeholders for 2/);
-    expect(() => inlineParams("SELECT ?", [Number.NaN])).toThrow(/NaN/);
+describe("preparedNameOf", () => {
+  it("names a statement the same every time, and prepares none with very many parameters", () => {
+    const name = preparedNameOf("SELECT ? AS a", 1);
+    expect(name).toMatch(/^weir_\d+$/);
+    expect(preparedNameOf("SELECT ? AS a", 1)).toBe(name);
+    expect(preparedNameOf("SELECT ? AS b", 1)).not.toBe(name);
+    expect(preparedNameOf("INSERT INTO t VALUES (?)", 65)).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
-// The store writes SQL once with `?` placeholders (dialect.ts). Postgres numbers its parameters ($1, $2, …),
-// and a batch of statements sent in one round trip (the simple query protocol) takes no parameters at all, so
-// its values are written into the text as literals — as arguments of EXECUTE where the statement is prepared on
-// the connection (parsed and planned once), inline otherwise. Both rewrites skip quoted text and comments.
+// The store writes SQL once with `?` placeholders (dialect.ts). Postgres numbers its parameters ($1, $2, …);
+// the rewrite skips quoted text and comments. A statement of a batch that is seen again is prepared on each
+// connection under a name of its own (parsed and planned once per connection). A small batch of prepared
+// statements goes as one multi-statement text, `EXECUTE name(literal, …)` each: the parameters are then
+// written into the text as literals.
 import pg from "pg";
 import type { SqlParam } from "../dialect.js";
 
@@ -18,32 +19,38 @@ export function numberPlaceholders(sql: string): string {
   return numbered;
 }
 
-/** The statement with its parameters written in as literals, for a multi-statement batch. */
-export function inlineParams(sql: string, params: readonly SqlParam[]): string {
-  let i = 0;
-  const text = replacePlaceholders(sql, () => {
-    if (i >= params.length) throw new Error(`statement has more placeholders than its ${params.length} parameters: ${sql}`);
-    return toLiteral(params[i++]!);
-  });
-  if (i !== params.length) throw new Error(`statement has ${i} placeholders for ${params.length} parameters: ${sql}`);
-  return text;
+const expectingBySql = new Map<string, string>();
+
+/**
+ * The write as a statement that fails (SQLSTATE WE001, migration 0012's weir_expect_rows) unless it changed
+ * as many rows as its one extra, last parameter says.
+ */
+export function expectingRows(sql: string): string {
+  let checked = expectingBySql.get(sql);
+  if (checked === undefined) {
+    // RETURNING on a line of its own: the write may end in a -- comment.
+    // No row comes back (HAVING is false when the check passes): only the command's tag.
+    checked = `WITH w AS (${sql.trim()}\nRETURNING 1) SELECT FROM w HAVING weir_expect_rows(count(*), ?) < 0`;
+    expectingBySql.set(sql, checked);
+  }
+  return checked;
 }
 
-/** `EXECUTE name(literal, …)` of a statement prepared with `PREPARE name AS <numbered text>`. */
-export function executeText(name: string, params: readonly SqlParam[]): string {
-  return params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map(toLiteral).join(", ")})`;
-}
-
-/** Most parameters a statement may have to be prepared in batches: larger ones are one-off multi-row inserts. */
+/** Most parameters a statement may have to be prepared: larger ones are one-off multi-row inserts. */
 const MAX_PREPARED_PARAMS = 64;
 const preparedNames = new Map<string, string>();
 
-/** The name a statement is prepared under on every connection, or null when it is inlined instead. */
+/** The name a statement is prepared under on every connection, or null when it is sent unnamed (parsed each time). */
 export function preparedNameOf(sql: string, paramCount: number): string | null {
   if (paramCount > MAX_PREPARED_PARAMS) return null;
   let name = preparedNames.get(sql);
   if (name === undefined) preparedNames.set(sql, (name = `weir_${preparedNames.size + 1}`));
   return name;
+}
+
+/** `EXECUTE name(literal, …)` of a statement prepared with `PREPARE name AS <numbered text>`. */
+export function executeText(name: string, params: readonly SqlParam[]): string {
+  return params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${params.map(toLiteral).join(", ")})`;
 }
 
 function toLiteral(value: SqlParam): string {
