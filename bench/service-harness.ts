@@ -326,8 +326,8 @@ async function schedules(config: ServiceHarnessConfig): Promise<ServiceHarnessRe
     const minuteDone = timedBoundaries.map(([m, at]) => (lastEndPerMinute.get(m) ?? NaN) - at).sort((a, b) => a - b);
     const sortedSteps = [...steps].sort((a, b) => a - b);
     // With `diagnose`: after each interval's end, when the queued runs were listed (the pass does so before it
-    // creates the due runs, which it starts at once), when the due runs were created, and the coordinator's
-    // first commit after that (the one that has them running).
+    // creates the due runs, which it starts at once), when the due runs were created (committed running by that
+    // same transaction), and the coordinator's first commit after that (the one that dispatches their first tasks).
     const breakdown = timedBoundaries.map(([m, at]) => {
       const after = setup.marks.filter((k) => k.startedMs >= at && k.startedMs < at + 5000);
       const created = after.find((k) => k.method === "createRuns");

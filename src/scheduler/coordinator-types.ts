@@ -1,11 +1,12 @@
-// The Coordinator's public shapes (its options, what a listener hears, tick timings), kept apart from the
-// class so coordinator.ts holds only the tick loop. Re-exported by coordinator.ts.
-import type { InstanceTransition } from "../engine/types.js";
+// The Coordinator's public shapes (its options, what a listener hears, tick timings; re-exported by
+// coordinator.ts) and those of its tick, kept apart from the class so coordinator.ts holds only the tick loop.
+import type { Decision, EngineEvent, InstanceTransition } from "../engine/types.js";
 import type { RunState } from "../engine/states.js";
 import type { LeaseFence, RunRecord, Store } from "../store/types.js";
 import type { Clock } from "./clock.js";
 import type { Executor } from "./executor.js";
 import type { PipelineLoader } from "./sub-runs.js";
+import type { PendingJob } from "./try-jobs.js";
 
 /** What a listener hears after a decision is committed. */
 export interface RunChange {
@@ -39,4 +40,19 @@ export interface TickTiming {
   tickMs: number;
   commitMs: number;
   decisions: number;
+}
+
+/** An event waiting for the next tick. */
+export interface QueuedEvent {
+  runId: string;
+  event: EngineEvent;
+}
+
+/** One decision of a tick, with what made it and what to do once it is committed. */
+export interface Planned {
+  decision: Decision;
+  events: readonly EngineEvent[];
+  /** Result and timer events are facts: if their decision is rolled back, they are delivered again. */
+  replayable: boolean;
+  jobs: PendingJob[];
 }

@@ -7,11 +7,12 @@ import { isTerminalRunState, type RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord } from "../store/types.js";
 import { tryKeyOf, type TryResult } from "../worker/protocol.js";
-import type { CoordinatorOptions, RunChange, RunChangeListener } from "./coordinator-types.js";
+import type { CoordinatorOptions, Planned, QueuedEvent, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
 import { HeldRequests } from "./held-requests.js";
 import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
 import { loadRunOutputs, newActiveRun, readInstanceRecords, recordInState } from "./run-tracking.js";
+import { prepareStart, type PreparedStart } from "./prepared-start.js";
 import { resumeInstances, type ResumeTargets } from "./run-resume.js";
 import { RunTimers } from "./run-timers.js";
 import { needsStore, parseTryKey, readMissingInputs, type PendingJob, type RunOutputs } from "./try-jobs.js";
@@ -19,20 +20,6 @@ import { acknowledgeResults, resultEvent } from "./try-results.js";
 import { TryRouting } from "./try-routing.js";
 
 export type { CoordinatorOptions, RunChange, RunChangeListener, TickTiming } from "./coordinator-types.js";
-
-interface QueuedEvent {
-  runId: string;
-  event: EngineEvent;
-}
-
-/** One decision of a tick, with what made it and what to do once it is committed. */
-interface Planned {
-  decision: Decision;
-  events: readonly EngineEvent[];
-  /** Result and timer events are facts: if their decision is rolled back, they are delivered again. */
-  replayable: boolean;
-  jobs: PendingJob[];
-}
 
 export class Coordinator {
   private readonly runs = new Map<string, ActiveRun>();
@@ -91,6 +78,22 @@ export class Coordinator {
     if (driven) return driven.finished;
     const active = this.track(record, graph, record.state, []);
     this.enqueue(record.id, { kind: "run_started" });
+    return active.finished;
+  }
+
+  /** A run about to be created, started in memory (prepared-start.ts); null: create it queued, use startRun. */
+  prepareStart(record: RunRecord, graph: PipelineGraph, nowMs: number): PreparedStart | null {
+    return prepareStart(newActiveRun(record, graph, record.state, [], undefined, this.routing.inline), nowMs);
+  }
+
+  /** The prepared run was inserted started (its first decision with it): driven from there. */
+  startPrepared(prepared: PreparedStart): Promise<RunState> {
+    if (this.failure) return Promise.reject(this.failure);
+    const { active, decision } = prepared;
+    this.register(active);
+    for (const t of decision.transitions) this.makeReady(active, t.taskId, t.mapIndex);
+    this.afterCommit(decision);
+    this.scheduleTick();
     return active.finished;
   }
 
@@ -194,8 +197,11 @@ export class Coordinator {
   }
 
   private track(record: RunRecord, graph: PipelineGraph, state: RunState, instances: readonly InstanceRecord[], outputs?: RunOutputs): ActiveRun {
-    const active = newActiveRun(record, graph, state, instances, outputs, this.routing.inline);
-    this.runs.set(record.id, active);
+    return this.register(newActiveRun(record, graph, state, instances, outputs, this.routing.inline));
+  }
+
+  private register(active: ActiveRun): ActiveRun {
+    this.runs.set(active.record.id, active);
     // Tries already running (a resumed or rebuilt run) hold their slots until they end.
     for (const instance of active.snapshot.instances.values()) if (instance.state === "running") this.countRunning(active, instance.taskId, 1);
     this.timers.startKeepalive();

@@ -16,7 +16,9 @@ export function newRunFor(
   interval: RunInterval,
   extra: { params?: Record<string, unknown>; backfillId?: string; owner?: string | null; file?: string } = {},
 ): NewRun {
-  const run: NewRun = {
+  // Every field set at once, in one order, whatever the run: one object shape for the store's insert to see
+  // (fields added afterwards gave owned and started runs shapes of their own, recompiling the insert).
+  return {
     id: newRunId(trigger, interval.logicalDateMs),
     pipelineId: graph.id,
     version: graph.version,
@@ -27,8 +29,8 @@ export function newRunFor(
     params: extra.params ?? {},
     file: extra.file ?? graph.file,
     taskIds: graph.order,
+    backfillId: extra.backfillId,
+    owner: extra.owner,
+    started: undefined,
   };
-  if (extra.backfillId !== undefined) run.backfillId = extra.backfillId;
-  if (extra.owner !== undefined) run.owner = extra.owner;
-  return run;
 }

@@ -20,11 +20,34 @@ export function newActiveRun(
   inline: (output: string) => string,
 ): ActiveRun {
   const engineGraph = compileEngineGraph(graph);
-  const rows = instances.length > 0 ? instances : graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
-  const tasks = new Map(graph.tasks.map((t) => [t.id, t]));
+  const rows = instances.length > 0 ? instances : pendingRowsOf(graph);
+  const tasks = tasksOf(graph);
   const runOutputs = outputs ?? new RunOutputs(tasks, inline);
   const snapshot = createRunSnapshot(record.id, state, engineGraph, rows, runOutputs.lengths());
   return new TrackedRun(record, graph, tasks, snapshot, runOutputs);
+}
+
+/** A version's tasks by id, built once per graph (versions are immutable; nothing writes to the map). */
+const tasksByGraph = new WeakMap<PipelineGraph, Map<string, TaskNode>>();
+/** A new run's instances (all pending), once per graph: createRunSnapshot only reads them. */
+const pendingRowsByGraph = new WeakMap<PipelineGraph, readonly InstanceRecord[]>();
+
+function pendingRowsOf(graph: PipelineGraph): readonly InstanceRecord[] {
+  let rows = pendingRowsByGraph.get(graph);
+  if (rows === undefined) {
+    rows = graph.order.map((taskId) => ({ taskId, mapIndex: -1, state: "pending" as const, tryNumber: 0, retryAtMs: null }));
+    pendingRowsByGraph.set(graph, rows);
+  }
+  return rows;
+}
+
+function tasksOf(graph: PipelineGraph): Map<string, TaskNode> {
+  let tasks = tasksByGraph.get(graph);
+  if (tasks === undefined) {
+    tasks = new Map(graph.tasks.map((t) => [t.id, t]));
+    tasksByGraph.set(graph, tasks);
+  }
+  return tasks;
 }
 
 /**

@@ -15,6 +15,7 @@ import { isOwnerAlive, isSchedulerOwner, newOwnerId, retireOwnerId } from "./own
 import { DEFAULT_SCHEDULER_LEASE_MS, SchedulerLease } from "./scheduler-lease.js";
 import { PipelineRegistry, type PipelineChange } from "./pipeline-registry.js";
 import { PoolSlots } from "./pool-slots.js";
+import type { PreparedStart } from "./prepared-start.js";
 import { OutboxDelivery } from "./outbox-delivery.js";
 import { startQueuedRuns } from "./queued-runs.js";
 import { serveRunRequests } from "./run-requests.js";
@@ -66,7 +67,8 @@ export class SchedulerService {
     this.dueRunStarter = {
       owner: this.owner,
       room: (graph) => graph.maxActiveRuns - (this.driving.get(graph.id)?.size ?? 0),
-      start: (run, graph) => this.startRun(run, graph),
+      prepare: (run, graph, nowMs) => this.coordinator.prepareStart(run, graph, nowMs),
+      start: (run, graph, prepared) => this.startRun(run, graph, prepared),
     };
     this.graphs = new VersionGraphs(options.store);
     this.lease = new SchedulerLease(options.store, this.owner, options.leaseTtlMs ?? DEFAULT_SCHEDULER_LEASE_MS);
@@ -236,10 +238,18 @@ export class SchedulerService {
     });
   }
 
-  private startRun(run: RunRecord, graph: PipelineGraph): void {
+  /** `prepared`: a due run created started (prepared-start.ts), its first decision committed with it. */
+  private startRun(run: RunRecord, graph: PipelineGraph, prepared: PreparedStart | null = null): void {
     // Built only if someone listens: a minute's thousand runs would format a thousand dates for nobody.
-    if (this.options.onEvent) this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${new Date(run.logicalDateMs).toISOString()})`);
-    this.track(run, this.coordinator.startRun(run, graph));
+    if (this.options.onEvent) this.emit("run_started", `run ${run.id} of ${run.pipelineId} (${run.trigger}${run.backfillId ? ` ${run.backfillId}` : ""}, ${this.dateText(run.logicalDateMs)})`);
+    this.track(run, prepared ? this.coordinator.startPrepared(prepared) : this.coordinator.startRun(run, graph));
+  }
+
+  /** The logical date last formatted for an event: a minute's thousand runs share theirs. */
+  private lastDate = { ms: Number.NaN, text: "" };
+  private dateText(ms: number): string {
+    if (ms !== this.lastDate.ms) this.lastDate = { ms, text: new Date(ms).toISOString() };
+    return this.lastDate.text;
   }
 
   /** A backfill ends when none of its runs is queued or running (backfill-runs.ts). */

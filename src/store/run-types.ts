@@ -85,6 +85,18 @@ export interface NewRun {
   owner?: string | null;
   /** The task ids to create `pending` instances for (map index -1), in topological order. */
   taskIds: readonly string[];
+  /**
+   * Created already started by the scheduler that drives it, its first decision written with the insert: the
+   * run `running` since `atMs`, each instance in the state at its position in `instanceStates` (aligned with
+   * `taskIds`). Absent: `queued`, every instance `pending`.
+   */
+  started?: NewRunStart;
+}
+
+/** See NewRun.started. Only states that need no try row: what a run's first decision moves its roots to. */
+export interface NewRunStart {
+  atMs: number;
+  instanceStates: readonly ("pending" | "scheduled")[];
 }
 
 /** Where a page of `listRuns` ends: pass the last run of the previous page (any RunRecord fits). */

@@ -1,5 +1,6 @@
 // Due runs start as they are created (create-due-runs.ts): created owned by the scheduler and handed to the
-// coordinator without being listed and claimed again, within maxActiveRuns, after the runs already queued.
+// coordinator without being listed and claimed again, within maxActiveRuns, after the runs already queued. A due
+// run with room is written running, its first task scheduled, by the very transaction that creates it.
 import { afterEach, describe, expect, it } from "vitest";
 import { mostRunning, runCleanup, setUp, T0, waitFor } from "../support/scheduler-harness.js";
 import { STORE_KINDS } from "../support/test-stores.js";
@@ -70,6 +71,39 @@ for (const kind of STORE_KINDS) {
       expect(new Set(runs.map((r) => r.logicalDateMs)).size).toBe(60);
       expect(runs.every((r) => r.owner === h.service.ownerId)).toBe(true);
       expect(most()).toBeLessThanOrEqual(2);
+    }, 60_000);
+
+    it("a due run with room is committed running, its first task scheduled, by the transaction that creates it", async () => {
+      const h = await setUp({ "first.ts": minutely("first", "catchup: false"), "second.ts": minutely("second", "catchup: false") }, kind);
+      await waitFor("the catch-up runs", async () => (await h.runs("first")).some((r) => r.state === "success") && (await h.runs("second")).some((r) => r.state === "success"));
+      // Reads the rows as soon as the creating transaction has committed: before createDueRuns hands the runs to
+      // the coordinator, so no commit of the coordinator's can have come in between.
+      const seen: { run: unknown; instances: unknown }[] = [];
+      const createRuns = h.store.createRuns.bind(h.store);
+      h.store.createRuns = async (runs, nowMs, fence) => {
+        const results = await createRuns(runs, nowMs, fence);
+        for (const result of results) {
+          const run = await h.store.getRun(result.id);
+          seen.push({ run: run && { state: run.state, startedMs: run.startedMs, owner: run.owner }, instances: (await h.store.listTaskInstances(result.id)).map((i) => [i.taskId, i.state, i.tryNumber]) });
+        }
+        return results;
+      };
+      const firstChanges: string[] = [];
+      const heard = new Set<string>();
+      h.service.onRunChange((change) => {
+        if (heard.has(change.run.id)) return;
+        heard.add(change.run.id);
+        firstChanges.push(`${change.runState} ${change.transitions.map((t) => `${t.taskId}:${t.from}→${t.to}`).join(",")}`);
+      });
+      await h.clock.advanceTo(T0 + MINUTE);
+      await waitFor("the minute's runs", async () => (await h.runs("first")).length === 2 && (await h.runs("second")).length === 2 && heard.size === 2);
+      expect(seen).toEqual([
+        { run: { state: "running", startedMs: T0 + MINUTE, owner: h.service.ownerId }, instances: [["tick", "scheduled", 0]] },
+        { run: { state: "running", startedMs: T0 + MINUTE, owner: h.service.ownerId }, instances: [["tick", "scheduled", 0]] },
+      ]);
+      // What listeners hear first is that start, as committed.
+      expect(firstChanges).toEqual(["running tick:pending→scheduled", "running tick:pending→scheduled"]);
+      await waitFor("both runs to succeed", async () => (await h.runs("first")).every((r) => r.state === "success") && (await h.runs("second")).every((r) => r.state === "success"));
     }, 60_000);
   });
 }
