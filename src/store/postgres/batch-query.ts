@@ -3,8 +3,10 @@
 // ReadyForQuery for the whole batch, so the batch costs one message each way and one pg query object, like a
 // multi-statement text, while its parameters stay bound (never written into the text or escaped). After an
 // error the server skips the rest up to the Sync: the batch fails with the first error.
+// A small batch of prepared statements goes instead as one text of EXECUTEs (runExecuteText), which costs less.
 import pg from "pg";
 import type { SqlParam } from "../dialect.js";
+import { executeText } from "./statement-text.js";
 
 /** One statement of a batch: `name` null runs it unnamed (parsed for this batch only). */
 export interface BatchPart {
@@ -78,4 +80,36 @@ export function runBatch(client: pg.PoolClient, parts: readonly BatchPart[]): Pr
 function numberText(value: number): string {
   if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
   return String(value);
+}
+
+/**
+ * Whether a part can go as `EXECUTE name(literals)` text: prepared, and no string with a NUL (a query text
+ * ends at the first NUL; a bound parameter gets Postgres' own error for it, as in a single statement).
+ */
+export function fitsExecuteText(part: BatchPart): boolean {
+  if (part.name === null) return part.values.length === 0;
+  return part.values.every((v) => typeof v !== "string" || !v.includes("\u0000"));
+}
+
+/**
+ * The parts, each prepared (or without parameters), as one multi-statement text of the simple protocol:
+ * `PREPARE` where needed, then `EXECUTE name(literals)`. Like runBatch, it has written the batch when it
+ * returns, and throws having sent nothing when a value can't be written.
+ */
+export function runExecuteText(client: pg.PoolClient, parts: readonly BatchPart[]): Promise<number[]> {
+  const statements: string[] = [];
+  const runs: number[] = [];
+  for (const part of parts) {
+    if (part.name === null) {
+      runs.push(statements.push(part.text) - 1);
+      continue;
+    }
+    if (part.parse) statements.push(`PREPARE ${part.name} AS ${part.text}`);
+    runs.push(statements.push(executeText(part.name, part.values)) - 1);
+  }
+  // A newline before each ";": a statement ending in a -- comment must not swallow it.
+  return client.query(statements.join("\n;\n")).then((results: pg.QueryResult | pg.QueryResult[]) => {
+    const list = Array.isArray(results) ? results : [results];
+    return runs.map((at) => list[at]?.rowCount ?? 0);
+  });
 }

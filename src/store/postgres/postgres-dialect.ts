@@ -8,8 +8,8 @@ import { redactPassword } from "../redact-url.js";
 import type { Dialect, SqlErrorKind, SqlParam, SqlRow, SqlSession, SqlStatement, SqlTransaction } from "../dialect.js";
 import { mergeWrites, unitCounts } from "./bulk-writes.js";
 import { retryWhenBusy } from "./busy-retry.js";
-import { runBatch, type BatchPart } from "./batch-query.js";
-import { executeText, expectingRows, numberPlaceholders, preparedNameOf } from "./statement-text.js";
+import { fitsExecuteText, runBatch, runExecuteText, type BatchPart } from "./batch-query.js";
+import { expectingRows, numberPlaceholders, preparedNameOf } from "./statement-text.js";
 
 export interface PostgresOptions {
   /** `postgres://user:password@host:5432/database` (what pg accepts, e.g. `?sslmode=require`). */
@@ -145,9 +145,9 @@ export class PostgresDialect implements Dialect {
       },
       runMany: async (statements, expectOne = 0) => {
         if (!open) throw new Error("SQL transaction used after it ended");
-        const withBegin = !begun;
+        // Throws having sent nothing (a value that can't be written): nothing is pending, and no BEGIN went out.
+        const sent = this.runMany(client, statements, expectOne, !begun);
         begun = true;
-        const sent = this.runMany(client, statements, expectOne, withBegin);
         if (statements.length === 0 || expectOne < statements.length) return settled(sent);
         // Every statement is checked on the server to change its one row: the answer is known unless the
         // transaction fails, and then nothing commits.
@@ -262,17 +262,14 @@ export class PostgresDialect implements Dialect {
    * statements (bulk-writes.ts), and each is checked on the server, failing the transaction (SQLSTATE WE001)
    * when it changed another number of rows.
    */
-  private async runMany(client: pg.PoolClient, statements: readonly SqlStatement[], expectOne: number, begin: boolean): Promise<number[]> {
+  private runMany(client: pg.PoolClient, statements: readonly SqlStatement[], expectOne: number, begin: boolean): Promise<number[]> {
     let prepared = this.preparedByClient.get(client);
     if (prepared === undefined) this.preparedByClient.set(client, (prepared = { names: new Set(), unsure: false }));
     const units = mergeWrites(statements, expectOne);
     const parts: BatchPart[] = begin ? [{ name: null, parse: true, text: "BEGIN", values: [] }] : [];
-    if (prepared.unsure) {
-      // A batch failed after some of its statements were prepared (that outlives a rollback): start over.
-      parts.push({ name: null, parse: true, text: "DEALLOCATE ALL", values: [] });
-      prepared.names.clear();
-      prepared.unsure = false;
-    }
+    // A batch failed after some of its statements were prepared (that outlives a rollback): start over.
+    const deallocating = prepared.unsure;
+    if (deallocating) parts.push({ name: null, parse: true, text: "DEALLOCATE ALL", values: [] });
     const head = parts.length;
     const preparing = new Set<string>();
     for (const { statement: s, merged, indices } of units) {
@@ -284,45 +281,37 @@ export class PostgresDialect implements Dialect {
       // Merged writes are planned each time, for their number of rows and the tables' current sizes: a plan
       // cached while a table was small (a hash join over all of it) stays slow as the table grows.
       const name = merged ? null : preparedNameOf(sql, values.length);
-      const parse = name === null || (!prepared.names.has(name) && !preparing.has(name));
+      const parse = name === null || ((deallocating || !prepared.names.has(name)) && !preparing.has(name));
       if (name !== null && parse) preparing.add(name);
       parts.push({ name, parse, text: numberPlaceholders(sql), values });
     }
-    let results: number[];
-    try {
-      // A batch of a few prepared statements (a chain's commit) costs least as one text of EXECUTEs; one with
-      // merged writes or large statements goes as a batch query (no literals, no escaping of long arrays).
-      results = units.every((u) => !u.merged) && parts.every((p) => p.name !== null || p.values.length === 0) ? await this.executeAll(client, parts) : await runBatch(client, parts);
-    } catch (error) {
-      if (preparing.size > 0) prepared.unsure = true;
-      throw this.explain(error);
-    }
+    // A batch of a few prepared statements (a chain's commit) costs least as one text of EXECUTEs; one with
+    // merged writes or large statements goes as a batch query (no literals, no escaping of long arrays).
+    // Both write the batch before they return, and throw having sent nothing when a value can't be written
+    // (NaN): the caller must not send a COMMIT behind a batch that never went out.
+    const answer = units.every((u) => !u.merged) && parts.every(fitsExecuteText) ? runExecuteText(client, parts) : runBatch(client, parts);
+    // Prepared as of now for what is issued next, even before this batch is answered (behind a pending one, in
+    // pipeline mode): Parsed again, a name would fail as "already exists". A failure makes the next one start over.
+    if (deallocating) prepared.names.clear();
+    prepared.unsure = false;
     for (const name of preparing) prepared.names.add(name);
-    const counts = new Array<number>(statements.length);
-    units.forEach((unit, i) => {
-      const checked = unit.indices[0]! < expectOne;
-      const each = unitCounts(unit, checked ? unit.indices.length : (results[head + i] ?? 0));
-      unit.indices.forEach((index, k) => (counts[index] = each[k]!));
-    });
-    return counts;
-  }
-
-  /** The parts as one multi-statement text (simple protocol): PREPARE where needed, then EXECUTE with literals. */
-  private async executeAll(client: pg.PoolClient, parts: readonly BatchPart[]): Promise<number[]> {
-    const statements: string[] = [];
-    const runs: number[] = [];
-    for (const part of parts) {
-      if (part.name === null) {
-        runs.push(statements.push(part.text) - 1);
-        continue;
-      }
-      if (part.parse) statements.push(`PREPARE ${part.name} AS ${part.text}`);
-      runs.push(statements.push(executeText(part.name, part.values)) - 1);
-    }
-    // A newline before each ";": a statement ending in a -- comment must not swallow it.
-    const results = (await client.query(statements.join("\n;\n"))) as pg.QueryResult | pg.QueryResult[];
-    const list = Array.isArray(results) ? results : [results];
-    return runs.map((at) => list[at]?.rowCount ?? 0);
+    return answer.then(
+      (results) => {
+        const counts = new Array<number>(statements.length);
+        units.forEach((unit, i) => {
+          const checked = unit.indices[0]! < expectOne;
+          const each = unitCounts(unit, checked ? unit.indices.length : (results[head + i] ?? 0));
+          unit.indices.forEach((index, k) => (counts[index] = each[k]!));
+        });
+        return counts;
+      },
+      (error: unknown) => {
+        // What the connection holds is then unsure: statements this batch prepared before failing, a DEALLOCATE
+        // ALL that didn't run (a transaction already aborted), or statements gone behind our back (DISCARD ALL).
+        if (deallocating || parts.some((part) => part.name !== null)) prepared.unsure = true;
+        throw this.explain(error);
+      },
+    );
   }
 
   /** Server-level failures become one clear WeirError; constraint errors pass through for the store to judge. */

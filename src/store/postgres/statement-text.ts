@@ -57,8 +57,9 @@ function toLiteral(value: SqlParam): string {
   if (value === null) return "NULL";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
-    // Parenthesized so that `x - ?` with a negative value never reads as a comment (`--`).
-    return value < 0 ? `(${String(value)})` : String(value);
+    // Quoted, as a bound parameter is sent: the parameter's type reads the text (int rejects "1.5" as it does
+    // bound), where a numeric literal would be cast and silently rounded.
+    return `'${String(value)}'`;
   }
   // pg's escaping: doubles quotes, and uses the E'' form with doubled backslashes when there are backslashes.
   return pg.escapeLiteral(value);
