@@ -101,6 +101,13 @@ export async function runHarness(config: HarnessConfig): Promise<HarnessResult> 
     const loadStarted = performance.now();
     // With `dag`, the other workers' copies of the (large) graph are dropped: the heap holds one.
     const loaded = validated ?? (await loadAll())[0];
+    if (!validated && config.warmAll !== false) {
+      // A load goes to whichever worker is idle: the first one ready may have taken them all while another was
+      // still starting (which then imported the file at its first try, inside the timed part). Once every
+      // worker is ready (all idle), one load each lands on each of them.
+      while (pool.stats().starting > 0) await new Promise((r) => setTimeout(r, 5));
+      await loadAll();
+    }
     if (validated) {
       // Drop the other workers' copies of the graph: not awaited as an array (it would stay live), and one
       // macrotask later (the IPC layer holds the last message until then), so the heap figures hold one graph.

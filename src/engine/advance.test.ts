@@ -335,6 +335,21 @@ describe("advance: stale and unknown events", () => {
     expect(isEmptyDecision(run.send({ kind: "try_failed", taskId: "a", mapIndex: -1, tryNumber: 1, error: boom() }))).toBe(true);
   });
 
+  it("takes try_dispatched as try_queued then try_started, once", () => {
+    const apart = new Driver({ a: {}, b: { upstream: ["a"] } });
+    const together = new Driver({ a: {}, b: { upstream: ["a"] } });
+    apart.start();
+    together.start();
+    const queued = apart.send({ kind: "try_queued", taskId: "a", mapIndex: -1, tryNumber: 1 });
+    const started = apart.send({ kind: "try_started", taskId: "a", mapIndex: -1, tryNumber: 1, worker: "w1" });
+    const dispatched: EngineEvent = { kind: "try_dispatched", taskId: "a", mapIndex: -1, tryNumber: 1, worker: "w1" };
+    expect(together.send(dispatched).transitions).toEqual([...queued.transitions, ...started.transitions]);
+    expect(together.snapshot).toEqual(apart.snapshot);
+    // A stale or repeated one changes nothing.
+    expect(isEmptyDecision(together.send(dispatched))).toBe(true);
+    expect(isEmptyDecision(together.send({ ...dispatched, tryNumber: 3 }))).toBe(true);
+  });
+
   it("never mutates the snapshot", () => {
     const run = new Driver({ a: {}, b: { upstream: ["a"] }, c: { upstream: ["a", "b"], trigger: "one_failed" } });
     run.start();

@@ -27,8 +27,8 @@ export function advance(snapshot: RunSnapshot, event: EngineEvent, nowMs: number
  */
 export function advanceAll(snapshot: RunSnapshot, events: readonly EngineEvent[], nowMs: number): Decision {
   const builder = new DecisionBuilder(snapshot, nowMs);
-  for (const event of events) {
-    applyEvent(builder, event, nowMs);
+  for (let i = 0; i < events.length; i++) {
+    applyEvent(builder, events[i] as EngineEvent, nowMs);
     // Each event sees the whole effect of the ones before it, run completion included.
     builder.settle();
   }
@@ -80,31 +80,45 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
   if (!instance) return;
   const task = draft.graph.tasks.get(instance.taskId);
   if (!task) return;
+  // The three events of every try's life share one `record` call: each call site of it is compiled (and
+  // inlined into) separately.
+  let made: InstanceTransition | null = null;
+  let follow: readonly string[] | undefined;
   switch (event.kind) {
     case "try_queued":
       if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
-        const queued = builder.transition(instance, "queued");
-        queued.tryNumber = event.tryNumber;
-        builder.record(queued);
+        made = builder.transition(instance, "queued");
+        made.tryNumber = event.tryNumber;
       }
       break;
     case "try_started":
       if (instance.state === "queued" && event.tryNumber === instance.tryNumber) {
-        const started = builder.transition(instance, "running");
-        started.worker = event.worker;
-        builder.record(started);
+        made = builder.transition(instance, "running");
+        made.worker = event.worker;
+      }
+      break;
+    case "try_dispatched":
+      // Exactly try_queued then try_started: the same two transitions, for one event's lookups.
+      if (instance.state === "scheduled" && event.tryNumber === instance.tryNumber + 1) {
+        const queued = builder.transition(instance, "queued");
+        queued.tryNumber = event.tryNumber;
+        builder.record(queued);
+        const now = builder.instance(instance.taskId, instance.mapIndex);
+        if (now?.state === "queued") {
+          made = builder.transition(now, "running");
+          made.worker = event.worker;
+        }
       }
       break;
     case "try_succeeded":
       if (isActiveTry(instance, event.tryNumber)) {
-        const succeeded = builder.transition(instance, "success");
-        succeeded.output = event.output;
-        succeeded.startedMs = event.startedMs;
-        succeeded.mapLength = event.mapLength;
-        succeeded.cacheKey = event.cacheKey;
-        if (event.cached) succeeded.cached = true;
-        builder.record(succeeded);
-        if (task.branch && event.follow !== undefined) followBranch(builder, task, event.follow);
+        made = builder.transition(instance, "success");
+        made.output = event.output;
+        made.startedMs = event.startedMs;
+        made.mapLength = event.mapLength;
+        made.cacheKey = event.cacheKey;
+        if (event.cached) made.cached = true;
+        if (task.branch && event.follow !== undefined) follow = event.follow;
       }
       break;
     case "try_failed":
@@ -143,6 +157,9 @@ function applyEvent(builder: DecisionBuilder, event: EngineEvent, nowMs: number)
     default:
       assertNever(event, "engine event");
   }
+  if (made !== null) builder.record(made);
+  // A branch's choice is followed once its own success is recorded.
+  if (follow !== undefined) followBranch(builder, task, follow);
 }
 
 function isActiveTry(instance: InstanceSnapshot, tryNumber: number): boolean {

@@ -17,6 +17,8 @@ export interface RunLedger extends ExpansionView {
   instance(key: string): InstanceSnapshot | undefined;
   /** The same instance, writable: a draft copies it on first write so the snapshot stays untouched. */
   writableInstance(key: string): InstanceSnapshot | undefined;
+  /** Its upstream counts, writable: a draft's copy shares the snapshot's until written (most never are). */
+  writableCounts(key: string): UpstreamCounts | undefined;
   /** Instances appear and disappear only when a mapped task is expanded (recordExpansion). */
   addInstance(key: string, instance: InstanceSnapshot): void;
   removeInstance(key: string): void;
@@ -58,18 +60,19 @@ export function isFailureState(state: TaskState): boolean {
  * instance enters or leaves a terminal state.
  */
 export function recordTransition(ledger: RunLedger, transition: InstanceTransition): boolean {
-  const key = instanceKey(transition.taskId, transition.mapIndex);
-  const current = ledger.instance(key);
-  if (!current || current.state !== transition.from) return false;
-  const instance = ledger.writableInstance(key);
-  if (!instance) return false;
+  // Made writable before the guard is checked: one lookup instead of two; a draft's copy of an instance the
+  // guard then refuses is equal to the snapshot's (writing it back changes nothing).
+  const instance = ledger.writableInstance(instanceKey(transition.taskId, transition.mapIndex));
+  if (!instance || instance.state !== transition.from) return false;
   const { from, to } = transition;
+  const wasTerminal = isTerminalTaskState(from);
+  const isTerminal = isTerminalTaskState(to);
   instance.state = to;
   instance.tryNumber = transition.tryNumber;
   instance.retryAtMs = to === "up_for_retry" ? (transition.retryAtMs ?? null) : null;
   if (transition.error?.kind === "lost") instance.lostTries += 1;
   // Out of a terminal state only by a clear: the tries so far no longer use the retry budget.
-  if (isTerminalTaskState(from) && !isTerminalTaskState(to)) {
+  if (wasTerminal && !isTerminal) {
     instance.retryBase = instance.tryNumber;
     instance.lostTries = 0;
   }
@@ -78,22 +81,36 @@ export function recordTransition(ledger: RunLedger, transition: InstanceTransiti
   if (transition.mapLength !== undefined && to === "success") ledger.setMapLength(instance.taskId, transition.mapLength);
   else if (from === "success" && ledger.mapLength(instance.taskId) !== undefined) ledger.setMapLength(instance.taskId, undefined);
 
-  const wasTerminal = isTerminalTaskState(from);
-  const isTerminal = isTerminalTaskState(to);
   // Leaving a terminal state only happens when a user clears an instance; handled so counts stay exact.
-  if (wasTerminal !== isTerminal) ledger.unfinished += isTerminal ? -1 : 1;
+  // Written on every transition, not only when it changes: the first success then finds type feedback here.
+  ledger.unfinished += (wasTerminal ? 1 : 0) - (isTerminal ? 1 : 0);
   ledger.failed += (isFailureState(to) ? 1 : 0) - (isFailureState(from) ? 1 : 0);
 
   const oldField = countFieldOf(from);
   const newField = countFieldOf(to);
   if (oldField !== newField) {
-    for (const downKey of downstreamInstanceKeys(ledger.graph, ledger, instance.taskId, instance.mapIndex)) {
-      const down = ledger.writableInstance(downKey);
-      if (!down) continue;
-      if (oldField) down.counts[oldField] -= 1;
-      if (newField) down.counts[newField] += 1;
+    const downKeys = downstreamInstanceKeys(ledger.graph, ledger, instance.taskId, instance.mapIndex);
+    for (let i = 0; i < downKeys.length; i++) {
+      const counts = ledger.writableCounts(downKeys[i] as string);
+      if (!counts) continue;
+      if (oldField) counts[oldField] -= 1;
+      if (newField) counts[newField] += 1;
     }
   }
+  return true;
+}
+
+/**
+ * recordTransition for an instance scheduled (from pending or up_for_retry): nothing terminal or failed, so no
+ * counter or downstream count changes. Apart so a fan-out (thousands at once) doesn't get recordTransition
+ * optimized for this path alone, to be thrown away at the first try that ends.
+ */
+export function recordScheduled(ledger: RunLedger, transition: InstanceTransition): boolean {
+  const instance = ledger.writableInstance(instanceKey(transition.taskId, transition.mapIndex));
+  if (!instance || instance.state !== transition.from) return false;
+  instance.state = transition.to;
+  instance.tryNumber = transition.tryNumber;
+  instance.retryAtMs = null;
   return true;
 }
 
@@ -110,8 +127,8 @@ export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boo
   const graph = ledger.graph;
   const base = expansion.tryNumber ?? 0;
   for (const key of downstreamInstanceKeys(graph, ledger, taskId, -1)) {
-    const down = ledger.writableInstance(key);
-    if (down) down.counts.total -= 1;
+    const counts = ledger.writableCounts(key);
+    if (counts) counts.total -= 1;
   }
   ledger.removeInstance(taskId);
   ledger.setExpansion(taskId, { count, shape: expansion.shape });
@@ -127,8 +144,8 @@ export function recordExpansion(ledger: RunLedger, expansion: MapExpansion): boo
   }
   for (let i = 0; i < count; i++) {
     for (const key of downstreamInstanceKeys(graph, ledger, taskId, i)) {
-      const down = ledger.writableInstance(key);
-      if (down) down.counts.total += 1;
+      const counts = ledger.writableCounts(key);
+      if (counts) counts.total += 1;
     }
   }
   ledger.unfinished += count - 1;
@@ -148,8 +165,8 @@ export function recordCollapse(ledger: RunLedger, collapse: MapCollapse): boolea
   // Pending instances feed no count field of their downstream: only the totals change.
   for (let i = 0; i < count; i++) {
     for (const key of downstreamInstanceKeys(graph, ledger, taskId, i)) {
-      const down = ledger.writableInstance(key);
-      if (down) down.counts.total -= 1;
+      const counts = ledger.writableCounts(key);
+      if (counts) counts.total -= 1;
     }
   }
   for (let i = 0; i < count; i++) ledger.removeInstance(instanceKey(taskId, i));
@@ -164,8 +181,8 @@ export function recordCollapse(ledger: RunLedger, collapse: MapCollapse): boolea
   const { tryNumber } = collapse;
   ledger.addInstance(taskId, { taskId, mapIndex: -1, state: "pending", tryNumber, retryAtMs: null, lostTries: 0, retryBase: tryNumber, counts });
   for (const key of downstreamInstanceKeys(graph, ledger, taskId, -1)) {
-    const down = ledger.writableInstance(key);
-    if (down) down.counts.total += 1;
+    const counts = ledger.writableCounts(key);
+    if (counts) counts.total += 1;
   }
   ledger.unfinished -= count - 1;
   return true;
@@ -207,6 +224,7 @@ function makeSnapshotLedger(snapshot: RunSnapshot): RunLedger {
     },
     instance: (key) => snapshot.instances.get(key),
     writableInstance: (key) => snapshot.instances.get(key),
+    writableCounts: (key) => snapshot.instances.get(key)?.counts,
     addInstance: (key, instance) => void snapshot.instances.set(key, instance),
     removeInstance: (key) => void snapshot.instances.delete(key),
     expansion: (taskId) => snapshot.expansions.get(taskId),
@@ -267,8 +285,8 @@ export class DraftLedger implements RunLedger {
     const original = this.base.instances.get(key);
     if (!original) return undefined;
     // Field by field, in createRunSnapshot's order (not a spread): the copy has the same hidden class as the
-    // snapshot's own instances, so code reading either kind stays monomorphic.
-    const c = original.counts;
+    // snapshot's own instances, so code reading either kind stays monomorphic. Its counts are the snapshot's
+    // until writableCounts copies them.
     const copy: InstanceSnapshot = {
       taskId: original.taskId,
       mapIndex: original.mapIndex,
@@ -277,10 +295,21 @@ export class DraftLedger implements RunLedger {
       retryAtMs: original.retryAtMs,
       lostTries: original.lostTries,
       retryBase: original.retryBase,
-      counts: { success: c.success, skipped: c.skipped, failed: c.failed, upstreamFailed: c.upstreamFailed, removed: c.removed, total: c.total },
+      counts: original.counts,
     };
     this.changed.set(key, copy);
     return copy;
+  }
+
+  writableCounts(key: string): UpstreamCounts | undefined {
+    const instance = this.writableInstance(key);
+    if (!instance) return undefined;
+    const c = instance.counts;
+    // Still the snapshot's own object: copied before the first write (an added instance has counts of its own).
+    if (c === this.base.instances.get(key)?.counts) {
+      instance.counts = { success: c.success, skipped: c.skipped, failed: c.failed, upstreamFailed: c.upstreamFailed, removed: c.removed, total: c.total };
+    }
+    return instance.counts;
   }
 
   addInstance(key: string, instance: InstanceSnapshot): void {
@@ -322,30 +351,35 @@ export class DraftLedger implements RunLedger {
    */
   commitTo(snapshot: RunSnapshot): void {
     const instances = snapshot.instances;
-    for (const [key, instance] of this.changed) {
+    // forEach, not for-of with [key, value] destructuring (its iterator protocol is most of what V8 compiles).
+    this.changed.forEach((instance, key) => {
       if (instance === null) {
         instances.delete(key);
-        continue;
+        return;
       }
       const original = instances.get(key);
-      if (original === undefined) continue;
-      if (original !== instance) copyInstance(original, instance);
-    }
-    for (const key of this.added) {
-      const instance = this.changed.get(key);
-      if (instance) instances.set(key, instance);
-    }
-    for (const [taskId, expansion] of this.expansions) {
-      if (expansion === null) snapshot.expansions.delete(taskId);
-      else snapshot.expansions.set(taskId, expansion);
-    }
-    for (const [taskId, length] of this.lengths) {
-      if (length === undefined) snapshot.mapLengths.delete(taskId);
-      else snapshot.mapLengths.set(taskId, length);
-    }
+      if (original !== undefined && original !== instance) copyInstance(original, instance);
+    });
+    if (this.added.length > 0 || this.expansions.size > 0 || this.lengths.size > 0) this.commitMapping(snapshot);
     snapshot.state = this.state;
     snapshot.unfinished = this.unfinished;
     snapshot.failed = this.failed;
+  }
+
+  /** What only a mapped task's expansion or collapse, or a map source's length, changes (most decisions have none). */
+  private commitMapping(snapshot: RunSnapshot): void {
+    for (const key of this.added) {
+      const instance = this.changed.get(key);
+      if (instance) snapshot.instances.set(key, instance);
+    }
+    this.expansions.forEach((expansion, taskId) => {
+      if (expansion === null) snapshot.expansions.delete(taskId);
+      else snapshot.expansions.set(taskId, expansion);
+    });
+    this.lengths.forEach((length, taskId) => {
+      if (length === undefined) snapshot.mapLengths.delete(taskId);
+      else snapshot.mapLengths.set(taskId, length);
+    });
   }
 
   /** Keys of every instance as the draft sees them: the snapshot's, minus removed ones, plus added ones. */

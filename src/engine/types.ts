@@ -138,6 +138,8 @@ export type EngineEvent =
   | ({ kind: "try_queued" } & TryRef)
   /** A worker took the try; committed before any user code runs. */
   | ({ kind: "try_started"; worker?: string } & TryRef)
+  /** try_queued and try_started in one: the dispatcher claimed the instance for a worker it hands the try to after the commit. */
+  | ({ kind: "try_dispatched"; worker?: string } & TryRef)
   /**
    * `output` is the encoded value, persisted with the try; the engine doesn't read it. `mapLength` is the
    * length of the output when some task maps over this one (null: not an array). `follow` is what a branch

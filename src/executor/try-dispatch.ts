@@ -114,7 +114,8 @@ export class TryDispatch {
 
   /** Results a worker sent (one message for several): each reported once; the next held try starts its clock. */
   handleReports(worker: WorkerHandle, reports: readonly TryReport[]): void {
-    for (const report of reports) {
+    for (let i = 0; i < reports.length; i++) {
+      const report = reports[i] as TryReport;
       const running = this.running.get(report.tryKey);
       if (running?.worker !== worker) continue; // late: the try was already reported (killed, timed out)
       const at = worker.tries.indexOf(report.tryKey);
@@ -183,13 +184,15 @@ export class TryDispatch {
   private startTries(worker: WorkerHandle, jobs: TryJob[]): void {
     worker.state = "busy";
     worker.hold(true);
-    for (const job of jobs) {
+    for (let i = 0; i < jobs.length; i++) {
+      const job = jobs[i] as TryJob;
       this.running.set(job.tryKey, { job, worker, head: false, timeoutTimer: undefined, killTimer: undefined, abortReason: null });
       worker.tries.push(job.tryKey);
     }
     this.markHead(worker);
     worker.send({ kind: "run_tries", jobs });
-    for (const job of jobs) this.options.onStarted?.(job.tryKey, worker.id);
+    const onStarted = this.options.onStarted;
+    if (onStarted !== undefined) for (let i = 0; i < jobs.length; i++) onStarted((jobs[i] as TryJob).tryKey, worker.id);
   }
 
   /** The worker's first try is the one running: its timeout counts from now. */

@@ -2,7 +2,7 @@
 // commits them in one transaction per tick (group commit), and only then dispatches tries and timers.
 // `weir run` uses it for one run; the scheduler service adds the phases that create runs.
 import { advanceAll, applyDecision, type InstanceRecord } from "../engine/index.js";
-import { instanceKey, isEmptyDecision, type Decision, type EngineEvent } from "../engine/types.js";
+import { isEmptyDecision, type Decision, type EngineEvent } from "../engine/types.js";
 import { isTerminalRunState, type RunState } from "../engine/states.js";
 import type { PipelineGraph } from "../graph/types.js";
 import type { RunRecord } from "../store/types.js";
@@ -10,7 +10,7 @@ import { tryKeyOf, type TryResult } from "../worker/protocol.js";
 import type { CoordinatorOptions, Planned, QueuedEvent, RunChange, RunChangeListener } from "./coordinator-types.js";
 import { crashPoint } from "./crash-points.js";
 import { HeldRequests } from "./held-requests.js";
-import { Capacity, claimReady, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
+import { Capacity, claimReady, followTransitions, hasDispatchable, makeReady, type ActiveRun } from "./dispatch.js";
 import { loadRunOutputs, newActiveRun, readInstanceRecords, recordInState } from "./run-tracking.js";
 import { prepareStart, type PreparedStart } from "./prepared-start.js";
 import { resumeInstances, type ResumeTargets } from "./run-resume.js";
@@ -317,12 +317,7 @@ export class Coordinator {
     applyDecision(active.snapshot, decision);
     // Only a clear or a mark takes an instance out of success (and only a clear collapses): outputs follow.
     if (events.some((e) => e.kind === "instances_cleared" || e.kind === "instance_marked")) active.outputs.forgetReplaced(decision);
-    for (const t of decision.transitions) {
-      if (t.to === "scheduled") this.makeReady(active, t.taskId, t.mapIndex);
-      else active.ready.delete(instanceKey(t.taskId, t.mapIndex));
-      if (t.to === "running" && t.from === "queued") this.countRunning(active, t.taskId, 1);
-      else if (t.from === "running" && t.to !== "running") this.countRunning(active, t.taskId, -1);
-    }
+    followTransitions(active, decision.transitions, this.capacity);
     planned.push({ decision, events, replayable, jobs });
   }
 

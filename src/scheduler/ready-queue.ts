@@ -24,17 +24,29 @@ interface Bucket {
   live: number;
 }
 
-interface Lane {
-  pool: string;
-  limited: string | null;
-  queue: string;
-  priorities: Map<number, Bucket>;
+/**
+ * A class, so every lane has one hidden class. `top` is its highest priority with a live key, kept up to date
+ * by add and delete, so a peek needs no scan of the priorities (a peek runs once per claimed instance).
+ */
+class Lane {
+  top = -Infinity;
+  readonly priorities = new Map<number, Bucket>();
+  constructor(
+    readonly key: string,
+    readonly pool: string,
+    readonly limited: string | null,
+    readonly queue: string,
+  ) {}
 }
+
+type Entry = ReadyEntry & { lane: string };
 
 export class ReadyQueue {
   /** lane (pool, or pool + limited task) → priority → keys, in the order they became ready. */
   private readonly lanes = new Map<string, Lane>();
-  private readonly entries = new Map<string, ReadyEntry & { lane: string }>();
+  /** The lanes again, in the order they were made: peek walks an array, not a Map iterator. */
+  private readonly laneList: Lane[] = [];
+  private readonly entries = new Map<string, Entry>();
   /** Keys that need no worker slot, in the order they became ready. */
   private readonly noWorker = new Set<string>();
 
@@ -63,54 +75,83 @@ export class ReadyQueue {
     const laneKey = (limited === null ? pool : `${pool}\u0000${limited}`) + (queue === "default" ? "" : `\u0001${queue}`);
     this.entries.set(key, { key, pool, priority, limited, queue, lane: laneKey });
     let lane = this.lanes.get(laneKey);
-    if (!lane) this.lanes.set(laneKey, (lane = { pool, limited, queue, priorities: new Map() }));
+    if (lane === undefined) {
+      lane = new Lane(laneKey, pool, limited, queue);
+      this.lanes.set(laneKey, lane);
+      this.laneList.push(lane);
+    }
     let bucket = lane.priorities.get(priority);
-    if (!bucket) lane.priorities.set(priority, (bucket = { keys: [], head: 0, live: 0 }));
+    if (bucket === undefined) {
+      bucket = { keys: [], head: 0, live: 0 };
+      lane.priorities.set(priority, bucket);
+      if (priority > lane.top) lane.top = priority;
+    }
     bucket.keys.push(key);
     bucket.live++;
   }
 
   delete(key: string): void {
-    this.noWorker.delete(key);
+    // Read first, whatever happens next: the reads below have type feedback before the first lane empties.
     const entry = this.entries.get(key);
-    if (!entry) return;
+    if (this.noWorker.size > 0) this.noWorker.delete(key);
+    if (entry === undefined) return;
     this.entries.delete(key);
     const lane = this.lanes.get(entry.lane);
     const bucket = lane?.priorities.get(entry.priority);
-    if (!lane || !bucket) return;
+    if (lane === undefined || bucket === undefined) return;
     bucket.live--;
-    if (bucket.live === 0) lane.priorities.delete(entry.priority);
-    if (lane.priorities.size === 0) this.lanes.delete(entry.lane);
+    // The usual delete is of the key at the head (it was just peeked and claimed): step past it now.
+    if (bucket.keys[bucket.head] === key) bucket.head++;
+    if (bucket.live === 0) this.dropBucket(lane, entry.priority);
   }
 
   /** The entry to run next among lanes that have room, or undefined if none can. */
   peek(hasRoom: (pool: string, limited: string | null, queue: string) => boolean): ReadyEntry | undefined {
-    let best: ReadyEntry | undefined;
-    for (const [laneKey, lane] of this.lanes) {
-      if (!hasRoom(lane.pool, lane.limited, lane.queue)) continue;
-      let top = -Infinity;
-      for (const priority of lane.priorities.keys()) if (priority > top) top = priority;
+    let best: Entry | undefined;
+    const lanes = this.laneList;
+    for (let i = 0; i < lanes.length; i++) {
+      const lane = lanes[i] as Lane;
+      const top = lane.top;
       if (best !== undefined && top <= best.priority) continue;
+      if (!hasRoom(lane.pool, lane.limited, lane.queue)) continue;
       const bucket = lane.priorities.get(top);
-      const entry = bucket && this.front(bucket, laneKey, top);
-      if (entry) best = entry;
+      const entry = bucket === undefined ? undefined : this.front(bucket, lane.key, top);
+      if (entry !== undefined) best = entry;
     }
     return best;
   }
 
-  /** The oldest live key of a bucket, skipping (and dropping) keys deleted since they were added. */
-  private front(bucket: Bucket, lane: string, priority: number): ReadyEntry | undefined {
-    while (bucket.head < bucket.keys.length) {
-      const entry = this.entries.get(bucket.keys[bucket.head] as string);
-      // A key re-added later in another bucket, or deleted, is not this bucket's any more.
-      if (entry && entry.lane === lane && entry.priority === priority) break;
-      bucket.head++;
+  /** A bucket without live keys goes; its lane too when it was the lane's last. */
+  private dropBucket(lane: Lane, priority: number): void {
+    lane.priorities.delete(priority);
+    if (lane.priorities.size === 0) {
+      this.lanes.delete(lane.key);
+      this.laneList.splice(this.laneList.indexOf(lane), 1);
+      return;
     }
-    if (bucket.head > 1024 && bucket.head * 2 > bucket.keys.length) {
-      bucket.keys.splice(0, bucket.head);
+    if (priority !== lane.top) return;
+    let top = -Infinity;
+    for (const p of lane.priorities.keys()) if (p > top) top = p;
+    lane.top = top;
+  }
+
+  /** The oldest live key of a bucket, skipping (and dropping) keys deleted since they were added. */
+  private front(bucket: Bucket, lane: string, priority: number): Entry | undefined {
+    const keys = bucket.keys;
+    let head = bucket.head;
+    let entry: Entry | undefined;
+    for (; head < keys.length; head++) {
+      entry = this.entries.get(keys[head] as string);
+      // A key re-added later in another bucket, or deleted, is not this bucket's any more.
+      if (entry !== undefined && entry.lane === lane && entry.priority === priority) break;
+      entry = undefined;
+    }
+    bucket.head = head;
+    // The passed keys are dropped once they are most of the array (a long-lived bucket stays bounded).
+    if (head * 2 > keys.length && head > 1024) {
+      keys.splice(0, head);
       bucket.head = 0;
     }
-    const key = bucket.keys[bucket.head];
-    return key === undefined ? undefined : this.entries.get(key);
+    return entry;
   }
 }

@@ -24,6 +24,9 @@ export interface CacheFacts {
   cached?: boolean;
 }
 
+/** The facts of a try the cache knows nothing of (shared: never written). */
+export const NO_FACTS: CacheFacts = Object.freeze({});
+
 export class TaskCache {
   /** Tries that run a cacheable task: their key, stored with their success. */
   private readonly keys = new Map<string, string>();
@@ -81,10 +84,12 @@ export class TaskCache {
 
   /** Facts for the try's success event (taken: asked once per result). */
   factsFor(tryKey: string): CacheFacts {
+    // Most runs cache nothing: no lookups (and no object) per result then.
+    if (this.hits.size === 0 && this.keys.size === 0) return NO_FACTS;
     if (this.hits.delete(tryKey)) return { cached: true };
     const key = this.keys.get(tryKey);
     this.keys.delete(tryKey);
-    return key === undefined ? {} : { cacheKey: key };
+    return key === undefined ? NO_FACTS : { cacheKey: key };
   }
 
   private async lookup(job: TryJob, key: string, ttlMs: number | null): Promise<void> {

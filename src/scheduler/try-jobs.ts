@@ -329,11 +329,13 @@ export function isMapped(task: TaskNode | undefined): boolean {
   return mappingOf(task) !== null;
 }
 
+/** The parts of a try key (tryKeyOf's inverse); null unless it has exactly four. Once per result: no split array. */
 export function parseTryKey(tryKey: string): { runId: string; taskId: string; mapIndex: number; tryNumber: number } | null {
-  const parts = tryKey.split("/");
-  if (parts.length !== 4) return null;
-  const [runId, taskId, mapIndex, tryNumber] = parts as [string, string, string, string];
-  return { runId, taskId, mapIndex: Number(mapIndex), tryNumber: Number(tryNumber) };
+  const a = tryKey.indexOf("/");
+  const b = a < 0 ? -1 : tryKey.indexOf("/", a + 1);
+  const c = b < 0 ? -1 : tryKey.indexOf("/", b + 1);
+  if (c < 0 || tryKey.indexOf("/", c + 1) >= 0) return null;
+  return { runId: tryKey.slice(0, a), taskId: tryKey.slice(a + 1, b), mapIndex: Number(tryKey.slice(b + 1, c)), tryNumber: Number(tryKey.slice(c + 1)) };
 }
 
 /** Reads an output that is an artifact reference from WEIR_HOME/artifacts; an inline output is returned as is. */

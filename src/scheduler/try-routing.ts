@@ -11,7 +11,7 @@ import type { ActiveRun } from "./dispatch.js";
 import type { Executor } from "./executor.js";
 import { lostTryFailure } from "./lost-try.js";
 import { isPipelineLoader, SubRuns, type PipelineLoader } from "./sub-runs.js";
-import { TaskCache, type CacheFacts } from "./task-cache.js";
+import { NO_FACTS, TaskCache, type CacheFacts } from "./task-cache.js";
 import { isDeferredSensor, SensorHandOff } from "./sensor-handoff.js";
 import { artifactInliner } from "./try-jobs.js";
 
@@ -71,7 +71,7 @@ export class TryRouting {
     }
     if (result.outcome === "success") return this.cache.factsFor(tryKey);
     this.cache.forget(tryKey);
-    return {};
+    return NO_FACTS;
   }
 
   /** A resumed run's sub-pipeline try waits for its child run again; one that started none is lost. */

@@ -102,44 +102,109 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
   // Notifications commit with the decision that caused them (an outbox), or not at all.
   if (decision.actions.length > 0) await writeNotifications(tx, decision.runId, decision.actions, decision.nowMs);
   const { transitions } = decision;
-  const expansions = decision.expansions ?? [];
-  let nextExpansion = 0;
-  const collapses = decision.collapses ?? [];
-  let nextCollapse = 0;
+  const marks = new MappingMarks(decision);
   const sets = setBased ? new SetWrites(tx, decision.runId, decision.nowMs) : null;
-  for (let i = 0; i < transitions.length; i++) {
-    while (nextCollapse < collapses.length && collapses[nextCollapse]!.at <= i) {
+  let i = 0;
+  while (i < transitions.length) {
+    // Collapses and expansions are written exactly where the engine made them.
+    if (marks.dueAt(i)) {
       if (sets) await sets.flush(guardFailed);
-      await collapseMappedTask(tx, decision.runId, collapses[nextCollapse++]!);
+      i = await marks.apply(tx, decision, i);
+      if (i >= transitions.length) break;
     }
-    // A mapped task's instances exist from its expansion on: written exactly where the engine made it.
-    while (nextExpansion < expansions.length && (expansions[nextExpansion] as MapExpansion).at <= i) {
-      if (sets) await sets.flush(guardFailed);
-      const expansion = expansions[nextExpansion++] as MapExpansion;
+    // Most transitions are gathered without a single await, in a synchronous loop of their own.
+    if (sets) {
+      i = gatherFrom(sets, tx, decision, i, marks.nextAt(transitions.length));
+      if (i >= transitions.length || marks.dueAt(i)) continue;
+    }
+    const t = transitions[i] as InstanceTransition;
+    const next = transitions[i + 1];
+    if (next !== undefined && startsTry(t, next)) {
+      // Gathered once what the stretch named of this instance is written.
+      if (sets) {
+        await sets.flush(guardFailed);
+        sets.start(t, next.worker ?? null);
+      } else await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
+      i += 2;
+      continue;
+    }
+    if (sets) await sets.flush(guardFailed);
+    await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
+    i++;
+  }
+  if (sets) await sets.flush(guardFailed);
+  await marks.applyRest(tx, decision);
+}
+
+/** A try queued and started in one decision (the dispatcher's) is written once: two statements, not four. */
+function startsTry(t: InstanceTransition, next: InstanceTransition): boolean {
+  return t.to === "queued" && next.to === "running" && next.from === "queued" && next.taskId === t.taskId && next.mapIndex === t.mapIndex && next.tryNumber === t.tryNumber;
+}
+
+/**
+ * Gathers transitions from `from` up to `stop` (the next collapse or expansion) into `sets` while that needs no
+ * write now; returns the index of the first one that does (an instance already named in the stretch, or a
+ * transition written row by row), or `stop`.
+ */
+function gatherFrom(sets: SetWrites, tx: SqlTransaction, decision: Decision, from: number, stop: number): number {
+  const { transitions, runId, nowMs } = decision;
+  let i = from;
+  while (i < stop) {
+    const t = transitions[i] as InstanceTransition;
+    const next = transitions[i + 1];
+    if (next !== undefined && startsTry(t, next)) {
+      if (sets.has(t)) return i;
+      sets.start(t, next.worker ?? null);
+      i += 2;
+    } else if (gatherTransition(sets, tx, runId, t, nowMs)) i++;
+    else return i;
+  }
+  return i;
+}
+
+/** A decision's collapses and expansions, each written where it falls among the transitions. */
+class MappingMarks {
+  private nextExpansion = 0;
+  private nextCollapse = 0;
+  private readonly expansions: readonly MapExpansion[];
+  private readonly collapses: readonly MapCollapse[];
+
+  constructor(private readonly decision: Decision) {
+    this.expansions = decision.expansions ?? [];
+    this.collapses = decision.collapses ?? [];
+  }
+
+  /** Whether a collapse or expansion comes before transition `i`. */
+  dueAt(i: number): boolean {
+    return this.nextAt(Infinity) <= i;
+  }
+
+  /** Where the next collapse or expansion falls (`end` when none is left). */
+  nextAt(end: number): number {
+    const collapse = this.collapses[this.nextCollapse];
+    const expansion = this.expansions[this.nextExpansion];
+    return Math.min(end, collapse === undefined ? Infinity : collapse.at, expansion === undefined ? Infinity : expansion.at);
+  }
+
+  /** Writes the ones due before transition `i`; returns where the transitions go on (past instances inserted scheduled). */
+  async apply(tx: SqlTransaction, decision: Decision, i: number): Promise<number> {
+    const { collapses, expansions } = this;
+    while (this.nextCollapse < collapses.length && collapses[this.nextCollapse]!.at <= i) await collapseMappedTask(tx, decision.runId, collapses[this.nextCollapse++]!);
+    while (this.nextExpansion < expansions.length && expansions[this.nextExpansion]!.at <= i) {
+      const expansion = expansions[this.nextExpansion++]!;
       // Usually the same decision schedules every new instance at once: they are inserted scheduled.
-      const scheduledAtOnce = allScheduledAt(transitions, i, expansion);
+      const scheduledAtOnce = allScheduledAt(decision.transitions, i, expansion);
       await expandMappedTask(tx, decision.runId, expansion, scheduledAtOnce ? "scheduled" : "pending");
       if (scheduledAtOnce) i += expansion.count;
     }
-    if (i >= transitions.length) break;
-    const t = transitions[i] as InstanceTransition;
-    const next = transitions[i + 1];
-    // A try queued and started in one decision (the dispatcher's) is written once: two statements, not four.
-    if (t.to === "queued" && next !== undefined && next.to === "running" && next.from === "queued" && next.taskId === t.taskId && next.mapIndex === t.mapIndex && next.tryNumber === t.tryNumber) {
-      if (sets) {
-        if (sets.has(t)) await sets.flush(guardFailed);
-        sets.start(t, next.worker ?? null);
-      } else await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
-      i++;
-      continue;
-    }
-    if (sets && gatherTransition(sets, tx, decision.runId, t, decision.nowMs)) continue;
-    if (sets) await sets.flush(guardFailed);
-    await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
+    return i;
   }
-  if (sets) await sets.flush(guardFailed);
-  while (nextCollapse < collapses.length) await collapseMappedTask(tx, decision.runId, collapses[nextCollapse++]!);
-  while (nextExpansion < expansions.length) await expandMappedTask(tx, decision.runId, expansions[nextExpansion++] as MapExpansion, "pending");
+
+  /** The ones after the last transition. */
+  async applyRest(tx: SqlTransaction, decision: Decision): Promise<void> {
+    while (this.nextCollapse < this.collapses.length) await collapseMappedTask(tx, decision.runId, this.collapses[this.nextCollapse++]!);
+    while (this.nextExpansion < this.expansions.length) await expandMappedTask(tx, decision.runId, this.expansions[this.nextExpansion++]!, "pending");
+  }
 }
 
 const guardFailed = (what: string): GuardFailed => new GuardFailed(what);

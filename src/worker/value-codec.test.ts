@@ -1,3 +1,4 @@
+import { stringify } from "devalue";
 import { describe, expect, it } from "vitest";
 import { WeirError } from "../common/errors.js";
 import { decodeValue, encodeValue } from "./value-codec.js";
@@ -22,6 +23,14 @@ describe("value codec", () => {
     expect(Object.is(back.negZero, -0)).toBe(true);
     expect((back.cyclic as { self: unknown }).self).toBe(back.cyclic);
     expect(decodeValue(encodeValue(undefined, "x"))).toBeUndefined();
+  });
+
+  it("writes plain numbers, booleans, null and undefined exactly as devalue does", () => {
+    const values: unknown[] = [0, 1, -1, 2000, 0.1, -2.5, 1e21, 1e-7, Number.MAX_VALUE, Number.MIN_VALUE, 2 ** 53 + 2, -0, NaN, Infinity, -Infinity, true, false, null, undefined];
+    for (const value of values) {
+      expect(encodeValue(value, "x")).toBe(stringify(value));
+      expect(Object.is(decodeValue(encodeValue(value, "x")), value)).toBe(true);
+    }
   });
 
   it("turns a Buffer into a Uint8Array with the same bytes", () => {

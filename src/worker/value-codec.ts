@@ -16,6 +16,13 @@ export class OutputNotSerializableError extends WeirError {
  * `task "extract"`: `task "extract" returned a value that can't be serialized: … (at .rows[0].conn)`.
  */
 export function encodeValue(value: unknown, where: string): string {
+  // What most tasks return, written as devalue writes it without its walk of a value graph (a Map, arrays and
+  // closures per call: per try, that showed in the worker's profile): a finite number other than -0, a
+  // boolean, null, undefined. value-codec.test.ts checks these against devalue itself.
+  if (typeof value === "number") {
+    if (Number.isFinite(value) && !Object.is(value, -0)) return `[${value}]`;
+  } else if (typeof value === "boolean" || value === null) return `[${String(value)}]`;
+  else if (value === undefined) return "-1";
   try {
     return stringify(value);
   } catch (error) {
