@@ -34,6 +34,8 @@ export interface ExecutorChoice {
   decodesOutput?: (tryKey: string) => boolean;
   /** The scheduler lease the store executor queues tries under (several schedulers, docs/distributed.md). */
   fence?: LeaseFence;
+  /** Store executor: the pool to load pipelines in (a standby's, its files loaded already); default: one of 1 worker. */
+  preparer?: LocalWorkerPool;
 }
 
 export function executorKind(flag: string | undefined): ExecutorKind {
@@ -45,7 +47,7 @@ export function executorKind(flag: string | undefined): ExecutorKind {
 export async function openExecutor(kind: ExecutorKind, choice: ExecutorChoice): Promise<OpenedExecutor> {
   if (kind === "local") return new LocalWorkerPool({ size: choice.concurrency, killGraceMs: choice.killGraceMs, onResult: choice.onResult, onCapacity: choice.onCapacity });
   // Pipelines are still loaded here (the scheduler reads their graphs); tries run on `weir worker`s.
-  const preparer = new LocalWorkerPool({ size: 1, killGraceMs: choice.killGraceMs, onResult: () => {} });
+  const preparer = choice.preparer ?? new LocalWorkerPool({ size: 1, killGraceMs: choice.killGraceMs, onResult: () => {} });
   const queue = new StoreQueueExecutor({
     queue: distributedOf(choice.store),
     graphs: choice.store,

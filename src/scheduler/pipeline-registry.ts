@@ -24,6 +24,10 @@
 // `pipeline_save_failed`; the next commit (any file's change) tries again. At the start a failed save
 // fails the start. Pipelines saved in the store by earlier processes but no longer in any file
 // stay in the store (runs refer to them); the registry only lists what the files define now.
+//
+// `holdSaves` (a standby scheduler's registry, docs/scheduler.md "Standby"): everything above happens but no
+// version is saved, since which version is a pipeline's current one in the store is the lease holder's to set;
+// `saveHeld` saves them (those the store doesn't have as current already) when it takes the lease over.
 import { existsSync, type Stats, statSync } from "node:fs";
 import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { WeirError } from "../common/errors.js";
@@ -33,6 +37,7 @@ import type { LoadProblem, LoadResult } from "../worker/protocol.js";
 import type { Clock } from "./clock.js";
 import { comparePipelinePaths, findPipelineFiles, isPipelineFileName, isSkippedDirName, pipelineFilesUnder } from "./pipeline-files.js";
 import { type TreeWatcher, type WatchMode, watchTree } from "./watch-files.js";
+import { saveNewVersions, saveUnsaved } from "./registry-saves.js";
 import { changesBetween, displayPath, EMPTY, ownedByFile, resolveOwners, type FileState, type PipelineChange, type Resolution } from "./registry-resolution.js";
 
 /** What the registry needs of a worker pool: loading a file in a worker. Must never reject. */
@@ -56,6 +61,8 @@ export interface PipelineRegistryOptions {
   debounceMs?: number;
   /** How to watch (watch-files.ts; default "auto"). */
   watchMode?: WatchMode;
+  /** Save no version until `saveHeld` (a standby's registry; default false). */
+  holdSaves?: boolean;
 }
 
 export class PipelineRegistry {
@@ -63,7 +70,8 @@ export class PipelineRegistry {
   private readonly pool: PipelineLoader;
   private readonly store: Pick<Store, "savePipelineVersion">;
   private readonly clock: Pick<Clock, "now">;
-  private readonly onChange: ((change: PipelineChange) => void) | undefined;
+  private onChange: ((change: PipelineChange) => void) | undefined;
+  private holding: boolean;
   private readonly watchEnabled: boolean;
   private readonly debounceMs: number;
   private readonly watchMode: WatchMode;
@@ -96,6 +104,7 @@ export class PipelineRegistry {
     this.watchEnabled = options.watch ?? true;
     this.debounceMs = options.debounceMs ?? 100;
     this.watchMode = options.watchMode ?? "auto";
+    this.holding = options.holdSaves ?? false;
   }
 
   // --- read side ---
@@ -119,7 +128,31 @@ export class PipelineRegistry {
     return this.allProblems.slice();
   }
 
+  /** Whether `start` has finished (the files are loaded and followed). */
+  get started(): boolean {
+    return this.state === "started";
+  }
+
   // --- lifecycle ---
+
+  /** Who hears each change from now on (a standby's registry passes from its waiting process to its service). */
+  listen(onChange: (change: PipelineChange) => void): void {
+    this.onChange = onChange;
+  }
+
+  /**
+   * Ends `holdSaves`: saves each current version the store doesn't have as its pipeline's current one
+   * (`saved`: the store's heads, by id), after the commits under way; later commits save as usual. Rejects
+   * if a save fails (still holding: a later call tries again). Returns how many were saved.
+   */
+  saveHeld(saved: ReadonlyMap<string, { version: string; file: string }>): Promise<number> {
+    return this.serially(async () => {
+      if (!this.holding) return 0;
+      const count = await saveUnsaved(this.store, this.clock, this.resolution, saved);
+      this.holding = false;
+      return count;
+    });
+  }
 
   /**
    * Loads every pipeline file under the root (in parallel, in workers), saves every valid pipeline's
@@ -342,19 +375,7 @@ export class PipelineRegistry {
       else files.set(file, state);
     }
     const resolution = resolveOwners(files);
-    for (const [id, owner] of [...resolution.owners]) {
-      const current = this.resolution.owners.get(id);
-      if (current?.graph.version === owner.graph.version && current.file === owner.file) continue;
-      try {
-        await this.store.savePipelineVersion(owner.graph, this.clock.now());
-      } catch (error) {
-        if (strict) throw error;
-        if (current && files.has(current.file)) resolution.owners.set(id, current);
-        else resolution.owners.delete(id);
-        const problem: LoadProblem = { file: owner.file, pipeline: id, code: "pipeline_save_failed", message: `saving version ${owner.graph.version} failed: ${(error as Error).message}` };
-        resolution.duplicates.set(owner.file, [...(resolution.duplicates.get(owner.file) ?? []), problem]);
-      }
-    }
+    if (!this.holding) await saveNewVersions(this.store, this.clock, this.resolution, resolution, files, strict);
     resolution.owned = ownedByFile(resolution.owners);
 
     const before = { files: this.files, resolution: this.resolution };

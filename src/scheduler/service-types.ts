@@ -5,6 +5,7 @@ import type { CoordinatorOptions } from "./coordinator.js";
 import type { RunPreparer } from "./commands/prepare-run.js";
 import type { Executor } from "./executor.js";
 import type { Notifier } from "../notify/index.js";
+import type { PipelineRegistry } from "./pipeline-registry.js";
 
 export interface SchedulerEvent {
   kind: "pipelines" | "run_created" | "run_started" | "run_finished" | "error";
@@ -25,6 +26,11 @@ export interface SchedulerServiceOptions {
   pollMs?: number;
   /** Watch the files for changes (default true). */
   watch?: boolean;
+  /**
+   * The pipelines, loaded already (default: a registry of `root` through the executor, loaded by `start`): a
+   * standby's (standby-pipelines.ts), made with `holdSaves` and started while it waited for the lease.
+   */
+  registry?: PipelineRegistry;
   onEvent?: (event: SchedulerEvent) => void;
   /** Timing of each coordinator tick that committed (metrics). */
   onTick?: CoordinatorOptions["onTick"];

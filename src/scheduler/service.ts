@@ -35,6 +35,8 @@ export class SchedulerService {
   readonly lease: SchedulerLease;
   private stopLeaseKeeping: (() => void) | null = null;
   private lostLease = false;
+  /** From taking the lease on: a pass before that (a standby's file change) does nothing. */
+  private leading = false;
   /** Runs this service drives, by pipeline: what maxActiveRuns counts. */
   private readonly driving = new Map<string, Set<string>>();
   /** Runs this service drives, by backfill: what a backfill's concurrency counts. */
@@ -76,14 +78,15 @@ export class SchedulerService {
     const outboxStore = { pendingNotifications: async (limit: number) => ((await this.lease.confirm()) ? options.store.pendingNotifications(limit) : []), markNotificationDone: options.store.markNotificationDone.bind(options.store) };
     this.outbox = new OutboxDelivery(outboxStore, options.notifiers ?? new Map(), (line) => this.emit("error", line));
     this.coordinator = new Coordinator({ store: options.store, fence: this.lease.fence, executor: options.executor, clock: options.clock, home: options.home, poolSlots: this.poolSlots.of, outbox: this.outbox, ...(options.onTick ? { onTick: options.onTick } : {}) });
-    this.registry = new PipelineRegistry({
-      root: options.root,
-      pool: options.executor,
-      store: options.store,
-      clock: options.clock,
-      watch: options.watch ?? true,
-      onChange: (change) => this.onPipelinesChanged(change),
-    });
+    this.registry =
+      options.registry ??
+      new PipelineRegistry({
+        root: options.root,
+        pool: options.executor,
+        store: options.store,
+        clock: options.clock,
+        watch: options.watch ?? true,
+      });
     this.triggers = new EventTriggers({
       store: options.store,
       clock: options.clock,
@@ -106,20 +109,30 @@ export class SchedulerService {
   /**
    * Takes the scheduler lease (a dead scheduler's of this host at once), loads the pipelines, takes over runs
    * left active, and starts scheduling. `scheduler_running` while another live scheduler holds the lease
-   * (`weir scheduler` waits for it as a standby first: scheduler-lease.ts).
+   * (`weir scheduler` waits for it as a standby first: scheduler-lease.ts). A registry given in the options
+   * and started already (a standby's, loaded while it waited) is scheduled with as it is: no file is loaded
+   * again (its watcher followed the changes); the versions it held unsaved are saved first.
    */
   async start(): Promise<void> {
     if (!(await this.lease.acquire())) {
       const holder = await this.lease.holder();
       throw new WeirError("scheduler_running", `another scheduler is running against this store (${holder ?? "unknown"}); stop it first`);
     }
+    this.leading = true;
     this.stopLeaseKeeping = this.lease.keep(
       () => void this.leaseLost(),
       (message) => this.emit("error", message),
     );
-    await this.registry.start();
-    for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
-    this.emit("pipelines", `${this.registry.pipelines().length} pipelines loaded from ${this.options.root}`);
+    this.registry.listen((change) => this.onPipelinesChanged(change));
+    const preloaded = this.registry.started;
+    if (!preloaded) await this.registry.start();
+    const saved = await this.registry.saveHeld(new Map((await this.options.store.reads.pipelineHeads()).map((head) => [head.id, head])));
+    const count = this.registry.pipelines().length;
+    if (preloaded) this.emit("pipelines", `taking over with the ${count} pipelines loaded while standing by (${saved} new version${saved === 1 ? "" : "s"} saved)`);
+    else {
+      for (const problem of this.registry.problems()) this.emit("error", `${problem.file}: ${problem.message}`);
+      this.emit("pipelines", `${count} pipelines loaded from ${this.options.root}`);
+    }
     // Notifications committed before a crash but not delivered go out now (at least once).
     this.outbox.kick();
     await this.pass();
@@ -138,7 +151,7 @@ export class SchedulerService {
     this.pollTimer?.();
     this.coordinator.close();
     await this.registry.stop();
-    await this.lease.release();
+    if (this.leading) await this.lease.release();
     retireOwnerId(this.owner);
   }
 
@@ -162,7 +175,7 @@ export class SchedulerService {
 
   /** One pass: refresh pauses, create due runs, start queued runs; then sleep until the next due run. */
   private async pass(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || !this.leading) return;
     if (this.passRunning) {
       this.passAgain = true;
       return;

@@ -3,7 +3,8 @@
 // local worker pool. `weir dev` also serves the UI and API (http://127.0.0.1:8080 by default), in-process:
 // the API's commands go to this scheduler. `weir scheduler` serves them only when given --port.
 // Several `weir scheduler`s may run against one store (docs/distributed.md, "Several schedulers"): one holds
-// the scheduler lease and schedules, the others wait as standbys and take over when it stops or goes silent;
+// the scheduler lease and schedules, the others wait as standbys (their pipelines loaded and followed meanwhile:
+// scheduler-standby.ts) and take over when it stops or goes silent;
 // one that was taken over (frozen past its lease) stops and waits as a standby again. `weir dev`, the
 // single-process development mode, refuses to start while another scheduler runs (`scheduler_running`).
 import type { ChildProcess } from "node:child_process";
@@ -18,7 +19,8 @@ import { openStore } from "../../store/open-store.js";
 import type { Store } from "../../store/types.js";
 import { resolveConfig, type CliConfig } from "../config.js";
 import { notifiersFromEnv } from "../notifiers.js";
-import { executorKind, openExecutor, type ExecutorKind } from "../executor-choice.js";
+import { executorKind, openExecutor, type ExecutorChoice, type ExecutorKind } from "../executor-choice.js";
+import { standBy, type Standby } from "./scheduler-standby.js";
 import { ApiMetrics } from "../../api/metrics.js";
 import type { RunningServer } from "../../api/server.js";
 import { describeFailure, say } from "../output.js";
@@ -68,21 +70,27 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
       // Held before anything else touches the store as a scheduler: the store executor adopts the tries in
       // flight (fenced by this lease), so a process that is refused takes nothing from the running scheduler.
       const lease = new SchedulerLease(store, owner, leaseTtlMs);
+      const hooks: Hooks = { service: null };
+      const session: Session = { config, store, executor, owner, lease, leaseTtlMs, stopping, hooks, standby: null };
       if (options.standby) {
+        // Loaded while waiting (scheduler-standby.ts): taking over then costs no load.
+        session.standby = await standBy(path, executor, executorChoice(session, options), (kind, line) => say(`${time()} ${kind === "error" ? "✖ " : ""}${line}`));
         const onStandby = (holder: string): void =>
           say(`${time()} standby: scheduler ${holder} holds the lease; taking over when it stops or its lease expires (WEIR_SCHEDULER_LEASE ${formatDuration(leaseTtlMs)})`);
         const onError = (message: string): void => say(`${time()} ✖ ${message}`);
         if (!(await waitForLease(lease, { onStandby, onError, stopped: stopping }))) {
+          await session.standby.close();
           retireOwnerId(owner);
           return;
         }
+        say(`${time()} standby: took the scheduler lease; scheduling with the pipelines loaded`);
       } else if (!(await lease.acquire())) {
         retireOwnerId(owner);
         throw new WeirError("scheduler_running", `another scheduler is running against this store (${(await lease.holder()) ?? "unknown"}); stop it first`);
       }
       let ended: Awaited<ReturnType<typeof schedule>>;
       try {
-        ended = await schedule(path, options, { config, store, executor, owner, lease, leaseTtlMs, stopping });
+        ended = await schedule(path, options, session);
       } catch (error) {
         // A standby outlives a store that fails while it takes over: it gives the lease up and waits again.
         if (!options.standby || !isStoreError(error)) throw error;
@@ -91,6 +99,8 @@ export async function devCommand(path: string, options: DevOptions): Promise<voi
         retireOwnerId(owner);
         await Promise.race([new Promise((resolve) => setTimeout(resolve, lease.renewEveryMs)), stopping]);
         ended = error instanceof Error ? error : new Error(String(error));
+      } finally {
+        await session.standby?.close();
       }
       if (ended === "stopped") return;
       if (!options.standby) {
@@ -118,6 +128,29 @@ interface Session {
   lease: SchedulerLease;
   leaseTtlMs: number;
   stopping: Promise<void>;
+  hooks: Hooks;
+  /** A standby's pool and pipelines, loaded while it waited for the lease. */
+  standby: Standby | null;
+}
+
+/** The service the executor's results go to, once it exists. */
+interface Hooks {
+  service: SchedulerService | null;
+}
+
+function executorChoice(session: Session, options: DevOptions): ExecutorChoice {
+  const { config, store, owner, hooks } = session;
+  return {
+    store,
+    home: config.home,
+    decodesOutput: (tryKey) => hooks.service?.coordinator.decodesOutput(tryKey) ?? true,
+    concurrency: options.concurrency ?? config.localWorkers,
+    killGraceMs: config.killGraceMs,
+    fence: { lease: SCHEDULER_LEASE, owner },
+    onResult: (key, result, timing) => hooks.service?.coordinator.handleResult(key, result, timing),
+    onCapacity: () => hooks.service?.coordinator.wake(),
+    onEvent: (line) => say(`${time()} ${line}`),
+  };
 }
 
 /**
@@ -126,7 +159,6 @@ interface Session {
  */
 async function schedule(path: string, options: DevOptions, session: Session): Promise<"stopped" | "lost" | Error> {
   const { config, store, owner } = session;
-  let service: SchedulerService | null = null;
   let lost = (): void => {};
   const leaseLost = new Promise<"lost">((resolve) => (lost = () => resolve("lost")));
   let failed = (_error: Error): void => {};
@@ -140,17 +172,7 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
   };
   let pool: Awaited<ReturnType<typeof openExecutor>>;
   try {
-    pool = await openExecutor(session.executor, {
-      store,
-      home: config.home,
-      decodesOutput: (tryKey) => service?.coordinator.decodesOutput(tryKey) ?? true,
-      concurrency: options.concurrency ?? config.localWorkers,
-      killGraceMs: config.killGraceMs,
-      fence: { lease: SCHEDULER_LEASE, owner },
-      onResult: (key, result, timing) => service?.coordinator.handleResult(key, result, timing),
-      onCapacity: () => service?.coordinator.wake(),
-      onEvent: (line) => say(`${time()} ${line}`),
-    });
+    pool = session.standby ? await session.standby.openExecutor() : await openExecutor(session.executor, executorChoice(session, options));
   } catch (error) {
     handOver();
     // The lease lapsed and another scheduler took it before the adoption committed: nothing was taken.
@@ -158,7 +180,7 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
     throw error;
   }
   const metrics = new ApiMetrics();
-  service = new SchedulerService({
+  const service = new SchedulerService({
     onTick: metrics.observeTick,
     notifiers: notifiersFromEnv(),
     store,
@@ -166,12 +188,14 @@ async function schedule(path: string, options: DevOptions, session: Session): Pr
     clock: systemClock,
     home: config.home,
     root: path,
+    ...(session.standby ? { registry: session.standby.registry } : {}),
     owner,
     leaseTtlMs: session.leaseTtlMs,
     onLeaseLost: lost,
     onFailed: failed,
     onEvent: (event) => say(`${time()} ${event.kind === "error" ? "✖ " : ""}${event.message}`),
   });
+  session.hooks.service = service;
   service.onRunChange((change) => {
     for (const t of change.transitions) {
       if (t.to === "running" || t.to === "success" || t.to === "failed" || t.to === "up_for_retry") {
