@@ -1,31 +1,18 @@
 // kill -9 of `weir dev` at named points while three pipelines catch up a week each, then restart until
 // everything is done. Proves: no scheduled interval is lost or created twice; every run succeeds; a
 // committed success is never run again; user code ran only for tries the store knows about.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { newTestStoreLocation, STORE_KINDS, type TestStoreLocation } from "../support/test-stores.js";
 import { devUntil } from "../support/weir-process.js";
+import { allManyRunsDone, MANY_DIR, MANY_RUNS } from "./many-fixture.js";
 
-const DIR = "test/crash/fixtures/many";
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
-
-async function allDone(home: string, location: TestStoreLocation): Promise<boolean> {
-  if (location.kind === "sqlite" && !existsSync(join(home, "weir.db"))) return false;
-  const store = await location.open();
-  try {
-    const runs = await store.listRuns({ limit: 1000 });
-    return runs.length === 21 && runs.every((r) => r.state === "success");
-  } catch {
-    return false;
-  } finally {
-    await store.close();
-  }
-}
 
 async function check(home: string, location: TestStoreLocation): Promise<void> {
   const store = await location.open();
@@ -34,7 +21,7 @@ async function check(home: string, location: TestStoreLocation): Promise<void> {
     // One run per (pipeline, logical date): 3 pipelines × 7 days, none twice, none lost.
     const keys = runs.map((r) => `${r.pipelineId}@${new Date(r.logicalDateMs).toISOString().slice(0, 10)}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(21);
+    expect(keys).toHaveLength(MANY_RUNS);
     const starts = readFileSync(join(home, "ledger.txt"), "utf8").trim().split("\n").filter((l) => l.startsWith("start "));
     expect(new Set(starts).size).toBe(starts.length); // no try ran twice
     for (const run of runs) {
@@ -71,12 +58,12 @@ describe.each(STORE_KINDS)("kill -9 of weir dev, then restart (%s)", (kind) => {
       homes.push(home);
       const location = await newTestStoreLocation(kind, home);
       const env: Record<string, string> = location.databaseUrl === undefined ? {} : { WEIR_DATABASE_URL: location.databaseUrl };
-      const done = () => allDone(home, location);
-      const first = await devUntil(DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n}` }, done);
+      const done = () => allManyRunsDone(home, location);
+      const first = await devUntil(MANY_DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n}` }, done);
       expect(first).toBe("crashed");
       // Restarts with a crash each time at a later point, then one without.
-      expect(await devUntil(DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n + 7}` }, done)).toMatch(/crashed|done/);
-      expect(await devUntil(DIR, home, env, done)).toBe("done");
+      expect(await devUntil(MANY_DIR, home, { ...env, WEIR_TEST_CRASH_AT: `${point}:${n + 7}` }, done)).toMatch(/crashed|done/);
+      expect(await devUntil(MANY_DIR, home, env, done)).toBe("done");
       await check(home, location);
     }, 120_000);
   }

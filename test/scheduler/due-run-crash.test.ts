@@ -3,32 +3,18 @@
 // Proves: before, nothing was created and the restart creates every interval; after, the runs left running by a
 // dead scheduler are adopted and run; either way one run per (pipeline, logical date), every run succeeds, and
 // no try runs twice. The fixture is the crash tests' (three daily pipelines catching up a week, maxActiveRuns 3).
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { newTestStoreLocation, type StoreKind, type TestStoreLocation } from "../support/test-stores.js";
+import { newTestStoreLocation, type StoreKind } from "../support/test-stores.js";
 import { devUntil } from "../support/weir-process.js";
+import { allManyRunsDone, MANY_DIR, MANY_RUNS } from "../crash/many-fixture.js";
 
-const DIR = "test/crash/fixtures/many";
-const RUNS = 21;
 const homes: string[] = [];
 afterAll(() => {
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
-
-async function allDone(home: string, location: TestStoreLocation): Promise<boolean> {
-  if (location.kind === "sqlite" && !existsSync(join(home, "weir.db"))) return false;
-  const store = await location.open();
-  try {
-    const runs = await store.listRuns({ limit: 1000 });
-    return runs.length === RUNS && runs.every((r) => r.state === "success");
-  } catch {
-    return false;
-  } finally {
-    await store.close();
-  }
-}
 
 const cases: [StoreKind, string][] = [
   ["sqlite", "before_commit:1"],
@@ -43,8 +29,8 @@ describe("kill -9 around the commit that creates the due runs started", () => {
       homes.push(home);
       const location = await newTestStoreLocation(kind, home);
       const env: Record<string, string> = location.databaseUrl === undefined ? {} : { WEIR_DATABASE_URL: location.databaseUrl };
-      const done = () => allDone(home, location);
-      expect(await devUntil(DIR, home, { ...env, WEIR_TEST_CRASH_AT: crashAt }, done)).toBe("crashed");
+      const done = () => allManyRunsDone(home, location);
+      expect(await devUntil(MANY_DIR, home, { ...env, WEIR_TEST_CRASH_AT: crashAt }, done)).toBe("crashed");
 
       const store = await location.open();
       try {
@@ -61,12 +47,12 @@ describe("kill -9 around the commit that creates the due runs started", () => {
         await store.close();
       }
 
-      expect(await devUntil(DIR, home, env, done)).toBe("done");
+      expect(await devUntil(MANY_DIR, home, env, done)).toBe("done");
       const check = await location.open();
       try {
         const runs = await check.listRuns({ limit: 1000 });
         const keys = runs.map((r) => `${r.pipelineId}@${new Date(r.logicalDateMs).toISOString().slice(0, 10)}`);
-        expect(new Set(keys).size).toBe(RUNS);
+        expect(new Set(keys).size).toBe(MANY_RUNS);
         expect(runs.every((r) => r.state === "success")).toBe(true);
         const starts = readFileSync(join(home, "ledger.txt"), "utf8").trim().split("\n").filter((l) => l.startsWith("start "));
         expect(new Set(starts).size).toBe(starts.length); // no try ran twice
