@@ -13,22 +13,17 @@ import { instanceKey } from "./types.js";
 /** States in which a try exists and may still report: its end events are accepted from each of them. */
 export const ACTIVE_TRY_STATES: ReadonlySet<TaskState> = new Set<TaskState>(["queued", "running", "deferred"]);
 
-export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "output" | "error" | "reason" | "worker" | "tryNumber" | "startedMs" | "mapLength" | "cacheKey" | "cached">>;
+/** What a plain move carries besides its states (tries' queued/started/succeeded transitions are built directly). */
+export type TransitionDetails = Partial<Pick<InstanceTransition, "retryAtMs" | "error" | "reason" | "startedMs">>;
 
 /** A move without details (most moves): no object allocated per move, and none of its fields looked at. */
 const NO_DETAILS: TransitionDetails = Object.freeze({});
 
 function addDetails(transition: InstanceTransition, details: TransitionDetails): void {
-  if (details.tryNumber !== undefined) transition.tryNumber = details.tryNumber;
   if (details.retryAtMs !== undefined) transition.retryAtMs = details.retryAtMs;
-  if (details.output !== undefined) transition.output = details.output;
   if (details.error !== undefined) transition.error = details.error;
   if (details.reason !== undefined) transition.reason = details.reason;
-  if (details.worker !== undefined) transition.worker = details.worker;
   if (details.startedMs !== undefined) transition.startedMs = details.startedMs;
-  if (details.mapLength !== undefined) transition.mapLength = details.mapLength;
-  if (details.cacheKey !== undefined) transition.cacheKey = details.cacheKey;
-  if (details.cached) transition.cached = true;
 }
 
 /** Collects one decision: every transition is recorded on the draft as it is made. */

@@ -91,7 +91,7 @@ export class Coordinator {
     if (this.failure) return Promise.reject(this.failure);
     const { active, decision } = prepared;
     this.register(active);
-    for (const t of decision.transitions) this.makeReady(active, t.taskId, t.mapIndex);
+    followTransitions(active, decision.transitions, this.capacity);
     this.afterCommit(decision);
     this.scheduleTick();
     return active.finished;

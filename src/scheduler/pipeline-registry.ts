@@ -142,13 +142,14 @@ export class PipelineRegistry {
 
   /**
    * Ends `holdSaves`: saves each current version the store doesn't have as its pipeline's current one
-   * (`saved`: the store's heads, by id), after the commits under way; later commits save as usual. Rejects
-   * if a save fails (still holding: a later call tries again). Returns how many were saved.
+   * (`heads` reads the store's heads, by id: only when holding, so a registry that never held reads nothing),
+   * after the commits under way; later commits save as usual. Rejects if a save fails (still holding: a later
+   * call tries again). Returns how many were saved.
    */
-  saveHeld(saved: ReadonlyMap<string, { version: string; file: string }>): Promise<number> {
+  saveHeld(heads: () => Promise<ReadonlyMap<string, { version: string; file: string }>>): Promise<number> {
     return this.serially(async () => {
       if (!this.holding) return 0;
-      const count = await saveUnsaved(this.store, this.clock, this.resolution, saved);
+      const count = await saveUnsaved(this.store, this.clock, this.resolution, await heads());
       this.holding = false;
       return count;
     });

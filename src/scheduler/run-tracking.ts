@@ -93,7 +93,7 @@ export async function readInstanceRecords(store: Store, runId: string): Promise<
 
 /** The outputs a rebuilt run needs from the store (see RunOutputs.load). */
 export async function loadRunOutputs(store: Store, runId: string, graph: PipelineGraph, inline: (output: string) => string): Promise<RunOutputs> {
-  const outputs = new RunOutputs(new Map(graph.tasks.map((t) => [t.id, t])), inline);
+  const outputs = new RunOutputs(tasksOf(graph), inline);
   await outputs.load(store, runId, graph);
   return outputs;
 }

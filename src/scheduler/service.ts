@@ -126,7 +126,7 @@ export class SchedulerService {
     this.registry.listen((change) => this.onPipelinesChanged(change));
     const preloaded = this.registry.started;
     if (!preloaded) await this.registry.start();
-    const saved = await this.registry.saveHeld(new Map((await this.options.store.reads.pipelineHeads()).map((head) => [head.id, head])));
+    const saved = await this.registry.saveHeld(async () => new Map((await this.options.store.reads.pipelineHeads()).map((head) => [head.id, head])));
     const count = this.registry.pipelines().length;
     if (preloaded) this.emit("pipelines", `taking over with the ${count} pipelines loaded while standing by (${saved} new version${saved === 1 ? "" : "s"} saved)`);
     else {

@@ -6,9 +6,8 @@
 import { WeirError } from "../common/errors.js";
 import type { Dialect, SqlParam, SqlTransaction } from "./dialect.js";
 import { holdFence } from "./leases.js";
-import { INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertPendingInstancesSql } from "./sql/instances.js";
-import { GET_SCHEDULED_RUN_ID, INSERT_RUN } from "./sql/runs.js";
-import { INSERT_INSTANCES_IN_STATE_PARAMS_PER_ROW, INSERT_STARTED_RUN, insertInstancesInStateSql } from "./sql/started-runs.js";
+import { INSERT_INSTANCES_IN_STATE_PARAMS_PER_ROW, INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertInstancesInStateSql, insertPendingInstancesSql } from "./sql/instances.js";
+import { GET_SCHEDULED_RUN_ID, INSERT_RUN, INSERT_STARTED_RUN } from "./sql/runs.js";
 import type { CreatedRun, LeaseFence, NewRun } from "./types.js";
 
 /** Multi-row inserts stay well under any dialect's parameter cap and reuse one cached statement per size. */

@@ -57,9 +57,9 @@ describe("a standby's registry", () => {
       expect(lines.some((line) => line.startsWith("standby: updated") && line.endsWith("a.ts: a"))).toBe(true);
       expect([...(await heads()).keys()]).toEqual(["b"]);
 
-      expect(await loaded.saveHeld(await heads())).toBe(1);
+      expect(await loaded.saveHeld(heads)).toBe(1);
       expect((await heads()).get("a")?.version).toBe(loaded.get("a")?.version);
-      expect(await loaded.saveHeld(await heads())).toBe(0);
+      expect(await loaded.saveHeld(heads)).toBe(0);
 
       // Held no more: the next change is saved before it becomes current.
       const b1 = loaded.get("b")?.version;

@@ -1,18 +1,19 @@
 // SQL of the task instance aggregate. Every state write is guarded by the expected state and try number, so a
 // late or duplicate report changes nothing and is seen as a conflict (changes() = 0).
 
-/** One row per pending instance; `rowCount` tuples per statement (chunked below the dialect's parameter cap). */
-export function insertPendingInstancesSql(rowCount: number): string {
-  let sql = insertPendingBySize.get(rowCount);
-  if (sql === undefined) {
-    const tuples = Array.from({ length: rowCount }, () => "(?, ?, -1, 'pending', 0, 0)").join(", ");
-    sql = `INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) VALUES ${tuples}`;
-    insertPendingBySize.set(rowCount, sql);
-  }
-  return sql;
-}
+/** `rowCount` instance rows of one shape per statement (chunked below the dialect's parameter cap). */
+const insertInstancesSql = (bySize: Map<number, string>, rowCount: number, tuple: string): string =>
+  cached(bySize, rowCount, () => `INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) VALUES ${Array.from({ length: rowCount }, () => tuple).join(", ")}`);
+
+/** One row per pending instance; params per row: run_id, task_id. */
+export const insertPendingInstancesSql = (rowCount: number): string => insertInstancesSql(insertPendingBySize, rowCount, "(?, ?, -1, 'pending', 0, 0)");
 const insertPendingBySize = new Map<number, string>();
 export const INSERT_PENDING_INSTANCES_PARAMS_PER_ROW = 2;
+
+/** Instances each in its own state (pending or scheduled: a run created started); params per row: run_id, task_id, state. */
+export const insertInstancesInStateSql = (rowCount: number): string => insertInstancesSql(insertInStateBySize, rowCount, "(?, ?, -1, ?, 0, 0)");
+const insertInStateBySize = new Map<number, string>();
+export const INSERT_INSTANCES_IN_STATE_PARAMS_PER_ROW = 3;
 
 /**
  * A mapped task is expanded at run time: its placeholder (map index -1, never run) is deleted, guarded by
@@ -26,15 +27,7 @@ DELETE FROM task_instances WHERE run_id = ? AND task_id = ? AND map_index = -1 A
  * Instances of an expanded mapped task, `rowCount` per statement; params per row: run_id, task_id, map_index,
  * state (pending, or scheduled when the same decision schedules them all at once).
  */
-export function insertMappedInstancesSql(rowCount: number): string {
-  let sql = insertMappedBySize.get(rowCount);
-  if (sql === undefined) {
-    const tuples = Array.from({ length: rowCount }, () => "(?, ?, ?, ?, 0, 0)").join(", ");
-    sql = `INSERT INTO task_instances (run_id, task_id, map_index, state, try_number, cached) VALUES ${tuples}`;
-    insertMappedBySize.set(rowCount, sql);
-  }
-  return sql;
-}
+export const insertMappedInstancesSql = (rowCount: number): string => insertInstancesSql(insertMappedBySize, rowCount, "(?, ?, ?, ?, 0, 0)");
 const insertMappedBySize = new Map<number, string>();
 export const INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW = 4;
 

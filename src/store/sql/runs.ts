@@ -10,6 +10,16 @@ INSERT INTO runs (id, pipeline_id, version, state, trigger, logical_date_ms, int
 VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (pipeline_id, logical_date_ms) WHERE trigger = 'scheduled' DO NOTHING`;
 
+/**
+ * As INSERT_RUN, but `running` since started_ms (NewRun.started: the scheduler's due runs, inserted in the state
+ * their first decision leaves them in, so that decision costs no second write of every row).
+ */
+export const INSERT_STARTED_RUN = `
+INSERT INTO runs (id, pipeline_id, version, state, trigger, logical_date_ms, interval_start_ms, interval_end_ms,
+  params_json, file, backfill_id, owner, created_ms, started_ms)
+VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (pipeline_id, logical_date_ms) WHERE trigger = 'scheduled' DO NOTHING`;
+
 export const GET_RUN = `SELECT ${RUN_COLUMNS} FROM runs WHERE id = ?`;
 
 export const GET_SCHEDULED_RUN = `
