@@ -20,6 +20,18 @@ export interface Diagnosis {
   turnaroundMsMean: number;
   /** With an instrumented worker: submit → worker receives, in the worker, worker sends → driver's onResult. */
   legsMsMean?: { toWorker: number; inWorker: number; fromWorker: number };
+  /** Commits, submits and results in 10 ms buckets from the first commit: when each phase of the run happened. */
+  timeline: TimelineBucket[];
+}
+
+/** One 10 ms slice of the timed part: how many of each event began in it, and the commit time spent. */
+export interface TimelineBucket {
+  atMs: number;
+  commits: number;
+  commitMs: number;
+  decisions: number;
+  submits: number;
+  results: number;
 }
 
 /** Times commits and the submit/result flow by wrapping the two objects' methods (bench-only). */
@@ -38,15 +50,30 @@ export class Probe {
   private submitCpuUs = 0;
   private readonly submittedEpoch = new Map<string, number>();
   private readonly legs = { toWorker: 0, inWorker: 0, fromWorker: 0, n: 0 };
+  private origin: number | null = null;
+  private readonly buckets = new Map<number, TimelineBucket>();
+
+  private bucket(at: number): TimelineBucket {
+    this.origin ??= at;
+    const key = Math.floor((at - this.origin) / 10) * 10;
+    let bucket = this.buckets.get(key);
+    if (!bucket) this.buckets.set(key, (bucket = { atMs: key, commits: 0, commitMs: 0, decisions: 0, submits: 0, results: 0 }));
+    return bucket;
+  }
 
   wrap(store: Store, pool: LocalWorkerPool): void {
     const apply = store.applyDecisions.bind(store);
     store.applyDecisions = async (decisions) => {
       const t0 = process.hrtime.bigint();
+      const bucket = this.bucket(performance.now());
       try {
         return await apply(decisions);
       } finally {
-        this.commitNs += process.hrtime.bigint() - t0;
+        const spent = process.hrtime.bigint() - t0;
+        bucket.commits++;
+        bucket.commitMs += Number(spent) / 1e6;
+        bucket.decisions += decisions.length;
+        this.commitNs += spent;
         this.commits++;
         this.decisions += decisions.length;
       }
@@ -55,6 +82,7 @@ export class Probe {
     pool.submit = (job) => {
       const now = process.hrtime.bigint();
       this.submits++;
+      this.bucket(performance.now()).submits++;
       this.submitted.set(job.tryKey, now);
       this.submittedEpoch.set(job.tryKey, performance.timeOrigin + performance.now());
       if (this.lastResult !== null) {
@@ -72,6 +100,7 @@ export class Probe {
 
   result(tryKey: string, result: TryResult): void {
     const now = process.hrtime.bigint();
+    this.bucket(performance.now()).results++;
     const sent = this.submitted.get(tryKey);
     if (sent !== undefined) {
       this.roundTripNs += now - sent;
@@ -105,6 +134,7 @@ export class Probe {
       ...(this.legs.n > 0
         ? { legsMsMean: { toWorker: this.legs.toWorker / this.legs.n, inWorker: this.legs.inWorker / this.legs.n, fromWorker: this.legs.fromWorker / this.legs.n } }
         : {}),
+      timeline: [...this.buckets.values()].sort((a, b) => a.atMs - b.atMs),
     };
   }
 }

@@ -54,7 +54,7 @@ process.on("exit", cleanUp);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 const { files, scheduleDir } = writePipelines(work, SIZES, quick);
-const RUNNERS = makeRunners({ SIZES, quick, diagnose, cpuProfDir, files, scheduleDir, homes, postgres, log });
+const RUNNERS = makeRunners({ SIZES, quick, verbose, diagnose, cpuProfDir, files, scheduleDir, homes, postgres, log });
 
 const results = {};
 const started = performance.now();

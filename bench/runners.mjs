@@ -46,7 +46,7 @@ const sum = (xs) => xs.reduce((a, b) => a + b, 0);
  * The runner of each workload, by name. `homes` is the scratch folder for WEIR_HOMEs; `postgres` the
  * server of bench/postgres.mjs, or null on SQLite; `log` writes a progress line.
  */
-export function makeRunners({ SIZES, quick, diagnose, cpuProfDir, files, scheduleDir, homes, postgres, log }) {
+export function makeRunners({ SIZES, quick, verbose, diagnose, cpuProfDir, files, scheduleDir, homes, postgres, log }) {
   let homeCounter = 0;
   const freshHome = () => join(homes, `home-${++homeCounter}`);
 
@@ -100,6 +100,8 @@ export function makeRunners({ SIZES, quick, diagnose, cpuProfDir, files, schedul
       ...extra,
     };
     const nodeArgs = extra.dag ? ["--expose-gc"] : [];
+    // Extra node flags for the harness process only (diagnosis: --trace-opt, --perf-basic-prof, --cpu-prof-interval …).
+    if (process.env.BENCH_NODE_ARGS) nodeArgs.push(...process.env.BENCH_NODE_ARGS.trim().split(/\s+/));
     if (cpuProfDir) nodeArgs.push("--cpu-prof", "--cpu-prof-dir", cpuProfDir, "--cpu-prof-name", `${workload}-${homeCounter}.cpuprofile`);
     const result = await exec(process.execPath, [...nodeArgs, harness, JSON.stringify(config)], {});
     if (result.code !== 0) throw new Error(`harness ${workload} exited ${result.code}: ${result.stderr.trim()}`);
@@ -118,6 +120,10 @@ export function makeRunners({ SIZES, quick, diagnose, cpuProfDir, files, schedul
             ? `; legs: to worker ${d.legsMsMean.toWorker.toFixed(3)} ms, in worker ${d.legsMsMean.inWorker.toFixed(3)} ms, back ${d.legsMsMean.fromWorker.toFixed(3)} ms`
             : ""),
       );
+      if (verbose && d.timeline) {
+        log(`${workload} timeline (ms from the first commit: commits/ms in commits, decisions, submits, results):`);
+        for (const b of d.timeline) log(`  ${String(b.atMs).padStart(5)}  c ${b.commits}/${b.commitMs.toFixed(1)}  d ${b.decisions}  s ${b.submits}  r ${b.results}`);
+      }
     }
     return r;
   }
