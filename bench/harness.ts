@@ -17,6 +17,7 @@ import { settledCommits, workloadCommits } from "./postgres-commits.js";
 import { childProcesses, procFacts } from "./proc-facts.js";
 import { followRun, liveHeapMb, MB, type DagFigures, type DagOptions } from "./harness-dag.js";
 import { Probe, type Diagnosis } from "./harness-probe.js";
+import { lowerHelperThreads } from "../src/cli/helper-threads.js";
 
 export interface HarnessConfig {
   workload: string;
@@ -73,6 +74,7 @@ export interface HarnessResult {
 
 export async function runHarness(config: HarnessConfig): Promise<HarnessResult> {
   process.env.WEIR_HOME = config.home;
+  lowerHelperThreads(); // as `weir run` does first
   let coordinator: Coordinator | null = null;
   const probe = config.diagnose ? new Probe() : null;
   const pool = new LocalWorkerPool({

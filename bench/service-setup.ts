@@ -7,6 +7,7 @@ import { openStore } from "../src/store/open-store.js";
 import type { Store } from "../src/store/types.js";
 import { childProcesses, procFacts } from "./proc-facts.js";
 import type { ServiceHarnessConfig, ServiceHarnessResult } from "./service-harness.js";
+import { lowerHelperThreads } from "../src/cli/helper-threads.js";
 
 const MB = 1024 * 1024;
 
@@ -59,6 +60,7 @@ function timeStore(store: Store, onCall: (method: string, startedMs: number, end
 
 export async function setUp(config: ServiceHarnessConfig): Promise<Setup> {
   process.env.WEIR_HOME = config.home;
+  lowerHelperThreads(); // as `weir dev` and `weir scheduler` do first
   let service: SchedulerService | null = null;
   const errors: string[] = [];
   const pool = new LocalWorkerPool({

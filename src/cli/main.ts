@@ -3,6 +3,7 @@
 import { prewarmWorker } from "../executor/prewarm.js";
 import { LocalWorkerPool } from "../executor/local-pool.js";
 import { resolveConfig } from "./config.js";
+import { lowerHelperThreads } from "./helper-threads.js";
 import { prepareConfig, withoutConfigFlag } from "../config/index.js";
 
 // The project config (weir.config.ts, docs/configuration.md) comes first: it fills unset WEIR_*
@@ -24,6 +25,8 @@ if (configFailure === null && ["run", "validate", "dev", "scheduler"].includes(a
     const config = resolveConfig();
     process.env.WEIR_HOME = config.home;
     prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: String(config.killGraceMs) });
+    // The commands that drive runs keep V8's and libuv's helper threads behind their event loop (helper-threads.ts).
+    if (args[0] !== "validate") lowerHelperThreads();
   } catch {
     // A bad setting is reported by the command itself, as one line.
   }

@@ -76,6 +76,8 @@ export function checkEnvSettings(env: NodeJS.ProcessEnv = process.env): void {
   whole("WEIR_WORKER_CONCURRENCY", 1, "");
   whole("WEIR_LOCAL_HEARTBEAT_MS", 1, " of milliseconds");
   whole("WEIR_LOCAL_MISSED_HEARTBEATS", 0, "");
+  whole("WEIR_HELPER_NICE", 0, "");
+  if (Number(env.WEIR_HELPER_NICE) > 19) throw new WeirError("config_invalid", `WEIR_HELPER_NICE must be a nice value from 0 (leave helper threads as they are) to 19, got ${JSON.stringify(env.WEIR_HELPER_NICE)}`);
   const heartbeatMs = Number(env.WEIR_LOCAL_HEARTBEAT_MS);
   if (heartbeatMs > MAX_HEARTBEAT_MS) throw new WeirError("config_invalid", `WEIR_LOCAL_HEARTBEAT_MS must be at most ${MAX_HEARTBEAT_MS} (about 24.8 days), got ${JSON.stringify(env.WEIR_LOCAL_HEARTBEAT_MS)}`);
   const missed = Number(env.WEIR_LOCAL_MISSED_HEARTBEATS);
