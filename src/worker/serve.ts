@@ -8,6 +8,7 @@ import { parseParams } from "./params.js";
 import type { FromWorker, ParamsResult, ToWorker } from "./protocol.js";
 import { TryRunner, writeWorkerStderr } from "./run-try.js";
 import { TryQueue } from "./try-queue.js";
+import { startWatchdog } from "./watchdog.js";
 
 function send(message: FromWorker): void {
   if (process.connected) process.send?.(message);
@@ -76,6 +77,8 @@ function answer<T>(work: Promise<T>, reply: (result: T) => FromWorker): void {
 }
 
 process.on("message", (message: ToWorker) => {
+  // Before any request runs user code (a file's top level, a param schema, a task): see watchdog.ts.
+  startWatchdog();
   switch (message.kind) {
     case "run_tries":
       tries.add(message.jobs);

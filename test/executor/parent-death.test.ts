@@ -107,4 +107,43 @@ pool.submit(job);
       if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
     }
   });
+  it("kills a worker blocked in its first load (a file that spins at import) when the pool's process is killed", async () => {
+    // The watchdog thread starts at the worker's first request (src/worker/watchdog.ts): this file's top level
+    // is the first user code the worker runs, and blocks its loop before any task.
+    const pidFile = join(tmp.dir, "import.pid");
+    const file = tmp.write(
+      "spin-at-import.ts",
+      `import { writeFileSync } from "node:fs";
+writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+const end = Date.now() + 60_000;
+while (Date.now() < end) {} // no 'disconnect' handler can run now
+export default null;
+`,
+    );
+    const parent = tmp.write(
+      "parent-import.mts",
+      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
+const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
+await pool.load(${JSON.stringify(file)});
+`,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "ignore", "inherit"] });
+    let workerPid = 0;
+    try {
+      workerPid = Number(await waitFor(() => {
+        try {
+          return readFileSync(pidFile, "utf8").trim() || undefined;
+        } catch {
+          return undefined;
+        }
+      }, 30_000, "the file's import to start spinning"));
+      expect(isAlive(workerPid)).toBe(true);
+
+      child.kill("SIGKILL");
+      await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
+    } finally {
+      child.kill("SIGKILL");
+      if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
+    }
+  });
 });
