@@ -8,6 +8,34 @@ import { isAlive, makeJob, makeTempDir, waitFor } from "./helpers.js";
 
 const tmp = makeTempDir();
 
+/** The pid a task or a file wrote to `path`, once it has. */
+async function pidIn(path: string, what: string): Promise<number> {
+  return Number(
+    await waitFor(() => {
+      try {
+        return readFileSync(path, "utf8").trim() || undefined;
+      } catch {
+        return undefined;
+      }
+    }, 30_000, what),
+  );
+}
+
+/** Runs `parentFile` (a pool in a process of its own); once its worker is spinning (it wrote its pid), kill -9 the parent: the worker must exit. */
+async function expectSpinningWorkerToDie(parentFile: string, pidFile: string, what: string): Promise<void> {
+  const child = spawn(process.execPath, ["--import", "tsx", parentFile], { stdio: ["ignore", "ignore", "inherit"] });
+  let workerPid = 0;
+  try {
+    workerPid = await pidIn(pidFile, what);
+    expect(isAlive(workerPid)).toBe(true);
+    child.kill("SIGKILL");
+    await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
+  } finally {
+    child.kill("SIGKILL");
+    if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
+  }
+}
+
 afterAll(() => tmp.remove());
 
 describe("parent death", () => {
@@ -43,13 +71,7 @@ pool.submit(job);
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
     try {
       const workerPid = Number(await waitFor(() => /started local:(\d+)/.exec(out)?.[1], 30_000, "the try to start"));
-      const sleepPid = Number(await waitFor(() => {
-        try {
-          return readFileSync(pidFile, "utf8").trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000, "the task's child"));
+      const sleepPid = await pidIn(pidFile, "the task's child");
       expect(isAlive(workerPid)).toBe(true);
       expect(isAlive(sleepPid)).toBe(true);
 
@@ -87,26 +109,9 @@ job.version = loaded.pipelines[0].version;
 pool.submit(job);
 `,
     );
-    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "ignore", "inherit"] });
-    let workerPid = 0;
-    try {
-      // The task wrote its pid: the worker is in the busy loop now.
-      workerPid = Number(await waitFor(() => {
-        try {
-          return readFileSync(pidFile, "utf8").trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000, "the task to start spinning"));
-      expect(isAlive(workerPid)).toBe(true);
-
-      child.kill("SIGKILL");
-      await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
-    } finally {
-      child.kill("SIGKILL");
-      if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
-    }
+    await expectSpinningWorkerToDie(parent, pidFile, "the task to start spinning");
   });
+
   it("kills a worker blocked in its first load (a file that spins at import) when the pool's process is killed", async () => {
     // The watchdog thread starts at the worker's first request (src/worker/watchdog.ts): this file's top level
     // is the first user code the worker runs, and blocks its loop before any task.
@@ -127,23 +132,6 @@ const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
 await pool.load(${JSON.stringify(file)});
 `,
     );
-    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "ignore", "inherit"] });
-    let workerPid = 0;
-    try {
-      workerPid = Number(await waitFor(() => {
-        try {
-          return readFileSync(pidFile, "utf8").trim() || undefined;
-        } catch {
-          return undefined;
-        }
-      }, 30_000, "the file's import to start spinning"));
-      expect(isAlive(workerPid)).toBe(true);
-
-      child.kill("SIGKILL");
-      await waitFor(() => !isAlive(workerPid), 15_000, `worker ${workerPid} to exit`);
-    } finally {
-      child.kill("SIGKILL");
-      if (workerPid > 0 && isAlive(workerPid)) process.kill(-workerPid, "SIGKILL");
-    }
+    await expectSpinningWorkerToDie(parent, pidFile, "the file's import to start spinning");
   });
 });
