@@ -49,7 +49,11 @@ export async function prepareManualRun(pool: RunPreparer, input: PrepareRunInput
   if (loaded.problems.length > 0) throw new WeirError("pipeline_invalid", formatLoadProblems(loaded.problems), { where: {} });
   const graph = choosePipeline(loaded.pipelines, input.pipelineId, file);
 
-  const parsed = await pool.parseParams({ file, pipelineId: graph.id, ...(input.rawParams ? { raw: input.rawParams } : {}), ...(input.params ? { values: input.params } : {}) });
+  // A pipeline without a params schema, given no params, has none: the worker would say so (a round trip saved).
+  const parsed: ParamsResult =
+    graph.paramsSchema === null && isEmpty(input.rawParams) && isEmpty(input.params)
+      ? { ok: true, params: {} }
+      : await pool.parseParams({ file, pipelineId: graph.id, ...(input.rawParams ? { raw: input.rawParams } : {}), ...(input.params ? { values: input.params } : {}) });
   if (!parsed.ok) throw new ParamInvalidError(graph.id, parsed.problems);
 
   const schedule = parseSchedule(graph.schedule, graph.timezone);
@@ -67,6 +71,10 @@ export async function prepareManualRun(pool: RunPreparer, input: PrepareRunInput
     graph,
     run: newRunFor(graph, "manual", { logicalDateMs, intervalStartMs: interval.startMs, intervalEndMs: interval.endMs }, { params: parsed.params, file, owner: input.owner ?? null }),
   };
+}
+
+function isEmpty(values: Record<string, unknown> | undefined): boolean {
+  return values === undefined || Object.keys(values).length === 0;
 }
 
 function choosePipeline(pipelines: readonly PipelineGraph[], wanted: string | undefined, file: string): PipelineGraph {
