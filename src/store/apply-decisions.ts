@@ -5,7 +5,7 @@ import type { Decision, InstanceTransition, MapCollapse, MapExpansion, RunTransi
 import { instanceKey, isEmptyDecision } from "../engine/types.js";
 import { isTerminalRunState, isTerminalTaskState, type TaskState, type TryState } from "../engine/states.js";
 import { batchWrites, SpeculationFailed } from "./batched-writes.js";
-import type { Dialect, SqlTransaction } from "./dialect.js";
+import { runAll, type Dialect, type SqlTransaction } from "./dialect.js";
 import { FINISH_RUN_REQUEST_BY_DECISION } from "./sql/requests.js";
 import { DELETE_PLACEHOLDER_INSTANCE, INSERT_MAPPED_INSTANCES_PARAMS_PER_ROW, insertMappedInstancesSql, REOPEN_INSTANCE, START_INSTANCE, TRANSITION_INSTANCE } from "./sql/instances.js";
 import { DELETE_PENDING_MAPPED_INSTANCES, INSERT_PLACEHOLDER_INSTANCE, SET_MAP_SHAPE, SET_MAPPED_TRY_NUMBER } from "./sql/instances.js";
@@ -254,8 +254,7 @@ async function expandMappedTask(tx: SqlTransaction, runId: string, expansion: Ma
       params[r * 4 + 3] = state;
     }
     // Its count is not needed: batched with the decision's other writes where the dialect batches.
-    if (tx.runMany) await tx.runMany([{ sql: insertMappedInstancesSql(rows), params }]);
-    else await tx.run(insertMappedInstancesSql(rows), params);
+    await runAll(tx, [{ sql: insertMappedInstancesSql(rows), params }]);
   }
   if (expansion.tryNumber) await runCounted(tx, SET_MAPPED_TRY_NUMBER, [expansion.tryNumber, expansion.tryNumber, runId, expansion.taskId]);
   if (expansion.shape !== null) await runCounted(tx, SET_MAP_SHAPE, [expansion.shape.join(","), runId, expansion.taskId]);

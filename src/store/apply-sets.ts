@@ -20,7 +20,6 @@ type SingleParams = (head: readonly SqlParam[], params: readonly SqlParam[], at:
 /** Rows of one statement shape: the statement's common params, then each row's own, flat, in statement order. */
 class Group {
   readonly params: SqlParam[] = [];
-  rows = 0;
 
   constructor(
     readonly sql: (rows: number) => string,
@@ -101,7 +100,6 @@ export class SetWrites {
       g = this.moveGroup(t, retryAtMs, endedMs);
     }
     g.params.push(t.taskId, t.mapIndex);
-    g.rows++;
   }
 
   private moveGroup(t: InstanceTransition, retryAtMs: number | null, endedMs: number | null): Group {
@@ -126,10 +124,8 @@ export class SetWrites {
     let g = this.lastStart;
     if (g === null || this.lastStartFrom !== t.from || this.lastStartTry !== t.tryNumber) g = this.startGroup(t);
     g.params.push(t.taskId, t.mapIndex);
-    g.rows++;
     const inserts = (this.tryInserts ??= new Group(insertRunningTriesSql, NONE, NONE, 7, INSERT_RUNNING_TRY, insertSingle, false, "insert try"));
     inserts.params.push(this.runId, t.taskId, t.mapIndex, t.tryNumber, this.nowMs, this.nowMs, worker);
-    inserts.rows++;
   }
 
   private startGroup(t: InstanceTransition): Group {
@@ -150,7 +146,6 @@ export class SetWrites {
     let g = this.lastEnd;
     if (g === null || this.lastEndOutcome !== outcome || this.lastEndTry !== t.tryNumber) g = this.endGroup(t, outcome);
     g.params.push(t.taskId, t.mapIndex, output, error, t.startedMs ?? null);
-    g.rows++;
     if (extras !== null) this.after.push(extras);
   }
 
@@ -191,9 +186,10 @@ export class SetWrites {
 
   private async write(g: Group, guardFailed: (what: string) => unknown): Promise<void> {
     const { width } = g;
+    const rows = g.params.length / width;
     let row = 0;
-    while (row < g.rows) {
-      const size = setSizeFor(g.rows - row);
+    while (row < rows) {
+      const size = setSizeFor(rows - row);
       if (size === 0) {
         // A few rows: the plain statement per row (a set form's VALUES list costs more than it saves here).
         const changed = await this.tx.run(g.singleSql, g.single(g.head, g.params, row * width, g.tail));

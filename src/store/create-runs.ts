@@ -4,7 +4,7 @@
 // A run the scheduler creates already started (NewRun.started) is inserted `running`, its instances in the
 // states its first decision gave them: the same rows that decision's update would have left.
 import { WeirError } from "../common/errors.js";
-import type { Dialect, SqlParam, SqlTransaction } from "./dialect.js";
+import { runAll, type Dialect, type SqlParam, type SqlTransaction } from "./dialect.js";
 import { holdFence } from "./leases.js";
 import { INSERT_INSTANCES_IN_STATE_PARAMS_PER_ROW, INSERT_PENDING_INSTANCES_PARAMS_PER_ROW, insertInstancesInStateSql, insertPendingInstancesSql } from "./sql/instances.js";
 import { GET_SCHEDULED_RUN_ID, INSERT_RUN, INSERT_STARTED_RUN } from "./sql/runs.js";
@@ -123,9 +123,9 @@ class InstanceChunk {
     const rows = this.length / this.perRow;
     const sql = this.perRow === INSERT_INSTANCES_IN_STATE_PARAMS_PER_ROW ? insertInstancesInStateSql(rows) : insertPendingInstancesSql(rows);
     try {
-      // Batched with the runs' inserts where the dialect batches (its count is not needed).
-      if (this.tx.runMany) await this.tx.runMany([{ sql, params: params === this.params ? [...params] : params }]);
-      else await this.tx.run(sql, params);
+      // Batched with the runs' inserts where the dialect batches (its count is not needed), with its own copy of
+      // the reused array; one by one, the statement has run when `run` resolves, so no copy is needed.
+      await runAll(this.tx, [{ sql, params: this.tx.runMany && params === this.params ? [...params] : params }]);
     } catch (error) {
       throw explainCreateRunError(this.dialect, this.culprit(params), error);
     } finally {

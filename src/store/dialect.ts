@@ -43,6 +43,15 @@ export interface SqlTransaction extends SqlSession {
   runMany?(statements: readonly SqlStatement[], expectOne?: number): Promise<number[]>;
 }
 
+/**
+ * Runs the statements in order, their counts unread: in one round trip where the transaction batches
+ * (`runMany`), else one by one.
+ */
+export async function runAll(tx: SqlTransaction, statements: readonly SqlStatement[]): Promise<void> {
+  if (tx.runMany) await tx.runMany(statements);
+  else for (const s of statements) await tx.run(s.sql, s.params);
+}
+
 /** What a driver error means to the store, independent of the database's own error codes. */
 export type SqlErrorKind = "unique_violation" | "foreign_key_violation" | "busy" | "corrupt" | "other";
 

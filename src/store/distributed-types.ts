@@ -142,6 +142,4 @@ export interface DistributedStore {
    * Empty when nothing was stored from there on.
    */
   readLogFrom(tryKey: string, offset: number, limit: number): Promise<LogChunkRecord[]>;
-  /** A remote try's whole log as stored so far, or null when none was stored. */
-  readLog(tryKey: string): Promise<string | null>;
 }

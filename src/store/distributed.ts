@@ -2,7 +2,7 @@
 // is guarded: a result only by the worker still holding the claim, a heartbeat only while the worker is alive,
 // a claim only of a row still queued. A worker declared lost therefore changes nothing when it comes back.
 import { WeirError } from "../common/errors.js";
-import type { Dialect, SqlParam } from "./dialect.js";
+import { runAll, type Dialect, type SqlParam } from "./dialect.js";
 import type { AdoptedTry, ClaimedTry, DistributedStore, LogChunkRecord, LostWorkerTries, NewWorker, QueuedTry, ReportedTry, WakeChannel, WorkerRecord, WorkerState } from "./distributed-types.js";
 import {
   ABORT_OTHER_CLAIMED,
@@ -18,7 +18,6 @@ import {
   KEEP_RESULTS,
   LIST_WORKERS,
   NOTIFY,
-  READ_LOG_CHUNKS,
   READ_LOG_CHUNKS_FROM,
   REQUEST_ABORT,
   SET_TRY_WORKER,
@@ -91,8 +90,7 @@ export class SqlDistributed implements DistributedStore {
           sql: ENQUEUE_TRY,
           params: [t.tryKey, t.queue, schedulerId, t.jobJson, nowMs, t.ref?.runId ?? null, t.ref?.taskId ?? null, t.ref?.mapIndex ?? null, t.ref?.tryNumber ?? null],
         }));
-        if (tx.runMany) await tx.runMany(statements);
-        else for (const s of statements) await tx.run(s.sql, s.params);
+        await runAll(tx, statements);
       }
     });
     await this.notify("queue");
@@ -109,8 +107,7 @@ export class SqlDistributed implements DistributedStore {
         .filter((row) => row.run_id !== null && row.run_id !== undefined)
         .map((row) => ({ sql: SET_TRY_WORKER, params: [workerId, String(row.run_id), String(row.task_id), num(row.map_index), num(row.try_number)] }));
       if (named.length === 0) return claimed;
-      if (tx.runMany) await tx.runMany(named);
-      else for (const s of named) await tx.run(s.sql, s.params);
+      await runAll(tx, named);
       return claimed;
     });
     rows.sort((a, b) => num(a.enqueued_ms) - num(b.enqueued_ms) || String(a.try_key).localeCompare(String(b.try_key)));
@@ -142,8 +139,7 @@ export class SqlDistributed implements DistributedStore {
     await this.db.transaction(async (tx) => {
       if (fence) await holdFence(tx, fence);
       const statements = tryKeys.map((tryKey) => ({ sql: FORGET_RESULT, params: [tryKey] }));
-      if (tx.runMany) await tx.runMany(statements);
-      else for (const s of statements) await tx.run(s.sql, s.params);
+      await runAll(tx, statements);
     });
   }
 
@@ -199,11 +195,6 @@ export class SqlDistributed implements DistributedStore {
     if (limit <= 0) return [];
     const rows = await this.db.session.all(READ_LOG_CHUNKS_FROM, [tryKey, tryKey, Math.max(0, Math.floor(offset)), Math.floor(limit)]);
     return rows.map((row) => ({ offset: num(row.byte_offset), text: String(row.text) }));
-  }
-
-  async readLog(tryKey: string): Promise<string | null> {
-    const rows = await this.db.session.all(READ_LOG_CHUNKS, [tryKey]);
-    return rows.length === 0 ? null : rows.map((row) => String(row.text)).join("");
   }
 }
 

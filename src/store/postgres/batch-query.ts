@@ -6,7 +6,7 @@
 // A small batch of prepared statements goes instead as one text of EXECUTEs (runExecuteText), which costs less.
 import pg from "pg";
 import type { SqlParam } from "../dialect.js";
-import { executeText } from "./statement-text.js";
+import { executeText, numberText } from "./statement-text.js";
 
 /** One statement of a batch: `name` null runs it unnamed (parsed for this batch only). */
 export interface BatchPart {
@@ -75,11 +75,6 @@ export function runBatch(client: pg.PoolClient, parts: readonly BatchPart[]): Pr
     };
     void client.query(query);
   });
-}
-
-function numberText(value: number): string {
-  if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
-  return String(value);
 }
 
 /**

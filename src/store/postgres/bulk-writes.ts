@@ -9,6 +9,7 @@
 import type { SqlParam, SqlStatement } from "../dialect.js";
 import { START_INSTANCE, TRANSITION_INSTANCE } from "../sql/instances.js";
 import { END_TRY, INSERT_RUNNING_TRY } from "../sql/tries.js";
+import { numberText } from "./statement-text.js";
 
 interface BulkForm {
   /** The set-based statement around its row source `v` (one column per parameter of the single-row statement). */
@@ -232,10 +233,8 @@ export function arrayLiteral(values: readonly SqlParam[]): string {
     const v = values[i]!;
     if (i > 0) text += ",";
     if (v === null) text += "NULL";
-    else if (typeof v === "number") {
-      if (!Number.isFinite(v)) throw new Error(`cannot bind ${String(v)} as a SQL number`);
-      text += String(v);
-    } else text += NEEDS_ESCAPE.test(v) ? `"${v.replace(ESCAPED, (c) => `\\${c}`)}"` : `"${v}"`;
+    else if (typeof v === "number") text += numberText(v);
+    else text += NEEDS_ESCAPE.test(v) ? `"${v.replace(ESCAPED, (c) => `\\${c}`)}"` : `"${v}"`;
   }
   return `${text}}`;
 }

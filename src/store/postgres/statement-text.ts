@@ -56,13 +56,21 @@ export function executeText(name: string, params: readonly SqlParam[]): string {
 function toLiteral(value: SqlParam): string {
   if (value === null) return "NULL";
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
     // Quoted, as a bound parameter is sent: the parameter's type reads the text (int rejects "1.5" as it does
     // bound), where a numeric literal would be cast and silently rounded.
-    return `'${String(value)}'`;
+    return `'${numberText(value)}'`;
   }
   // pg's escaping: doubles quotes, and uses the E'' form with doubled backslashes when there are backslashes.
   return pg.escapeLiteral(value);
+}
+
+/**
+ * A number as the text sent to Postgres, whichever way it goes (bound, a literal, an array element): NaN and
+ * ±Infinity are refused the same way on each, before anything of the batch is written.
+ */
+export function numberText(value: number): string {
+  if (!Number.isFinite(value)) throw new Error(`cannot bind ${String(value)} as a SQL number`);
+  return String(value);
 }
 
 /** Calls `next` for each `?` outside quotes ('…', "…") and comments (-- …, /* … *\/). */

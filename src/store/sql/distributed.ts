@@ -87,7 +87,6 @@ export const ABORT_OTHER_CLAIMED = `UPDATE try_queue SET abort_reason = 'cancele
 
 export const APPEND_LOG_CHUNK = `
 INSERT INTO try_log_chunks (try_key, seq, byte_offset, text) VALUES (?, ?, ?, ?) ON CONFLICT (try_key, seq) DO NOTHING`;
-export const READ_LOG_CHUNKS = `SELECT text FROM try_log_chunks WHERE try_key = ? ORDER BY seq`;
 
 /**
  * Chunks from the one holding byte `?` on, in order, at most `?`: two seeks on (try_key, byte_offset), however
