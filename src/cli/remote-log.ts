@@ -3,7 +3,7 @@
 // (wired in serve-api.ts) read them from there when the try's log file isn't on this machine, by byte offset:
 // a poll reads only the chunks past what was printed, not the whole log again.
 import type { LogChunkRecord } from "../store/distributed-types.js";
-import { readStoredLogSlice } from "../store/log-chunks.js";
+import { forEachLogSlice, readStoredLogSlice } from "../store/log-chunks.js";
 import { SqlStore } from "../store/sql-store.js";
 import type { Store } from "../store/types.js";
 import { tryKeyOf } from "../worker/protocol.js";
@@ -34,10 +34,6 @@ export async function readStoredLogChunks(
  */
 export async function copyStoredLog(store: Store, at: { runId: string; taskId: string; mapIndex: number; tryNumber: number }, offset: number): Promise<number> {
   const read = (from: number, limit: number) => readStoredLogChunks(store, at.runId, at.taskId, at.mapIndex, at.tryNumber, from, limit);
-  for (;;) {
-    const { bytes, end } = await readStoredLogSlice(read, offset, COPY_BYTES);
-    if (bytes.length > 0) await new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve()));
-    offset += bytes.length;
-    if (end || bytes.length === 0) return offset;
-  }
+  const write = (bytes: Buffer) => new Promise<void>((resolve) => process.stdout.write(bytes, () => resolve()));
+  return forEachLogSlice((from, maxBytes) => readStoredLogSlice(read, from, maxBytes), offset, COPY_BYTES, write);
 }

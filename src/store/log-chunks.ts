@@ -45,3 +45,19 @@ export function bytesFrom(chunks: readonly LogChunkRecord[], offset: number): Bu
   }
   return Buffer.concat(parts);
 }
+
+/** Reads a log by byte offset: `readStoredLogSlice` over a store's chunks, or a file read the same way. */
+export type LogSliceReader = (offset: number, maxBytes: number) => Promise<StoredLogSlice>;
+
+/**
+ * Hands the log from `offset` to its end so far to `take`, slice by slice in order (about `step` bytes each, so
+ * a long log never sits in one read); returns the offset past the last byte taken.
+ */
+export async function forEachLogSlice(read: LogSliceReader, offset: number, step: number, take: (bytes: Buffer) => void | Promise<void>): Promise<number> {
+  for (;;) {
+    const { bytes, end } = await read(offset, step);
+    if (bytes.length > 0) await take(bytes);
+    offset += bytes.length;
+    if (end || bytes.length === 0) return offset;
+  }
+}

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { LogChunk } from "../../src/api/types.js";
 import { tryLogPath } from "../../src/observe/try-log-path.js";
 import { freshPostgresUrl } from "../support/postgres.js";
-import { Cluster, ROOT, waitFor, type RunDoc, type WorkersDoc } from "../distributed/cluster.js";
+import { Cluster, ROOT, runEnded, waitFor, type WorkersDoc } from "../distributed/cluster.js";
 
 // Two lines, then a wait for the test's release file, then two more (one with characters of several bytes).
 const TALKS = `
@@ -85,12 +85,7 @@ for (const store of ["sqlite", "postgres"] as const) {
 
       const followed = followLogs(c, runId);
       c.touch("release");
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => {
-        const doc = await c.json<RunDoc>(["tasks", runId]);
-        return (ended = doc.run.state === "success" || doc.run.state === "failed" ? doc : null) !== null;
-      });
-      expect(ended!.run.state).toBe("success");
+      expect((await runEnded(c, runId)).run.state).toBe("success");
 
       // The rest, from where the first slice ended, until complete.
       let rest = "";

@@ -159,6 +159,21 @@ export interface RunDoc {
   tasks: { id: string; state: string; tries: number }[];
 }
 
+/** Polls `weir tasks <run>` until the run has ended (success or failed); its document then. */
+export async function runEnded(c: Cluster, runId: string, output?: () => string, capMs?: number): Promise<RunDoc> {
+  let ended = null as RunDoc | null;
+  await waitFor(
+    `run ${runId}`,
+    async () => {
+      const doc = await c.json<RunDoc>(["tasks", runId]);
+      return (ended = doc.run.state === "success" || doc.run.state === "failed" ? doc : null) !== null;
+    },
+    output,
+    capMs,
+  );
+  return ended as RunDoc;
+}
+
 /**
  * One cluster per test, closed after it. The returned function starts it on a fresh store of the kind asked
  * for, or on a given Postgres URL.

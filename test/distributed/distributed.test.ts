@@ -4,7 +4,7 @@
 // retried on the other worker; a frozen worker declared lost that comes back has its late result ignored; a
 // scheduler killed and started again adopts the tries workers run; a backlog of one queue holds no other back.
 import { describe, expect, it } from "vitest";
-import { aliveWorkers, useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
+import { aliveWorkers, runEnded, useClusters, waitFor, type Cluster, type Proc, type RunDoc, type WorkersDoc } from "./cluster.js";
 
 const ROUTED = `
 import { writeFileSync } from "node:fs";
@@ -77,11 +77,6 @@ async function trigger(c: Cluster, pipelineId: string, scheduler: Proc): Promise
   return doc.run.id;
 }
 
-async function runEnded(c: Cluster, runId: string): Promise<RunDoc | null> {
-  const doc = await c.json<RunDoc>(["tasks", runId]);
-  return doc.run.state === "success" || doc.run.state === "failed" ? doc : null;
-}
-
 for (const store of ["sqlite", "postgres"] as const) {
   describe(`distributed workers on ${store}`, () => {
     it("routes each task to a worker serving its queue, and lists the workers", async () => {
@@ -92,9 +87,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       const b = c.worker("B", "spark");
       await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2, () => a.output() + b.output());
       const runId = await trigger(c, "routed", scheduler);
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + a.output() + b.output());
-      expect(ended!.run.state).toBe("success");
+      const ended = await runEnded(c, runId, () => scheduler.output() + a.output() + b.output());
+      expect(ended.run.state).toBe("success");
       expect(c.markList()).toEqual(["heavy-1-B", "light-1-A"]);
 
       const { workers } = await c.json<WorkersDoc>(["workers"]);
@@ -130,9 +124,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       expect((await c.json<RunDoc>(["tasks", runId])).run.state).toBe("running");
       expect(c.markList()).toEqual(["light-1-A"]);
       const g = c.worker("G", "gpu");
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + g.output() + c.markList().join(","), 20_000);
-      expect(ended!.run.state).toBe("success");
+      const ended = await runEnded(c, runId, () => scheduler.output() + g.output() + c.markList().join(","), 20_000);
+      expect(ended.run.state).toBe("success");
       expect(c.markList()).toEqual(["gpu0-1-G", "gpu1-1-G", "gpu2-1-G", "gpu3-1-G", "gpu4-1-G", "gpu5-1-G", "light-1-A"]);
     });
 
@@ -149,9 +142,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       await waitFor("the default queue's tries", () => light.every((m) => c.markList().includes(m)), () => scheduler.output() + c.markList().join(","));
       expect(c.markList().filter((m) => m.startsWith("spark")).length).toBeLessThanOrEqual(2);
       c.touch("release");
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, scheduler.output);
-      expect(ended!.run.state).toBe("success");
+      const ended = await runEnded(c, runId, scheduler.output);
+      expect(ended.run.state).toBe("success");
       expect(c.markList().filter((m) => m.startsWith("spark")).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `spark${i}-1-S`).sort());
     });
 
@@ -162,10 +154,9 @@ for (const store of ["sqlite", "postgres"] as const) {
       await waitFor("the running try's log", async () => (await c.cli(["logs", runId, "wait"])).stdout.includes(`try 1 on worker ${victim}`));
       workers[victim].child.kill("SIGKILL");
 
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + workers[other].output());
-      expect(ended!.run.state).toBe("success");
-      expect(ended!.tasks).toMatchObject([{ id: "wait", state: "success", tries: 2 }]);
+      const ended = await runEnded(c, runId, () => scheduler.output() + workers[other].output());
+      expect(ended.run.state).toBe("success");
+      expect(ended.tasks).toMatchObject([{ id: "wait", state: "success", tries: 2 }]);
       expect(c.markList()).toEqual([`wait-1-${victim}`, `wait-2-${other}`]);
       expect(scheduler.output()).toMatch(/WorkerLostError: worker \S+ sent no heartbeat/);
       expect((await c.json<WorkersDoc>(["workers"])).workers.map((w) => w.state).sort()).toEqual(["alive", "lost"]);
@@ -177,9 +168,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       workers[victim].child.kill("SIGTERM");
       const exit = await new Promise<number | null>((r) => workers[victim].child.once("close", r));
       expect(exit).toBe(0);
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + workers[other].output());
-      expect(ended!).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 2 }] });
+      const ended = await runEnded(c, runId, () => scheduler.output() + workers[other].output());
+      expect(ended).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 2 }] });
       expect(c.markList()).toEqual([`wait-1-${victim}`, `wait-2-${other}`]);
       expect(scheduler.output()).toMatch(/WorkerLostError: task wait: the worker pool was closed while the try ran/);
       expect((await c.json<WorkersDoc>(["workers"])).workers.map((w) => w.state).sort()).toEqual(["alive", "stopped"]);
@@ -190,9 +180,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       const { scheduler, workers, runId, victim, other } = await hangingTryOnTwoWorkers(c);
       // Frozen, not dead: its task process goes on, its heartbeats stop.
       workers[victim].child.kill("SIGSTOP");
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + workers[other].output());
-      expect(ended!.tasks).toMatchObject([{ id: "wait", state: "success", tries: 2 }]);
+      const ended = await runEnded(c, runId, () => scheduler.output() + workers[other].output());
+      expect(ended.tasks).toMatchObject([{ id: "wait", state: "success", tries: 2 }]);
 
       // Let try 1 finish and the frozen worker report it: the store refuses the result.
       c.touch("release");
@@ -215,9 +204,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       await waitFor("the new scheduler", () => /scheduler running/.test(scheduler.output()), scheduler.output);
       // The new scheduler adopts try 1 from the store's queue: its worker goes on and reports to it.
       c.touch("release");
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + workers.A.output() + workers.B.output());
-      expect(ended!).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 1 }] });
+      const ended = await runEnded(c, runId, () => scheduler.output() + workers.A.output() + workers.B.output());
+      expect(ended).toMatchObject({ run: { state: "success" }, tasks: [{ id: "wait", state: "success", tries: 1 }] });
       expect(c.markList()).toEqual([`wait-1-${victim}`]);
       expect(workers[victim].output()).not.toMatch(/ignored/);
     });
@@ -231,9 +219,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       const a = c.worker("A", "default", own);
       await waitFor("the worker", async () => (await aliveWorkers(c)).length === 1);
       const runId = await trigger(c, "hangs", scheduler);
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => (ended = await runEnded(c, runId)) !== null, () => scheduler.output() + a.output());
-      expect(ended!).toMatchObject({ run: { state: "failed" }, tasks: [{ id: "wait", state: "failed", tries: 1 }] });
+      const ended = await runEnded(c, runId, () => scheduler.output() + a.output());
+      expect(ended).toMatchObject({ run: { state: "failed" }, tasks: [{ id: "wait", state: "failed", tries: 1 }] });
       expect(c.markList()).toEqual([]);
       const logs = await c.cli(["logs", runId, "wait"]);
       expect(logs.stderr).toMatch(/try 1 failed: PipelineVersionUnavailableError: worker \S+ can't run it: pipeline hangs version \w+ is not the version in .*hangs\.ts/);

@@ -5,7 +5,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { aliveWorkers, useClusters, waitFor, type RunDoc } from "./cluster.js";
+import { aliveWorkers, runEnded, useClusters, waitFor } from "./cluster.js";
 
 // Four items of 30,000 characters: 120 KB encoded, over the default threshold of 64 KB.
 const BIG = `
@@ -52,12 +52,8 @@ for (const store of ["sqlite", "postgres"] as const) {
       await waitFor("two workers", async () => (await aliveWorkers(c)).length === 2, output);
       await waitFor("the scheduler", () => /scheduler running/.test(scheduler.output()), output);
       const runId = (await c.json<{ run: { id: string } }>(["trigger", "big"])).run.id;
-      let ended: RunDoc | null = null;
-      await waitFor("the run", async () => {
-        const doc = await c.json<RunDoc>(["tasks", runId]);
-        return doc.run.state === "success" || doc.run.state === "failed" ? (ended = doc) !== null : false;
-      }, output);
-      expect(ended!.run.state, output()).toBe("success");
+      const ended = await runEnded(c, runId, output);
+      expect(ended.run.state, output()).toBe("success");
       expect(c.markList()).toEqual(["count-1-B", "each.0-1-B", "each.1-1-B", "each.2-1-B", "each.3-1-B", "parts-1-A"]);
 
       // One object, written by A, copied to B (the inputs) and to the scheduler (the map's items) by the store.

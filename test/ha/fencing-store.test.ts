@@ -2,14 +2,12 @@
 // a scheduler's decisions and queued tries commit only while it still owns the scheduler lease (the fence),
 // whatever the lease's expiry says; a late extension that nobody overtook keeps the lease; a scheduler taking
 // over adopts its predecessor's try-queue rows as they are.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { SqlStore } from "../../src/store/sql-store.js";
 import type { Store } from "../../src/store/types.js";
 import { codeOf } from "../support/error-code.js";
-import { openTestStore, STORE_KINDS } from "../support/test-stores.js";
+import { useFreshStores } from "../support/fresh-stores.js";
+import { STORE_KINDS, type StoreKind } from "../support/test-stores.js";
 import { decision, graph, move, newRun } from "../store/fixtures.js";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -17,15 +15,10 @@ const TTL = 10_000;
 /** Long enough to expire on either clock (the caller's on SQLite, the database's on Postgres). */
 const BRIEF = 1;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const homes: string[] = [];
-afterAll(() => {
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+const freshStore = useFreshStores("weir-ha-store-");
 
-async function fresh(kind: (typeof STORE_KINDS)[number]): Promise<SqlStore> {
-  const home = mkdtempSync(join(tmpdir(), "weir-ha-store-"));
-  homes.push(home);
-  const store = await openTestStore(kind, home);
+async function fresh(kind: StoreKind): Promise<SqlStore> {
+  const store = await freshStore(kind);
   if (!(store instanceof SqlStore)) throw new Error("the SQL store");
   return store;
 }

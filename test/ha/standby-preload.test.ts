@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open-store.js";
-import { ROOT, useClusters, waitFor, type Cluster, type Proc, type RunDoc } from "../distributed/cluster.js";
+import { ROOT, runEnded, useClusters, waitFor, type Cluster, type Proc } from "../distributed/cluster.js";
 
 const counted = (body: string): string => `
 import { appendFileSync, existsSync } from "node:fs";
@@ -46,19 +46,6 @@ async function headVersion(c: Cluster, pipelineId: string): Promise<string | und
   } finally {
     await store.close();
   }
-}
-
-async function runEnded(c: Cluster, runId: string, output: () => string): Promise<RunDoc> {
-  let doc: RunDoc | null = null;
-  await waitFor(
-    `run ${runId}`,
-    async () => {
-      doc = await c.json<RunDoc>(["tasks", runId]);
-      return doc.run.state === "success" || doc.run.state === "failed";
-    },
-    output,
-  );
-  return doc as unknown as RunDoc;
 }
 
 const trigger = async (c: Cluster): Promise<string> => (await c.json<{ run: { id: string } }>(["trigger", "probe"])).run.id;

@@ -4,31 +4,21 @@
 // it has room for, already owned, and the rest stay queued and unowned. A run whose start the starter prepared
 // is inserted started (running, its roots scheduled) in that same transaction; a start that writes more than
 // states is not prepared, and its run is inserted queued.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WeirError } from "../../src/common/errors.js";
 import type { PipelineGraph } from "../../src/graph/types.js";
 import { createDueRuns, type DueRunStarter } from "../../src/scheduler/create-due-runs.js";
 import { prepareStart, type PreparedStart } from "../../src/scheduler/prepared-start.js";
 import { newActiveRun } from "../../src/scheduler/run-tracking.js";
 import type { RunRecord, Store } from "../../src/store/types.js";
-import { openTestStore, STORE_KINDS } from "../support/test-stores.js";
+import { useFreshStores } from "../support/fresh-stores.js";
+import { STORE_KINDS, type StoreKind } from "../support/test-stores.js";
 import { DAY_MS, graph, SEP_1 } from "../store/fixtures.js";
 
-const stores: Store[] = [];
-const homes: string[] = [];
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+const freshStore = useFreshStores("weir-due-runs-");
 
-async function fresh(kind: (typeof STORE_KINDS)[number], graphs: PipelineGraph[]): Promise<Store> {
-  const home = mkdtempSync(join(tmpdir(), "weir-due-runs-"));
-  homes.push(home);
-  const store = await openTestStore(kind, home);
-  stores.push(store);
+async function fresh(kind: StoreKind, graphs: PipelineGraph[]): Promise<Store> {
+  const store = await freshStore(kind);
   for (const g of graphs) await store.savePipelineVersion(g, SEP_1);
   return store;
 }

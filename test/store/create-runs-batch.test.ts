@@ -1,29 +1,19 @@
 // createRuns on batches larger than a chunk of instance rows (a minute's scheduled runs, a catch-up): input
 // order, one run per (pipeline, logical date) within the batch and against the store, and the error naming the
 // run at fault deep in the batch with nothing written. On SQLite and Postgres.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WeirError } from "../../src/common/errors.js";
 import type { NewRun, Store } from "../../src/store/types.js";
-import { openTestStore, STORE_KINDS } from "../support/test-stores.js";
+import { useFreshStores } from "../support/fresh-stores.js";
+import { STORE_KINDS, type StoreKind } from "../support/test-stores.js";
 import { graph, newRun } from "./fixtures.js";
 
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
-const stores: Store[] = [];
-const homes: string[] = [];
-afterAll(async () => {
-  for (const store of stores) await store.close();
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
-});
+const freshStore = useFreshStores("weir-create-runs-");
 
-async function fresh(kind: (typeof STORE_KINDS)[number]): Promise<Store> {
-  const home = mkdtempSync(join(tmpdir(), "weir-create-runs-"));
-  homes.push(home);
-  const store = await openTestStore(kind, home);
-  stores.push(store);
+async function fresh(kind: StoreKind): Promise<Store> {
+  const store = await freshStore(kind);
   await store.savePipelineVersion(graph("p", "v1", ["a", "b"]), T0);
   return store;
 }

@@ -8,7 +8,7 @@ import { TASK_STATES, type TaskState } from "../../engine/states.js";
 import { markTask } from "../../scheduler/commands/index.js";
 import { requireRun } from "../../scheduler/commands/context.js";
 import { tryLogPath } from "../../observe/try-log-path.js";
-import { readStoredLogSlice } from "../../store/log-chunks.js";
+import { forEachLogSlice, readStoredLogSlice } from "../../store/log-chunks.js";
 import type { RunRecord, TryRecord } from "../../store/types.js";
 import type { ApiContext, RouteSpec } from "../api-context.js";
 
@@ -145,12 +145,9 @@ async function logDownload(c: Context, api: ApiContext): Promise<Response> {
   const { run, attempt, path } = await requireTry(c, api);
   const log = await tryLog(api, run, attempt, path);
   const parts: Buffer[] = [];
-  for (let offset = 0; ; ) {
-    const { bytes, end } = await log.read(offset, DOWNLOAD_STEP_BYTES);
+  await forEachLogSlice((offset, length) => log.read(offset, length), 0, DOWNLOAD_STEP_BYTES, (bytes) => {
     parts.push(bytes);
-    offset += bytes.length;
-    if (end || bytes.length === 0) break;
-  }
+  });
   const name = `${run.id}_${attempt.taskId}${attempt.mapIndex >= 0 ? `_${attempt.mapIndex}` : ""}_try${attempt.tryNumber}.log`;
   return new Response(Buffer.concat(parts), { headers: { "content-type": "text/plain; charset=utf-8", "content-disposition": `attachment; filename="${name}"` } });
 }
