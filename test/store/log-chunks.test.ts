@@ -3,7 +3,7 @@
 // the chunks from its offset on. The store's own readLogFrom is in the distributed contract (both databases).
 import { describe, expect, it } from "vitest";
 import type { LogChunkRecord } from "../../src/store/distributed-types.js";
-import { bytesFrom, LOG_CHUNKS_PER_READ, readStoredLogSlice, type LogChunkReader } from "../../src/store/log-chunks.js";
+import { bytesFrom, forEachLogSlice, LOG_CHUNKS_PER_READ, readStoredLogSlice, type LogChunkReader } from "../../src/store/log-chunks.js";
 
 function chunksOf(texts: string[]): LogChunkRecord[] {
   let offset = 0;
@@ -61,5 +61,33 @@ describe("readStoredLogSlice", () => {
     expect(some.end).toBe(false);
     expect(some.bytes.length).toBeGreaterThanOrEqual(10);
     expect(some.bytes.equals(whole.subarray(3, 3 + some.bytes.length))).toBe(true);
+  });
+});
+
+describe("forEachLogSlice", () => {
+  it("hands over the log from an offset in slices, in order, and returns the offset past its end", async () => {
+    const whole = Buffer.from("héllo\n日本語\nend");
+    const asked: number[] = [];
+    const read = async (offset: number, maxBytes: number) => {
+      asked.push(offset);
+      return { bytes: whole.subarray(offset, offset + maxBytes), end: offset + maxBytes >= whole.length };
+    };
+    const taken: Buffer[] = [];
+    const end = await forEachLogSlice(read, 2, 4, async (bytes) => {
+      await new Promise((resolve) => setTimeout(resolve, 1)); // each slice is taken before the next is read
+      taken.push(bytes);
+    });
+    expect(end).toBe(whole.length);
+    expect(Buffer.concat(taken).equals(whole.subarray(2))).toBe(true);
+    expect(asked).toEqual([2, 6, 10, 14, 18]);
+  });
+
+  it("stops at an empty slice (a gap, or nothing yet) and takes nothing for it", async () => {
+    let taken = 0;
+    const end = await forEachLogSlice(async () => ({ bytes: Buffer.alloc(0), end: false }), 7, 4, () => {
+      taken++;
+    });
+    expect(end).toBe(7);
+    expect(taken).toBe(0);
   });
 });
