@@ -146,10 +146,7 @@ class CompiledTasks {
     this.ids.push(node.id);
     this.upstream.push(node.upstream);
     this.afters.push(sameList(node.after, node.upstream) ? null : node.after);
-    // The compiler's task without needs, mapping, branch, sub-pipeline, sensor, description or command has
-    // exactly the keys of a template: known here without looking at its keys.
-    const plain = node.map === null && node.description === null && node.command === null && node.needs === this.shared.noNeeds && node.mapping === undefined && node.branch === undefined && node.subPipeline === undefined && node.sensor === undefined;
-    this.entries.push(this.templates.entry(node, plain));
+    this.entries.push(this.templates.entry(node));
     this.hasher.add(node);
   }
 

@@ -15,6 +15,16 @@ const withoutVersion = (graph: PipelineGraph): Omit<PipelineGraph, "version"> =>
   return rest;
 };
 
+/** Tasks that have, between them, every field of TaskNode. */
+const everyField: Parameters<typeof pipeline>[1] = (p) => {
+  const a = p.task("a", async () => [1]);
+  const m = p.task("m", { map: a, maxParallel: 2, needs: { a }, timeout: "1m", queue: "q", pool: "p", priority: 3, description: "x" }, async () => 1);
+  p.branch("b", { after: [m] }, () => []);
+  p.shell("s", { after: [a] }, "echo hi");
+  p.sensor("w", async () => true);
+  p.pipeline("sub", { pipeline: pipeline({ id: "other" }, (q) => void q.task("x", async () => 1)) });
+};
+
 describe("graphVersion", () => {
   it("is the same for the compiled graph, a JSON copy of it, and another file path", () => {
     const graph = compiled((p) => {
@@ -34,14 +44,7 @@ describe("graphVersion", () => {
   });
 
   it("changes with every field of every task", () => {
-    const graph = compiled((p) => {
-      const a = p.task("a", async () => [1]);
-      const m = p.task("m", { map: a, maxParallel: 2, needs: { a }, timeout: "1m", queue: "q", pool: "p", priority: 3, description: "x" }, async () => 1);
-      p.branch("b", { after: [m] }, () => []);
-      p.shell("s", { after: [a] }, "echo hi");
-      p.sensor("w", async () => true);
-      p.pipeline("sub", { pipeline: pipeline({ id: "other" }, (q) => void q.task("x", async () => 1)) });
-    });
+    const graph = compiled(everyField);
     const base = graph.version;
     const seen = new Set<string>([base]);
     for (let t = 0; t < graph.tasks.length; t++) {
@@ -59,6 +62,20 @@ describe("graphVersion", () => {
     const allKeys = new Set(graph.tasks.flatMap((task) => Object.keys(task)));
     for (const key of ["id", "kind", "upstream", "needs", "after", "map", "mapping", "branch", "trigger", "retry", "timeoutMs", "queue", "pool", "priority", "cache", "description", "command", "codeHash", "alerts", "subPipeline", "sensor"]) {
       expect(allKeys.has(key), key).toBe(true);
+    }
+  });
+
+  it("changes with every field of a task that follows one alike (whose text it may reuse)", () => {
+    const graph = compiled(everyField);
+    for (const task of graph.tasks) {
+      // The first task writes the shared parts out, so only the second one's text is reused.
+      const twin = { ...task, id: `${task.id}_2` };
+      const alike = graphVersion({ ...withoutVersion(graph), tasks: [task, twin, { ...task, id: `${task.id}_3` }] });
+      for (const key of Object.keys(task) as (keyof TaskNode)[]) {
+        if (key === "id") continue;
+        const changed: TaskNode = { ...task, id: `${task.id}_3`, [key]: key === "upstream" || key === "after" ? ["other"] : typeof task[key] === "number" ? 999 : { changed: key } };
+        expect(graphVersion({ ...withoutVersion(graph), tasks: [task, twin, changed] }), `${task.id}.${key}`).not.toBe(alike);
+      }
     }
   });
 

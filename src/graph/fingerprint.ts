@@ -2,6 +2,7 @@
 // of a task includes its code hash, so both must be stable across processes and machines.
 import { createHash, type Hash } from "node:crypto";
 import type { PipelineGraph, TaskNode } from "./types.js";
+import { sameTemplate } from "./wire-graph.js";
 
 const HASH_CHARS = 16;
 
@@ -156,21 +157,17 @@ function joinIds(ids: readonly string[]): string {
   return ids.join(",");
 }
 
-/** The fields written after the edges, compared by identity (objects are never mutated once compiled). */
+/**
+ * The fields written after the edges, compared by identity (objects are never mutated once compiled): a
+ * template's fields (sameTemplate: every field of a plain task but its id, edges, needs, map, description
+ * and command; it also compares `kind`, written before the edges, which only costs a rewrite) and the rest.
+ */
 function sameTail(a: TaskNode, b: TaskNode): boolean {
   return (
-    a.codeHash === b.codeHash &&
-    a.retry === b.retry &&
-    a.cache === b.cache &&
-    a.alerts === b.alerts &&
+    sameTemplate(a, b) &&
     a.map === b.map &&
     a.mapping === b.mapping &&
     a.branch === b.branch &&
-    a.trigger === b.trigger &&
-    a.timeoutMs === b.timeoutMs &&
-    a.queue === b.queue &&
-    a.pool === b.pool &&
-    a.priority === b.priority &&
     a.description === b.description &&
     a.command === b.command &&
     a.subPipeline === b.subPipeline &&

@@ -10,6 +10,7 @@ export class IntWriter {
   private readonly view: DataView;
   private at = 0;
 
+  /** `count`: at least as many numbers as will be pushed (text() writes only those). */
   constructor(count: number) {
     this.view = new DataView(new ArrayBuffer(count * 4));
   }

@@ -30,9 +30,9 @@ export class TaskTemplates {
   private previous: TaskNode | null = null;
   private previousTemplate = -1;
 
-  /** The number of the task's template, or the task whole but its id and edges (`plain`: isPlain, if known). */
-  entry(task: TaskNode, plain = isPlain(task)): number | RawTask {
-    if (!plain) return { raw: withoutEdges(task) };
+  /** The number of the task's template, or the task whole but its id and edges. */
+  entry(task: TaskNode): number | RawTask {
+    if (!isPlain(task)) return { raw: withoutEdges(task) };
     if (this.previous !== null && sameTemplate(task, this.previous)) {
       this.previous = task;
       return this.previousTemplate;
@@ -72,13 +72,15 @@ export function encodeGraph(graph: PipelineGraph): WireGraph | PipelineGraph {
   const { tasks, order, ...rest } = graph;
   const position = new Map<string, number>();
   const ids: string[] = new Array<string>(tasks.length);
+  // Room for both edge lists written out: a bound (an `after` equal to upstream is written as one number,
+  // and text() writes only what was pushed), so each task's lists are compared once, below.
   let size = 0;
   for (let i = 0; i < tasks.length; i++) {
     const task = tasks[i] as TaskNode;
     if (position.has(task.id)) return graph;
     position.set(task.id, i);
     ids[i] = task.id;
-    size += 2 + task.upstream.length + (sameList(task.after, task.upstream) ? 0 : task.after.length);
+    size += 2 + task.upstream.length + task.after.length;
   }
   const edges = new IntWriter(size);
   const pushPositions = (list: readonly string[]): boolean => {
@@ -206,8 +208,11 @@ function isPlain(task: TaskNode): boolean {
   return k === TEMPLATE_TASK_KEYS.length;
 }
 
-/** Whether two plain tasks have the same template: the fields of the template key, parts by identity. */
-function sameTemplate(a: TaskNode, b: TaskNode): boolean {
+/**
+ * Whether two plain tasks have the same template: the fields of the template key, parts by identity. The
+ * fingerprint's sameTail builds on it, so it must keep comparing every field of a template.
+ */
+export function sameTemplate(a: TaskNode, b: TaskNode): boolean {
   return (
     a.kind === b.kind &&
     a.trigger === b.trigger &&
