@@ -1,7 +1,7 @@
 // The `weir` command line (DESIGN.md §4). Each command lives in commands/; this file wires them to
 // commander and turns every failure into one line on stderr with the contract's exit code.
 import { prewarmWorker } from "../executor/prewarm.js";
-import { LocalWorkerPool } from "../executor/local-pool.js";
+import { defaultWorkerScript } from "../executor/worker-script.js";
 import { resolveConfig } from "./config.js";
 import { lowerHelperThreads } from "./helper-threads.js";
 import { prepareConfig, withoutConfigFlag } from "../config/index.js";
@@ -24,7 +24,7 @@ if (configFailure === null && ["run", "validate", "dev", "scheduler"].includes(a
   try {
     const config = resolveConfig();
     process.env.WEIR_HOME = config.home;
-    prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: String(config.killGraceMs) });
+    prewarmWorker(defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: String(config.killGraceMs) });
     // The commands that drive runs keep V8's and libuv's helper threads behind their event loop (helper-threads.ts).
     if (args[0] !== "validate") lowerHelperThreads();
   } catch {

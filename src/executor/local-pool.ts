@@ -5,10 +5,10 @@
 // (ahead of tries, always answered) to pool-requests.ts.
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { FromWorker, LoadResult, ParamsResult, TryJob, TryResult } from "../worker/protocol.js";
 import { loadProblem, PoolRequests, type ParseParamsRequest } from "./pool-requests.js";
 import { takePrewarmedWorkers } from "./prewarm.js";
+import { defaultWorkerScript } from "./worker-script.js";
 import { TryDispatch } from "./try-dispatch.js";
 import { WorkerHandle } from "./worker-handle.js";
 import { HeartbeatWatch, heartbeatSettings } from "./heartbeat.js";
@@ -342,10 +342,4 @@ export class LocalWorkerPool {
   private capacityMayHaveGrown(): void {
     if (!this.closed) this.onCapacity?.();
   }
-}
-
-/** dist/worker.js of this package: next to the bundle we are part of, or under the package root from source. */
-function defaultWorkerScript(): string {
-  const here = import.meta.url;
-  return fileURLToPath(here.endsWith(".ts") ? new URL("../../dist/worker.js", here) : new URL("./worker.js", here));
 }
