@@ -65,6 +65,9 @@ process.on("uncaughtException", (error) => onUncaught("uncaught exception", erro
 process.on("unhandledRejection", (reason) => onUncaught("unhandled rejection", reason));
 // The parent is gone (killed, crashed): nobody will collect results; don't leave orphans behind.
 process.on("disconnect", dieNow);
+// A message the parent can no longer take (EPIPE): it exited before we noticed, e.g. a `weir run` that refused
+// bad input before this prewarmed worker was even ready. The same as its disconnect, and nothing to report.
+process.on("error", dieNow);
 
 /** A load or params request, answered even while retiring (it started before). */
 function answer<T>(work: Promise<T>, reply: (result: T) => FromWorker): void {

@@ -134,4 +134,44 @@ await pool.load(${JSON.stringify(file)});
     );
     await expectSpinningWorkerToDie(parent, pidFile, "the file's import to start spinning");
   });
+
+  it("a worker whose message finds its parent gone (EPIPE) dies without a word, like on disconnect", async () => {
+    // The real case: a `weir run` that refuses bad input exits while its prewarmed worker is still starting; the
+    // worker's "ready" then fails with EPIPE before it has seen the disconnect. The channel's error is raised
+    // here by the task itself (the timing can't be forced from outside), and must end the worker quietly, not
+    // as an uncaught exception that makes it print and retire.
+    const file = tmp.write(
+      "epipe.ts",
+      `import { pipeline } from "weir";
+export default pipeline({ id: "epipe" }, (p) => {
+  p.task("gone", async () => {
+    process.emit("error", Object.assign(new Error("write EPIPE"), { code: "EPIPE", syscall: "write" }));
+    await new Promise(() => {});
+  });
+});
+`,
+    );
+    const job = makeJob(tmp.dir, file, "VERSION", "epipe", "gone");
+    const parent = tmp.write(
+      "parent-epipe.mts",
+      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
+let pool;
+pool = new LocalWorkerPool({ size: 1, onResult: (_key, result) => { console.log(JSON.stringify(result)); void pool.close(); } });
+const loaded = await pool.load(${JSON.stringify(file)});
+const job = ${JSON.stringify(job)};
+job.version = loaded.pipelines[0].version;
+pool.submit(job);
+`,
+    );
+    const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    await new Promise((resolve) => child.on("close", resolve));
+    const result = JSON.parse(stdout.trim()) as { outcome: string; error?: { name: string } };
+    expect(result.outcome).toBe("failure");
+    expect(result.error?.name).toBe("WorkerCrashedError");
+    expect(stderr).not.toMatch(/uncaught exception|retires/);
+  });
 });
