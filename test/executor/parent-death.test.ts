@@ -5,8 +5,24 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isAlive, makeJob, makeTempDir, waitFor } from "./helpers.js";
+import type { TryJob } from "../../src/worker/protocol.js";
 
 const tmp = makeTempDir();
+
+/** A script of its own process: a one-worker pool (`poolOptions`: the rest of its options, as source) that loads `file` and submits `job`. */
+function poolParent(name: string, file: string, job: TryJob, poolOptions: string): string {
+  return tmp.write(
+    name,
+    `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
+let pool;
+pool = new LocalWorkerPool({ size: 1, ${poolOptions} });
+const loaded = await pool.load(${JSON.stringify(file)});
+const job = ${JSON.stringify(job)};
+job.version = loaded.pipelines[0].version;
+pool.submit(job);
+`,
+  );
+}
 
 /** The pid a task or a file wrote to `path`, once it has. */
 async function pidIn(path: string, what: string): Promise<number> {
@@ -56,16 +72,7 @@ export default pipeline({ id: "hang" }, (p) => {
 `,
     );
     const job = makeJob(tmp.dir, file, "VERSION", "hang", "hang");
-    const parent = tmp.write(
-      "parent.mts",
-      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
-const pool = new LocalWorkerPool({ size: 1, onResult: () => {}, onStarted: (_key, worker) => console.log("started " + worker) });
-const loaded = await pool.load(${JSON.stringify(file)});
-const job = ${JSON.stringify(job)};
-job.version = loaded.pipelines[0].version;
-pool.submit(job);
-`,
-    );
+    const parent = poolParent("parent.mts", file, job, `onResult: () => {}, onStarted: (_key, worker) => console.log("started " + worker)`);
     const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
@@ -99,16 +106,7 @@ export default pipeline({ id: "busy" }, (p) => {
 `,
     );
     const job = makeJob(tmp.dir, file, "VERSION", "busy", "spin");
-    const parent = tmp.write(
-      "parent-busy.mts",
-      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
-const pool = new LocalWorkerPool({ size: 1, onResult: () => {} });
-const loaded = await pool.load(${JSON.stringify(file)});
-const job = ${JSON.stringify(job)};
-job.version = loaded.pipelines[0].version;
-pool.submit(job);
-`,
-    );
+    const parent = poolParent("parent-busy.mts", file, job, `onResult: () => {}`);
     await expectSpinningWorkerToDie(parent, pidFile, "the task to start spinning");
   });
 
@@ -152,17 +150,7 @@ export default pipeline({ id: "epipe" }, (p) => {
 `,
     );
     const job = makeJob(tmp.dir, file, "VERSION", "epipe", "gone");
-    const parent = tmp.write(
-      "parent-epipe.mts",
-      `import { LocalWorkerPool } from ${JSON.stringify(join(import.meta.dirname, "../../src/executor/local-pool.ts"))};
-let pool;
-pool = new LocalWorkerPool({ size: 1, onResult: (_key, result) => { console.log(JSON.stringify(result)); void pool.close(); } });
-const loaded = await pool.load(${JSON.stringify(file)});
-const job = ${JSON.stringify(job)};
-job.version = loaded.pipelines[0].version;
-pool.submit(job);
-`,
-    );
+    const parent = poolParent("parent-epipe.mts", file, job, `onResult: (_key, result) => { console.log(JSON.stringify(result)); void pool.close(); }`);
     const child = spawn(process.execPath, ["--import", "tsx", parent], { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
