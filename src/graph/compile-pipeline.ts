@@ -9,7 +9,8 @@ import { GraphHasher } from "./fingerprint.js";
 import { describeCycle, findCycles, orderOfPositions, UpstreamPositions } from "./graph-order.js";
 import { resolveRunDeadline } from "./run-deadline.js";
 import { DEFAULT_MAX_ACTIVE_RUNS, type GraphProblem, type PipelineGraph } from "./types.js";
-import { compiledGraph, packGraph, sameList, TaskTemplates, type RawTask } from "./wire-graph.js";
+import { sameList } from "./share-parts.js";
+import { compiledGraph, packGraph, TaskTemplates, type RawTask } from "./wire-graph.js";
 import { IntWriter, readInts } from "./wire-graph-lazy.js";
 import { isValidTimeZone } from "./zoned-time.js";
 import {

@@ -70,7 +70,8 @@ export function markShared(graph: PipelineGraph): void {
   shared.add(graph);
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two id lists are equal, element by element (here, not in wire-graph.ts, which imports this file). */
+export function sameList(a: readonly string[], b: readonly string[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

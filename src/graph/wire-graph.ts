@@ -5,7 +5,7 @@
 // in id and edges as the number of a shared template; the decoded graph equals the original (the same JSON,
 // keys in the same order) and its tasks share those templates' parts, as shareEqualParts would make them.
 // wire-graph-lazy.ts makes the tasks of a decoded graph when they are first read.
-import { markShared } from "./share-parts.js";
+import { markShared, sameList } from "./share-parts.js";
 import type { PipelineGraph, TaskNode } from "./types.js";
 import { WIRE_GRAPH_FORMAT, type RawTask, type Template, type WireGraph, type WireGraph2 } from "./wire-form.js";
 import { IntWriter, lazyGraph } from "./wire-graph-lazy.js";
@@ -231,11 +231,4 @@ export function sameTemplate(a: TaskNode, b: TaskNode): boolean {
 function withoutEdges(task: TaskNode): Template {
   const { id: _id, upstream: _upstream, after: _after, ...others } = task;
   return others;
-}
-
-export function sameList(a: readonly string[], b: readonly string[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -187,15 +187,14 @@ async function createAndStart(store: Store, due: Due, nowMs: number, latest: Map
     throw error;
   }
   let started = 0;
-  for (let i = 0; i < runs.length; i++) {
-    // Not created: its (pipeline, logical date) has a run already, which the queued-run phase looks after.
-    if (!results[i]?.created || !starter || records[i]!.owner !== starter.owner) continue;
-    starter.start(records[i]!, graphs[i]!, prepared[i]!);
-    started++;
-  }
   const created: RunRecord[] = [];
   for (let i = 0; i < runs.length; i++) {
+    // Not created: its (pipeline, logical date) has a run already, which the queued-run phase looks after.
     if (!results[i]?.created) continue;
+    if (starter && records[i]!.owner === starter.owner) {
+      starter.start(records[i]!, graphs[i]!, prepared[i]!);
+      started++;
+    }
     const start = runs[i]!.started;
     created.push(start ? recordInState(records[i]!, "running", start.atMs) : records[i]!);
   }

@@ -5,6 +5,7 @@ import type { EngineEvent } from "../engine/types.js";
 
 export class HeldRequests {
   private readonly byEvent = new Map<EngineEvent, string>();
+  // Derivable from byEvent's values, but holds() is asked for every pending request each poll: O(1), not a scan.
   private readonly ids = new Set<string>();
 
   hold(event: EngineEvent, requestId: string): void {
