@@ -1,40 +1,22 @@
 // The pipeline registry of `weir dev`: real pipeline files in a temp dir inside the package (so
 // `import { pipeline } from "weir"` resolves), loaded by a real worker pool, versions saved in a real
 // SQLite store, changes seen through real file watching. Waits on conditions, never on fixed sleeps.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, renameSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LocalWorkerPool } from "../../src/executor/local-pool.js";
+import { afterEach, describe, expect, it } from "vitest";
 import { PipelineRegistry, type PipelineChange, type PipelineRegistryOptions } from "../../src/scheduler/pipeline-registry.js";
 import { findPipelineFiles } from "../../src/cli/pipeline-files.js";
 import { watchTree, type WatchMode } from "../../src/scheduler/watch-files.js";
-import { openSqliteStore, type Store } from "../../src/store/index.js";
+import type { Store } from "../../src/store/index.js";
+import { useRegistryFixture } from "../support/registry-fixture.js";
 
-const tmp = join(import.meta.dirname, `.tmp-${randomBytes(4).toString("hex")}`);
-const dbDir = mkdtempSync(join(tmpdir(), "weir-registry-"));
-let pool: LocalWorkerPool;
-let store: Store;
+const fx = useRegistryFixture(import.meta.dirname, "weir-registry-", 2);
+const tmp = fx.dir;
 const registries: PipelineRegistry[] = [];
 let cases = 0;
 
-beforeAll(async () => {
-  mkdirSync(tmp, { recursive: true });
-  pool = new LocalWorkerPool({ size: 2, onResult: () => {} });
-  store = openSqliteStore({ path: join(dbDir, "weir.db") });
-  await store.migrate();
-});
-
 afterEach(async () => {
   await Promise.all(registries.splice(0).map((r) => r.stop()));
-});
-
-afterAll(async () => {
-  await pool?.close();
-  await store?.close();
-  rmSync(tmp, { recursive: true, force: true });
-  rmSync(dbDir, { recursive: true, force: true });
 });
 
 /** A pipeline file: its one task returns `n`, so each n is a different version. */
@@ -61,7 +43,7 @@ async function startCase(files: Record<string, string>, options: Partial<Pipelin
   mkdirSync(root, { recursive: true });
   for (const [name, text] of Object.entries(files)) write(name, text);
   const changes: PipelineChange[] = [];
-  const registry = new PipelineRegistry({ root, pool, store, clock: { now: () => Date.now() }, debounceMs: 20, onChange: (c) => changes.push(c), ...options });
+  const registry = new PipelineRegistry({ root, pool: fx.pool, store: fx.store, clock: { now: () => Date.now() }, debounceMs: 20, onChange: (c) => changes.push(c), ...options });
   registries.push(registry);
   await registry.start();
   return { root, registry, changes, write, path };
@@ -99,7 +81,7 @@ describe("PipelineRegistry", () => {
     expect(c.registry.problems()).toEqual([expect.objectContaining({ file: c.path("broken.ts"), code: "import_failed" })]);
     expect(c.registry.problems()[0]?.message).toContain("no database url");
     for (const id of [a, b]) {
-      const record = await store.getPipeline(id);
+      const record = await fx.store.getPipeline(id);
       expect(record?.version).toBe(c.registry.get(id)?.version);
       expect(record?.file).toBe(c.registry.fileOf(id));
     }
@@ -120,9 +102,9 @@ describe("PipelineRegistry", () => {
 
     c.write("a.ts", pipelineSource(a, 2));
     const v2 = await waitFor(() => c.registry.get(a)?.version !== v1 && c.registry.get(a)?.version, "the new version");
-    expect((await store.getPipeline(a))?.version).toBe(v2);
-    expect((await store.getPipelineVersion(a, v1))?.version).toBe(v1);
-    expect((await store.getPipelineVersion(a, v2))?.tasks.map((t) => t.id)).toEqual(["t"]);
+    expect((await fx.store.getPipeline(a))?.version).toBe(v2);
+    expect((await fx.store.getPipelineVersion(a, v1))?.version).toBe(v1);
+    expect((await fx.store.getPipelineVersion(a, v2))?.tasks.map((t) => t.id)).toEqual(["t"]);
     await waitFor(() => c.changes.length > 0, "the change event");
     expect(c.changes).toEqual([{ kind: "updated", file: c.path("a.ts"), pipelineIds: [a] }]);
     expect(c.registry.get(uid("other"))?.version).toBe(otherVersion);
@@ -138,7 +120,7 @@ describe("PipelineRegistry", () => {
     await waitFor(() => c.registry.problems().length > 0, "the problem");
     expect(c.registry.problems()).toEqual([expect.objectContaining({ file: c.path("a.ts"), code: "import_failed" })]);
     expect(c.registry.get(a)?.version).toBe(good);
-    expect((await store.getPipeline(a))?.version).toBe(good);
+    expect((await fx.store.getPipeline(a))?.version).toBe(good);
     expect(c.changes).toEqual([expect.objectContaining({ kind: "failed", file: c.path("a.ts"), pipelineIds: [a] })]);
 
     // A pipeline that becomes invalid (here: its schedule) keeps its last good version too.
@@ -175,7 +157,7 @@ describe("PipelineRegistry", () => {
     const added = uid("added");
     c.write("added.ts", pipelineSource(added, 1));
     await waitFor(() => c.registry.get(added), "the added file");
-    expect((await store.getPipeline(added))?.version).toBe(c.registry.get(added)?.version);
+    expect((await fx.store.getPipeline(added))?.version).toBe(c.registry.get(added)?.version);
     expect(c.changes).toEqual([{ kind: "loaded", file: c.path("added.ts"), pipelineIds: [added] }]);
 
     const deep = uid("deep");
@@ -211,7 +193,7 @@ describe("PipelineRegistry", () => {
     expect(c.registry.fileOf(dup)).toBe(c.path("a.ts"));
     expect(c.registry.problems()).toEqual([expect.objectContaining({ file: c.path("b.ts"), pipeline: dup, code: "pipeline_duplicate" })]);
     expect(c.registry.problems()[0]?.message).toContain("a.ts");
-    expect((await store.getPipeline(dup))?.file).toBe(c.path("a.ts"));
+    expect((await fx.store.getPipeline(dup))?.file).toBe(c.path("a.ts"));
     expect(c.changes.map((x) => [x.kind, x.file, x.pipelineIds])).toEqual([
       ["loaded", c.path("a.ts"), [dup]],
       ["failed", c.path("b.ts"), []],
@@ -228,7 +210,7 @@ describe("PipelineRegistry", () => {
     const second = c.registry.get(dup)?.version;
     expect(second).not.toBe(first);
     expect(c.registry.problems()).toEqual([]);
-    expect(await store.getPipeline(dup)).toMatchObject({ version: second, file: c.path("b.ts") });
+    expect(await fx.store.getPipeline(dup)).toMatchObject({ version: second, file: c.path("b.ts") });
     expect(c.changes).toEqual([
       { kind: "removed", file: c.path("a.ts"), pipelineIds: [dup] },
       { kind: "updated", file: c.path("b.ts"), pipelineIds: [dup] },
@@ -249,7 +231,7 @@ describe("PipelineRegistry", () => {
     expect(c.registry.get(p)?.schedule).toBe("@daily");
     c.write("lib/schedule.ts", `export const SCHEDULE = "@hourly";\n`);
     await waitFor(() => c.registry.get(p)?.schedule === "@hourly", "the importer's new schedule");
-    expect((await store.getPipeline(p))?.graph.schedule).toBe("@hourly");
+    expect((await fx.store.getPipeline(p))?.graph.schedule).toBe("@hourly");
 
     // A missing helper breaks the importer (last good version kept); restoring it fixes it.
     rmSync(c.path("lib"), { recursive: true });
@@ -263,7 +245,7 @@ describe("PipelineRegistry", () => {
     const a = uid("a");
     let failing = false;
     const flaky: Pick<Store, "savePipelineVersion"> = {
-      savePipelineVersion: (graph, nowMs) => (failing ? Promise.reject(new Error("disk I/O error")) : store.savePipelineVersion(graph, nowMs)),
+      savePipelineVersion: (graph, nowMs) => (failing ? Promise.reject(new Error("disk I/O error")) : fx.store.savePipelineVersion(graph, nowMs)),
     };
     const c = await startCase({ "a.ts": pipelineSource(a, 1) }, { store: flaky });
     const good = c.registry.get(a)?.version;
@@ -275,7 +257,7 @@ describe("PipelineRegistry", () => {
     failing = false;
     c.write("other.ts", pipelineSource(uid("other"), 1));
     const saved = await waitFor(() => c.registry.problems().length === 0 && c.registry.get(a)?.version !== good && c.registry.get(a)?.version, "the retried save");
-    expect((await store.getPipeline(a))?.version).toBe(saved);
+    expect((await fx.store.getPipeline(a))?.version).toBe(saved);
   });
 
   it("watches a single pipeline file", async () => {
@@ -283,7 +265,7 @@ describe("PipelineRegistry", () => {
     const dir = await startCase({});
     const file = dir.write("single.ts", pipelineSource(a, 1));
     dir.write("neighbour.ts", pipelineSource(uid("neighbour"), 1));
-    const registry = new PipelineRegistry({ root: file, pool, store, clock: { now: () => Date.now() }, debounceMs: 20 });
+    const registry = new PipelineRegistry({ root: file, pool: fx.pool, store: fx.store, clock: { now: () => Date.now() }, debounceMs: 20 });
     registries.push(registry);
     await registry.start();
     expect(ids(registry)).toEqual([a]);
@@ -300,7 +282,7 @@ describe("PipelineRegistry", () => {
     const late = uid("late");
     c.write("late.ts", pipelineSource(late, 1));
     // Another registry over the same root sees the file; the stopped one never does.
-    const other = new PipelineRegistry({ root: c.root, pool, store, clock: { now: () => Date.now() }, debounceMs: 20 });
+    const other = new PipelineRegistry({ root: c.root, pool: fx.pool, store: fx.store, clock: { now: () => Date.now() }, debounceMs: 20 });
     registries.push(other);
     await other.start();
     expect(other.get(late)).toBeDefined();
@@ -308,7 +290,7 @@ describe("PipelineRegistry", () => {
   });
 
   it("rejects a root that doesn't exist", async () => {
-    const registry = new PipelineRegistry({ root: join(tmp, "nope"), pool, store, clock: { now: () => Date.now() } });
+    const registry = new PipelineRegistry({ root: join(tmp, "nope"), pool: fx.pool, store: fx.store, clock: { now: () => Date.now() } });
     await expect(registry.start()).rejects.toMatchObject({ code: "path_not_found" });
   });
 });
