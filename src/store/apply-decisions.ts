@@ -13,6 +13,7 @@ import { END_RUN, START_RUN, TRANSITION_RUN } from "./sql/runs.js";
 import { END_TRY, INSERT_RUNNING_TRY, QUEUE_TRY, START_TRY } from "./sql/tries.js";
 import { writeNotifications } from "./outbox.js";
 import { SetWrites } from "./apply-sets.js";
+import { foldScheduledMoves, type FoldedMoves } from "./fold-moves.js";
 import { recordArtifactRef } from "./cache-artifacts.js";
 import { isArtifactRef } from "../artifacts/reference.js";
 import { MARK_INSTANCE_CACHED, SET_TRY_CACHE_KEY } from "./sql/cache-artifacts.js";
@@ -46,7 +47,9 @@ export async function applyDecisionBatch(dialect: Dialect, decisions: readonly D
       const writes = batchWrites(tx);
       if (fence) await holdFence(writes.tx, fence);
       // Where writes are not batched (SQLite), each statement costs: consecutive ones of a shape go as one.
-      for (const decision of decisions) await applyDecision(writes.tx, decision, !writes.batching && decision.transitions.length >= SET_MIN_TRANSITIONS);
+      const setBased = (decision: Decision): boolean => !writes.batching && decision.transitions.length >= SET_MIN_TRANSITIONS;
+      const folds = foldScheduledMoves(decisions, (decision) => !setBased(decision));
+      for (const decision of decisions) await applyDecision(writes.tx, decision, setBased(decision), folds);
       await writes.flush();
     });
     return { applied: decisions.map((_, index) => index), conflicts: [] };
@@ -93,8 +96,11 @@ function conflictOf(dialect: Dialect, error: unknown): string | null {
   return null;
 }
 
-/** `setBased`: gather consecutive transitions of one shape into set-based statements (apply-sets.ts). */
-async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = false): Promise<void> {
+/**
+ * `setBased`: gather consecutive transitions of one shape into set-based statements (apply-sets.ts).
+ * `folds`: moves to `scheduled` left out, and the later moves guarded in their place (fold-moves.ts).
+ */
+async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = false, folds: FoldedMoves | null = null): Promise<void> {
   if (decision.run !== undefined) await applyRunTransition(tx, decision.runId, decision.run, decision.nowMs);
   // A run request carried out is done with the decision, never before it (a crash would lose it) nor after
   // it (a crash would carry it out again on restart). One already finished is left as it was.
@@ -118,18 +124,23 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
       if (i >= transitions.length || marks.dueAt(i)) continue;
     }
     const t = transitions[i] as InstanceTransition;
+    if (folds?.skipped.has(t)) {
+      i++;
+      continue;
+    }
+    const from = folds?.guardFrom.get(t) ?? t.from;
     const next = transitions[i + 1];
     if (next !== undefined && startsTry(t, next)) {
       // Gathered once what the stretch named of this instance is written.
       if (sets) {
         await sets.flush(guardFailed);
         sets.start(t, next.worker ?? null);
-      } else await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs);
+      } else await startNewTry(tx, decision.runId, t, next.worker ?? null, decision.nowMs, from);
       i += 2;
       continue;
     }
     if (sets) await sets.flush(guardFailed);
-    await applyInstanceTransition(tx, decision.runId, t, decision.nowMs);
+    await applyInstanceTransition(tx, decision.runId, t, decision.nowMs, from);
     i++;
   }
   if (sets) await sets.flush(guardFailed);
@@ -276,10 +287,11 @@ async function runCounted(tx: SqlTransaction, sql: string, params: (string | num
 
 const MAPPED_INSERT_ROWS = 500;
 
-async function startNewTry(tx: SqlTransaction, runId: string, t: InstanceTransition, worker: string | null, nowMs: number): Promise<void> {
-  const where = [runId, t.taskId, t.mapIndex, t.from, t.tryNumber - 1];
+/** `from`: the state the guard expects (t.from unless an earlier move of the batch was folded into this one). */
+async function startNewTry(tx: SqlTransaction, runId: string, t: InstanceTransition, worker: string | null, nowMs: number, from = t.from): Promise<void> {
+  const where = [runId, t.taskId, t.mapIndex, from, t.tryNumber - 1];
   if ((await tx.run(START_INSTANCE, ["running", t.tryNumber, null, null, nowMs, ...where])) === 0) {
-    throw new GuardFailed(`instance ${instanceKey(t.taskId, t.mapIndex)}: not ${t.from} at try ${t.tryNumber - 1} (wanted ${t.from} → running)`);
+    throw new GuardFailed(`instance ${instanceKey(t.taskId, t.mapIndex)}: not ${from} at try ${t.tryNumber - 1} (wanted ${from} → running)`);
   }
   await tx.run(INSERT_RUNNING_TRY, [runId, t.taskId, t.mapIndex, t.tryNumber, nowMs, nowMs, worker]);
 }
@@ -293,13 +305,13 @@ async function applyRunTransition(tx: SqlTransaction, runId: string, run: RunTra
   if (changed === 0) throw new GuardFailed(`run ${runId}: not ${run.from} (wanted ${run.from} → ${run.to})`);
 }
 
-async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: InstanceTransition, nowMs: number): Promise<void> {
+async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: InstanceTransition, nowMs: number, from = t.from): Promise<void> {
   const key = instanceKey(t.taskId, t.mapIndex);
   // A transition to queued creates try `tryNumber`: the instance must still be at the try before it.
   const expectedTry = t.to === "queued" ? t.tryNumber - 1 : t.tryNumber;
   const retryAtMs = t.to === "up_for_retry" ? (t.retryAtMs ?? null) : null;
   const endedMs = isTerminalTaskState(t.to) ? nowMs : null;
-  const where = [runId, t.taskId, t.mapIndex, t.from, expectedTry];
+  const where = [runId, t.taskId, t.mapIndex, from, expectedTry];
   // Out of a terminal state only when a user cleared the instance: its span starts over, its tries stay.
   const reopened = isTerminalTaskState(t.from) && !isTerminalTaskState(t.to);
   const changed = reopened
@@ -308,7 +320,7 @@ async function applyInstanceTransition(tx: SqlTransaction, runId: string, t: Ins
       ? await tx.run(START_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, nowMs, ...where])
       : await tx.run(TRANSITION_INSTANCE, [t.to, t.tryNumber, retryAtMs, endedMs, ...where]);
   if (changed === 0) {
-    throw new GuardFailed(`instance ${key}: not ${t.from} at try ${expectedTry} (wanted ${t.from} → ${t.to})`);
+    throw new GuardFailed(`instance ${key}: not ${from} at try ${expectedTry} (wanted ${from} → ${t.to})`);
   }
 
   const tryKey = [runId, t.taskId, t.mapIndex, t.tryNumber];
