@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { fail, parseOptions, sizesFor } from "./options.mjs";
 import { startBenchPostgres } from "./postgres.mjs";
 import { medianOf, printResults, repetitionLine, summary } from "./report.mjs";
+import { machineLine, probeMachine } from "./machine-probe.mjs";
 import { harness, makeRunners, serviceHarness } from "./runners.mjs";
 import { workloadTable, writePipelines } from "./workloads.mjs";
 
@@ -57,6 +58,8 @@ const { files, scheduleDir } = writePipelines(work, SIZES, quick);
 const RUNNERS = makeRunners({ SIZES, quick, verbose, diagnose, cpuProfDir, files, scheduleDir, homes, postgres, log });
 
 const results = {};
+// Only the table shows it (the --json document is the workloads' figures alone, as documented).
+const machineBefore = json ? null : probeMachine();
 const started = performance.now();
 try {
   for (const workload of selected) {
@@ -79,3 +82,4 @@ await postgres?.stop();
 cleanUp();
 
 printResults({ results, workloads: WORKLOADS, opts, SIZES, postgres, started });
+if (machineBefore) process.stdout.write(machineLine(machineBefore, probeMachine()));

@@ -1,5 +1,5 @@
 // Keeps bench/run.mjs from rotting: runs two small workloads with --quick and checks the shape of the
-// JSON document. No timing is asserted here (bench/README.md has the bars; `npm run bench` judges them).
+// JSON document, and the table's last line. No timing is asserted here (bench/README.md has the bars; `npm run bench` judges them).
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -32,5 +32,11 @@ describe("bench/run.mjs", () => {
     expect(w4.capped).toBe(false);
     expect(Object.keys(w4.bars as object)).toEqual(["createMs", "doneMs"]);
     expect(typeof w4.pass).toBe("boolean");
+  });
+
+  it("prints the table with the machine line under it (--only W1 --quick --reps 1)", async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, ["bench/run.mjs", "--only", "W1", "--quick", "--reps", "1"], { cwd: root, timeout: 60_000 });
+    expect(stdout).toMatch(/^W1 chain-20 /m);
+    expect(stdout).toMatch(/^machine before: node -e 0 \d+ ms, fixed JS work \d+ ms; after: node -e 0 \d+ ms, fixed JS work \d+ ms/m);
   });
 });
