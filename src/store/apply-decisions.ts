@@ -128,6 +128,7 @@ async function applyDecision(tx: SqlTransaction, decision: Decision, setBased = 
       i++;
       continue;
     }
+    // Folds are only ever found in decisions written row by row (`sets` null), so the set writes keep t.from.
     const from = folds?.guardFrom.get(t) ?? t.from;
     const next = transitions[i + 1];
     if (next !== undefined && startsTry(t, next)) {
