@@ -180,8 +180,10 @@ describe("folding an instance's schedule and start into one write", () => {
     // An expansion in between.
     const expands: Decision = { ...decision("r1", T0, []), expansions: [{ taskId: "m", at: 0, count: 2, tryNumber: 0, shape: null }] };
     expect(foldScheduledMoves([result!, expands, start!], () => true)).toBeNull();
-    // The first move in a set-based decision.
+    // The first move in a set-based decision, or a set-based decision in between (nothing folds across one).
     expect(foldScheduledMoves([result!, start!], (d) => d !== result)).toBeNull();
+    const between = decision("r1", T0, [move("t5", "pending", "scheduled", 0)]);
+    expect(foldScheduledMoves([result!, between, start!], (d) => d !== between)).toBeNull();
     // A move of the instance in between that doesn't match closes the pair: the later start isn't folded.
     expect(foldScheduledMoves([result!, otherTry, start!], () => true)).toBeNull();
     // Any move out of scheduled at the same try folds (here a skip); a start is guarded at the try before its own.
