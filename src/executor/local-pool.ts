@@ -114,11 +114,6 @@ export class LocalWorkerPool {
     onExit: (w: WorkerHandle, code: number | null, signal: NodeJS.Signals | null) => this.handleExit(w, code, signal),
   };
 
-  /** The worker script this pool forks (dist/worker.js unless told otherwise). */
-  static defaultWorkerScript(): string {
-    return defaultWorkerScript();
-  }
-
   /** Queues a try; its result arrives through `onResult`, exactly once. */
   submit(job: TryJob): void {
     if (this.closed) throw new Error("LocalWorkerPool: submit after close");

@@ -54,8 +54,8 @@ interface WatchdogFacts {
   heartbeatMs: number;
 }
 
+/** Taken at start; null again once the thread is started (or when they were never taken). */
 let facts: WatchdogFacts | null = null;
-let started = false;
 
 /**
  * At the worker's start: the parent's pid, and the pool's heartbeat pipe if it gave us one (a worker started
@@ -72,9 +72,10 @@ export function takeWatchdogFacts(): void {
 
 /** Starts the watchdog thread, once; before the first request that may run user code. */
 export function startWatchdog(): void {
-  if (started || facts === null) return;
-  started = true;
-  const watchdog = new Worker(WATCHDOG, { eval: true, workerData: { ...facts, pid: process.pid, intervalMs: 250 } });
+  if (facts === null) return;
+  const workerData = { ...facts, pid: process.pid, intervalMs: 250 };
+  facts = null;
+  const watchdog = new Worker(WATCHDOG, { eval: true, workerData });
   watchdog.unref();
   // A watchdog that fails to start leaves the 'disconnect' handler, which covers all but blocked loops.
   watchdog.on("error", () => {});

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalWorkerPool, type LocalWorkerPoolOptions } from "../../src/executor/local-pool.js";
 import { prewarmWorker } from "../../src/executor/prewarm.js";
+import { defaultWorkerScript } from "../../src/executor/worker-script.js";
 import { WorkerHandle } from "../../src/executor/worker-handle.js";
 import type { ToWorker, TryJob, TryResult } from "../../src/worker/protocol.js";
 import { makeJob, makeTempDir, versionOf, waitFor } from "./helpers.js";
@@ -366,7 +367,7 @@ describe("batched dispatch", () => {
 
 describe("prewarmed worker", () => {
   it("is adopted by the next pool: no extra fork for its first load or tries", async () => {
-    prewarmWorker(LocalWorkerPool.defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: "3000" });
+    prewarmWorker(defaultWorkerScript(), { ...process.env, WEIR_KILL_GRACE_MS: "3000" });
     const { pool, run } = track(batchPool({ size: 2 }));
     expect(pool.stats()).toMatchObject({ spawned: 1, workers: 1 });
 
