@@ -1,14 +1,20 @@
 // Liveness of local worker processes. A worker that exits is seen by its "close" event; one that is
 // stopped (SIGSTOP, a debugger, a frozen container) or wedged as a whole process never exits and would
-// hold its try forever. Each worker beats from a thread of its own (src/worker/main.ts) onto a pipe
-// separate from the IPC channel, so a task that blocks the worker's main thread with synchronous work
-// still beats and the per-message path pays nothing; the pool kills a worker silent for too long.
+// hold its try forever. Each worker beats from a thread of its own (src/worker/watchdog.ts, started at
+// its first request) onto a pipe separate from the IPC channel, so a task that blocks the worker's main
+// thread with synchronous work still beats and the per-message path pays nothing; the pool kills a
+// worker silent for too long, and one that never becomes ready.
 
 import { MAX_HEARTBEAT_MS, MIN_MISSED_HEARTBEATS } from "../common/heartbeat-limits.js";
 
 /** What the watch needs of a worker (a WorkerHandle; structural, so worker-handle.ts can import this file). */
 export interface BeatingWorker {
   readonly state: string;
+  /**
+   * Its last sign of life, from which silence is counted: its fork while it starts, then its first request
+   * (its beat thread starts with it, src/worker/watchdog.ts), then each beat. Null while it is ready but
+   * has never been asked anything: nothing beats then, and nothing waits on it.
+   */
   lastBeatMs: number | null;
 }
 
@@ -43,8 +49,10 @@ function wholeNumber(raw: string | undefined, min: number, max: number): number 
 
 export interface HeartbeatWatchOptions<W extends BeatingWorker> extends HeartbeatSettings {
   workers: () => Iterable<W>;
-  /** A worker that beat at least once has been silent for `silentMs`: the pool kills it. */
-  onHung: (worker: W, silentMs: number) => void;
+  /** Longest a worker may take from its fork to "ready": it sends no beats before its first request. */
+  startLimitMs: number;
+  /** A worker has been silent for `silentMs` (`starting`: it never became ready): the pool kills it. */
+  onHung: (worker: W, silentMs: number, starting: boolean) => void;
 }
 
 /** One timer per pool, not per worker; it holds no handle, so it never keeps the parent alive. */
@@ -83,9 +91,9 @@ export class HeartbeatWatch<W extends BeatingWorker> {
     const now = performance.now();
     const windowMs = this.options.missedHeartbeats * this.options.heartbeatMs;
     for (const worker of this.options.workers()) {
-      // A worker that never beat (still starting, or a worker script without the beat thread) is not judged.
       if (worker.state === "dead" || worker.lastBeatMs === null) continue;
-      if (now - worker.lastBeatMs > windowMs) this.options.onHung(worker, Math.round(now - worker.lastBeatMs));
+      const starting = worker.state === "starting";
+      if (now - worker.lastBeatMs > (starting ? this.options.startLimitMs : windowMs)) this.options.onHung(worker, Math.round(now - worker.lastBeatMs), starting);
     }
   }
 }

@@ -26,6 +26,8 @@ export interface LocalWorkerPoolOptions {
   killGraceMs?: number;
   /** Longest a file may take to load before its worker is killed (default 30000). */
   loadTimeoutMs?: number;
+  /** Longest a worker may take from its fork to "ready" before it is hung and killed (default 30000; off with `missedHeartbeats` 0). */
+  startTimeoutMs?: number;
   /**
    * Whether a worker whose tries keep finishing quickly may hold several at once (default true). The trigger
    * loop turns it off: a sensor check that hangs must not hold up checks queued behind it in its worker.
@@ -101,7 +103,13 @@ export class LocalWorkerPool {
     const beats = heartbeatSettings(this.env);
     this.heartbeatMs = options.heartbeatMs ?? beats.heartbeatMs;
     const missedHeartbeats = options.missedHeartbeats ?? beats.missedHeartbeats;
-    this.heartbeat = new HeartbeatWatch({ heartbeatMs: this.heartbeatMs, missedHeartbeats, workers: () => this.workers, onHung: (w, silentMs) => this.killHung(w, silentMs) });
+    this.heartbeat = new HeartbeatWatch({
+      heartbeatMs: this.heartbeatMs,
+      missedHeartbeats,
+      startLimitMs: options.startTimeoutMs ?? 30_000,
+      workers: () => this.workers,
+      onHung: (w, silentMs, starting) => this.killHung(w, silentMs, starting),
+    });
     for (const worker of takePrewarmedWorkers(this.size)) {
       this.spawned++;
       this.workers.add(worker);
@@ -259,8 +267,9 @@ export class LocalWorkerPool {
   }
 
   /** Silent past the window: stopped or wedged as a whole process (a busy task still beats). Its try fails when its exit is seen. */
-  private killHung(worker: WorkerHandle, silentMs: number): void {
-    worker.hungFor = `worker process ${worker.pid} sent no heartbeat for ${silentMs} ms (stopped or hung) and was killed`;
+  private killHung(worker: WorkerHandle, silentMs: number, starting: boolean): void {
+    const silent = starting ? `was not ready ${silentMs} ms after it was started` : `sent no heartbeat for ${silentMs} ms`;
+    worker.hungFor = `worker process ${worker.pid} ${silent} (stopped or hung) and was killed`;
     this.killWorker(worker);
   }
 
@@ -269,6 +278,8 @@ export class LocalWorkerPool {
       case "ready":
         if (worker.state !== "starting") return;
         worker.everReady = true;
+        // Nothing beats until its first request (heartbeat.ts).
+        worker.lastBeatMs = null;
         this.startFailures = 0;
         this.becomeIdle(worker);
         this.pump();

@@ -36,8 +36,8 @@ export class WorkerHandle {
   quickStreak = 0;
   /** It said "ready" once: its death later (a crash, a kill) is not a failed start. */
   everReady = false;
-  /** When its last heartbeat arrived (performance.now()); null until the first (heartbeat.ts). */
-  lastBeatMs: number | null = null;
+  /** Its last sign of life (performance.now()): the fork, its first request, then each beat; null once ready until its first request (heartbeat.ts). */
+  lastBeatMs: number | null = performance.now();
   /** Set when the pool kills it for missing heartbeats: the failure its running try gets. */
   hungFor: string | null = null;
   readonly exited: Promise<void>;
@@ -118,6 +118,9 @@ export class WorkerHandle {
 
   send(message: ToWorker): void {
     if (this.state === "dead" || !this.child.connected) return;
+    // Its beat thread starts with its first request: silence counts from here, so a worker stopped before
+    // its first beat is found too.
+    this.lastBeatMs ??= performance.now();
     this.child.send(message);
   }
 

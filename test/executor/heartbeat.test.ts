@@ -3,8 +3,10 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logs, makeHome, runIdOf, runDocument, byTask } from "../cli/helpers.js";
+import { logs, makeHome, processesOf, runIdOf, runDocument, byTask } from "../cli/helpers.js";
 import { HeartbeatWatch } from "../../src/executor/heartbeat.js";
+import { prewarmWorker } from "../../src/executor/prewarm.js";
+import { defaultWorkerScript } from "../../src/executor/worker-script.js";
 import { decodeValue } from "../../src/worker/value-codec.js";
 import { isAlive, makeJob, makePool, makeTempDir, versionOf, waitFor } from "./helpers.js";
 
@@ -80,6 +82,57 @@ describe("hung local workers", () => {
   });
 });
 
+describe("workers silent before their first beat", () => {
+  /** A try's result, or a failure of the test if it never comes (a worker nobody judges holds it forever). */
+  const settled = <T>(result: Promise<T>, what: string): Promise<T> =>
+    Promise.race([result, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what} never ended`)), 30_000))]);
+
+  it("kills a worker stopped before its first request once it is given a try (its beats would start with that request)", async () => {
+    // A prewarmed worker: ready and idle, never asked anything, so its beat thread hasn't started.
+    const home = join(tmp.dir, "prewarmed");
+    prewarmWorker(defaultWorkerScript(), { ...process.env, WEIR_HOME: home });
+    const fresh = makePool({ size: 1, ...beats });
+    try {
+      const pid = await waitFor(() => processesOf(home)[0], 10_000, "the prewarmed worker's pid");
+      await waitFor(() => fresh.pool.stats().idle === 1, 20_000, "the prewarmed worker to be ready");
+      process.kill(pid, "SIGSTOP");
+      expect(await settled(fresh.run(job("quick")), "the try on the stopped worker")).toEqual({
+        outcome: "failure",
+        error: {
+          name: "WorkerHungError",
+          message: expect.stringMatching(new RegExp(`^worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task quick$`)),
+          kind: "lost",
+          retryable: true,
+        },
+      });
+      await waitFor(() => !isAlive(pid), 10_000, "the stopped worker to be gone");
+    } finally {
+      await fresh.pool.close();
+    }
+  });
+
+  it("kills a worker that never becomes ready and, after three in a row, fails the queued try", async () => {
+    // A real process that starts and then never says "ready": a start-up wedged in an import, say.
+    const script = tmp.write("never-ready.mjs", "setInterval(() => {}, 1000);\n");
+    const stuck = makePool({ size: 1, workerScript: script, startTimeoutMs: 500, ...beats });
+    try {
+      const result = await settled(stuck.run(job("quick")), "the try queued behind workers that never start");
+      expect(result).toMatchObject({
+        outcome: "failure",
+        error: {
+          name: "WorkerStartFailedError",
+          message: expect.stringMatching(/^worker process \d+ was not ready \d+ ms after it was started \(stopped or hung\) and was killed before it was ready \(worker script .*never-ready\.mjs\)$/),
+          kind: "lost",
+        },
+      });
+      // Each killed one is replaced at once (a fourth may be starting when the third's exit is seen).
+      expect(stuck.pool.stats().spawned).toBeGreaterThanOrEqual(3);
+    } finally {
+      await stuck.pool.close();
+    }
+  });
+});
+
 describe("the heartbeat pipe's environment", () => {
   it("is not passed on to the tasks a worker runs", async () => {
     const result = await run(job("env"));
@@ -93,7 +146,7 @@ describe("HeartbeatWatch when this process stalls", () => {
     // A worker that beat once, long ago, and never again; the checks below each come after a stall.
     const worker = { state: "busy", lastBeatMs: performance.now() };
     let hung = false;
-    const watch = new HeartbeatWatch({ heartbeatMs: 20, missedHeartbeats: 3, workers: () => [worker], onHung: () => (hung = true) });
+    const watch = new HeartbeatWatch({ heartbeatMs: 20, missedHeartbeats: 3, startLimitMs: 60, workers: () => [worker], onHung: () => (hung = true) });
     try {
       for (let stalls = 0; stalls < 100 && !hung; stalls++) {
         const until = Date.now() + 100;
