@@ -51,8 +51,8 @@ export interface HeartbeatWatchOptions<W extends BeatingWorker> extends Heartbea
   workers: () => Iterable<W>;
   /** Longest a worker may take from its fork to "ready": it sends no beats before its first request. */
   startLimitMs: number;
-  /** A worker has been silent for `silentMs` (`starting`: it never became ready): the pool kills it. */
-  onHung: (worker: W, silentMs: number, starting: boolean) => void;
+  /** A worker has been silent for `silentMs` (one still `starting` never became ready): the pool kills it. */
+  onHung: (worker: W, silentMs: number) => void;
 }
 
 /** One timer per pool, not per worker; it holds no handle, so it never keeps the parent alive. */
@@ -92,8 +92,8 @@ export class HeartbeatWatch<W extends BeatingWorker> {
     const windowMs = this.options.missedHeartbeats * this.options.heartbeatMs;
     for (const worker of this.options.workers()) {
       if (worker.state === "dead" || worker.lastBeatMs === null) continue;
-      const starting = worker.state === "starting";
-      if (now - worker.lastBeatMs > (starting ? this.options.startLimitMs : windowMs)) this.options.onHung(worker, Math.round(now - worker.lastBeatMs), starting);
+      const limitMs = worker.state === "starting" ? this.options.startLimitMs : windowMs;
+      if (now - worker.lastBeatMs > limitMs) this.options.onHung(worker, Math.round(now - worker.lastBeatMs));
     }
   }
 }

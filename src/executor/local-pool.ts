@@ -108,7 +108,7 @@ export class LocalWorkerPool {
       missedHeartbeats,
       startLimitMs: options.startTimeoutMs ?? 30_000,
       workers: () => this.workers,
-      onHung: (w, silentMs, starting) => this.killHung(w, silentMs, starting),
+      onHung: (w, silentMs) => this.killHung(w, silentMs),
     });
     for (const worker of takePrewarmedWorkers(this.size)) {
       this.spawned++;
@@ -267,8 +267,8 @@ export class LocalWorkerPool {
   }
 
   /** Silent past the window: stopped or wedged as a whole process (a busy task still beats). Its try fails when its exit is seen. */
-  private killHung(worker: WorkerHandle, silentMs: number, starting: boolean): void {
-    const silent = starting ? `was not ready ${silentMs} ms after it was started` : `sent no heartbeat for ${silentMs} ms`;
+  private killHung(worker: WorkerHandle, silentMs: number): void {
+    const silent = worker.state === "starting" ? `was not ready ${silentMs} ms after it was started` : `sent no heartbeat for ${silentMs} ms`;
     worker.hungFor = `worker process ${worker.pid} ${silent} (stopped or hung) and was killed`;
     this.killWorker(worker);
   }

@@ -53,6 +53,12 @@ afterAll(async () => {
 });
 
 const job = (taskId: string) => makeJob(tmp.dir, file, version, "hang", taskId);
+/** The pattern of the message a try of a worker killed for silence fails with. */
+const hungMessage = (pid: number, taskId: string) => `worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task ${taskId}`;
+const hungFailure = (pid: number, taskId: string) => ({
+  outcome: "failure",
+  error: { name: "WorkerHungError", message: expect.stringMatching(new RegExp(`^${hungMessage(pid, taskId)}$`)), kind: "lost", retryable: true },
+});
 
 describe("hung local workers", () => {
   it("kills a stopped worker, fails its try as lost, and keeps working on a fresh worker", async () => {
@@ -60,15 +66,7 @@ describe("hung local workers", () => {
     const result = run(job("waits"));
     const pid = await waitFor(() => existsSync(pidFile("waits")) && Number(readFileSync(pidFile("waits"), "utf8")), 20_000, "the task's pid");
     process.kill(pid, "SIGSTOP");
-    expect(await result).toEqual({
-      outcome: "failure",
-      error: {
-        name: "WorkerHungError",
-        message: expect.stringMatching(new RegExp(`^worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task waits$`)),
-        kind: "lost",
-        retryable: true,
-      },
-    });
+    expect(await result).toEqual(hungFailure(pid, "waits"));
     await waitFor(() => !isAlive(pid), 10_000, "the stopped worker to be gone");
     expect((await run(job("quick"))).outcome).toBe("success");
     expect(pool.stats().spawned).toBeGreaterThan(before);
@@ -101,15 +99,7 @@ describe("workers silent before their first beat", () => {
       const pid = await waitFor(() => processesOf(home)[0], 10_000, "the prewarmed worker's pid");
       await waitFor(() => fresh.pool.stats().idle === 1, 20_000, "the prewarmed worker to be ready");
       process.kill(pid, "SIGSTOP");
-      expect(await settled(fresh.run(job("quick")), "the try on the stopped worker")).toEqual({
-        outcome: "failure",
-        error: {
-          name: "WorkerHungError",
-          message: expect.stringMatching(new RegExp(`^worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task quick$`)),
-          kind: "lost",
-          retryable: true,
-        },
-      });
+      expect(await settled(fresh.run(job("quick")), "the try on the stopped worker")).toEqual(hungFailure(pid, "quick"));
       await waitFor(() => !isAlive(pid), 10_000, "the stopped worker to be gone");
     } finally {
       await fresh.pool.close();
@@ -186,7 +176,7 @@ describe("hung worker in a run (weir run)", () => {
       expect(tasks.get("waits")).toMatchObject({ state: "success", tries: 2 });
       expect(tasks.get("spins")).toMatchObject({ state: "success", tries: 1 });
       const first = await logs(h, runId, "waits", 1);
-      expect(first.stderr).toMatch(new RegExp(`^try 1 failed: WorkerHungError: worker process ${pid} sent no heartbeat for \\d+ ms \\(stopped or hung\\) and was killed while running task waits$`, "m"));
+      expect(first.stderr).toMatch(new RegExp(`^try 1 failed: WorkerHungError: ${hungMessage(pid, "waits")}$`, "m"));
       expect(isAlive(pid)).toBe(false);
     } finally {
       h.remove();
